@@ -1,0 +1,19 @@
+"""graphlab_kernel: a symbolic tensor compiler in the manner of Theano.
+
+Build a graph from typed symbols (`graphlab_kernel.tensor`), differentiate it (`grad`), and compile
+it (`function`) into a fast callable; `shared` variables keep state between calls.
+"""
+
+from graphlab_kernel import tensor
+from graphlab_kernel.compile.function import Function, function
+from graphlab_kernel.compile.mode import Mode
+from graphlab_kernel.compile.shared import SharedVariable, shared
+from graphlab_kernel.gof.graph import Apply, Constant, Variable
+from graphlab_kernel.gof.op import Op
+from graphlab_kernel.gradient import grad
+from graphlab_kernel.printing import debugprint, pp
+
+__version__ = "0.1.0"
+
+__all__ = ["Apply", "Constant", "Function", "Mode", "Op", "SharedVariable", "Variable",
+           "debugprint", "function", "grad", "pp", "shared", "tensor", "__version__"]

@@ -1,0 +1,62 @@
+"""The reference backend: runs each node's NumPy `perform` in topological order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from graphlab_kernel.gof.graph import Constant
+
+
+class NumpyBackend:
+    """Evaluate the graph node by node with NumPy."""
+
+    name = "numpy"
+
+    def compile(self, fgraph) -> Callable[[list], list]:
+        slots: dict = {}
+        template: list = []
+
+        def slot(var) -> int:
+            if var not in slots:
+                slots[var] = len(template)
+                template.append(var.data if isinstance(var, Constant) else None)
+            return slots[var]
+
+        for var in fgraph.inputs:
+            slot(var)
+        n_inputs = len(fgraph.inputs)
+        program = []
+        for node in fgraph.toposort():
+            program.append((node.op.perform, node, [slot(i) for i in node.inputs],
+                            [slot(o) for o in node.outputs]))
+        out_slots = [slot(o) for o in fgraph.outputs]
+        # An output that is an input, a constant or a view must be copied: callers own outputs.
+        direct = [o.owner is None or bool(o.owner.op.view_map) or o in fgraph.outputs[:k]
+                  for k, o in enumerate(fgraph.outputs)]
+
+        def run(values: list) -> list:
+            storage = list(template)
+            storage[:n_inputs] = values
+            for perform, node, ins, outs in program:
+                try:
+                    results = perform(node, [storage[i] for i in ins])
+                except Exception as exc:
+                    raise _annotate(exc, node, [storage[i] for i in ins]) from None
+                for i, r in zip(outs, results):
+                    storage[i] = r
+            return [np.array(storage[i], copy=True) if d else storage[i]
+                    for i, d in zip(out_slots, direct)]
+
+        return run
+
+
+def _annotate(exc: Exception, node, values) -> Exception:
+    """The same kind of exception, saying which node failed and with which input shapes."""
+    shapes = ", ".join(f"{inp}: {getattr(v, 'shape', '?')}" for inp, v in zip(node.inputs, values))
+    message = f"{exc}\n  while computing {node.op} with inputs ({shapes})"
+    try:
+        return type(exc)(message)
+    except Exception:
+        return RuntimeError(message)

@@ -1,0 +1,1 @@
+"""Compiling graphs into callable functions: `function`, `shared`, and modes."""

@@ -1,0 +1,225 @@
+"""`function`: compile symbolic inputs and outputs (and shared-variable updates) into a callable."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from graphlab_kernel.backend import get_backend
+from graphlab_kernel.compile.mode import Mode, get_mode
+from graphlab_kernel.compile.shared import SharedVariable
+from graphlab_kernel.gof.fg import FunctionGraph
+from graphlab_kernel.gof.graph import Constant, Variable, clone_replace, graph_inputs
+from graphlab_kernel.tensor.var import TensorVariable, as_tensor_variable
+
+
+class FunctionMaker:
+    """What a compilation produced: the optimized graph and how it was made."""
+
+    def __init__(self, fgraph: FunctionGraph, mode: Mode, inputs: list[Variable],
+                 outputs: list[Variable], updates: list[tuple[SharedVariable, Variable]]):
+        self.fgraph = fgraph
+        self.mode = mode
+        self.inputs = inputs
+        self.outputs = outputs
+        self.updates = updates
+
+
+class Function:
+    """A compiled function. Call it with one value per input; it returns NumPy arrays."""
+
+    def __init__(self, maker: FunctionMaker, shared_inputs: list[SharedVariable],
+                 update_targets: list[SharedVariable], single_output: bool, backend,
+                 run, name: str | None):
+        self.maker = maker
+        self.name = name
+        self.backend = backend.name
+        self.c_source: str | None = getattr(run, "c_source", None)
+        self._backend = backend
+        self._run = run
+        self._input_types = [v.type for v in maker.inputs]
+        self._input_names = [_describe_input(i, v) for i, v in enumerate(maker.inputs)]
+        self._shared = shared_inputs
+        self._update_targets = update_targets
+        self._n_outputs = len(maker.outputs)
+        self._single = single_output
+
+    @property
+    def history(self):
+        """The rewrites applied while optimizing, in order (see graphlab_kernel.gof.fg.RewriteRecord)."""
+        return self.maker.fgraph.history
+
+    @property
+    def inputs(self) -> list[Variable]:
+        return self.maker.inputs
+
+    @property
+    def outputs(self) -> list[Variable]:
+        return self.maker.outputs
+
+    @property
+    def shared_variables(self) -> list[SharedVariable]:
+        return list(self._shared)
+
+    @property
+    def updates(self) -> list[tuple[SharedVariable, Variable]]:
+        return list(self.maker.updates)
+
+    def __call__(self, *args: Any):
+        if len(args) != len(self._input_types):
+            raise TypeError(f"{self._label()} takes {len(self._input_types)} argument(s) "
+                            f"({', '.join(map(str, self.maker.inputs))}); got {len(args)}")
+        values = [_fast_filter(t, a, n) for t, a, n in zip(self._input_types, args,
+                                                          self._input_names)]
+        values.extend(s._value for s in self._shared)
+        results = self._run(values)
+        n = self._n_outputs
+        for target, value in zip(self._update_targets, results[n:]):
+            target._assign(value)
+        if self._single:
+            return results[0]
+        return results[:n]
+
+    def _label(self) -> str:
+        return f"function {self.name!r}" if self.name else "the function"
+
+    def __repr__(self) -> str:
+        ins = ", ".join(map(str, self.maker.inputs))
+        return f"<graphlab Function {self.name or ''}({ins}) backend={self.backend}>"
+
+
+def _describe_input(i: int, var: Variable) -> str:
+    return f"argument {i} ({var})" if var.name else f"argument {i}"
+
+
+def _fast_filter(ttype, value, name):
+    if type(value) is np.ndarray and value.dtype == ttype.numpy_dtype and value.ndim == ttype.ndim \
+            and not any(ttype.broadcastable):
+        return value
+    return ttype.filter(value, name=name)
+
+
+def function(inputs: Sequence[Variable], outputs: Variable | Sequence[Variable] | None = None,
+             updates: Sequence[tuple] | Mapping | None = None, givens: Sequence[tuple] | Mapping |
+             None = None, name: str | None = None, mode: str | Mode | None = None,
+             backend: str | None = None, on_unused_input: str = "raise") -> Function:
+    """Compile a function from `inputs` to `outputs`.
+
+    `updates` (pairs or a dict) gives new values for shared variables, all computed from the
+    values before the call and written together after it succeeds. `givens` substitutes variables
+    in the graph before compiling. `mode` picks the rewrites (default: the optimizing pipeline;
+    'NO_OPT' for none), `backend` the runtime ('c' or 'numpy').
+    """
+    inputs = _check_inputs(inputs)
+    single = outputs is not None and not isinstance(outputs, (list, tuple))
+    output_list = [] if outputs is None else [outputs] if single else list(outputs)
+    output_list = [_as_output(o, i) for i, o in enumerate(output_list)]
+    update_pairs = _check_updates(updates)
+    given_map = _check_givens(givens)
+    if given_map:
+        exprs, _ = clone_replace(output_list + [v for _, v in update_pairs], given_map)
+        output_list = exprs[:len(output_list)]
+        update_pairs = [(s, e) for (s, _), e in zip(update_pairs, exprs[len(output_list):])]
+
+    everything = output_list + [v for _, v in update_pairs]
+    used = graph_inputs(everything, blockers=inputs)
+    _check_unused(inputs, used, on_unused_input)
+    shared_inputs = [v for v in used if isinstance(v, SharedVariable) and v not in inputs]
+    for target, _ in update_pairs:
+        if target not in shared_inputs:
+            shared_inputs.append(target)
+
+    fgraph = FunctionGraph(inputs + shared_inputs, everything)
+    mode = get_mode(mode)
+    from graphlab_kernel.rewrite import optimize
+    optimize(fgraph, mode)
+    chosen = get_backend(backend or mode.backend)
+    run = chosen.compile(fgraph)
+    maker = FunctionMaker(fgraph, mode, inputs, output_list, update_pairs)
+    return Function(maker, shared_inputs, [s for s, _ in update_pairs], single, chosen, run, name)
+
+
+def _check_inputs(inputs) -> list[Variable]:
+    if isinstance(inputs, Variable) or not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"function's inputs must be a list of variables; got {inputs!r}")
+    checked = []
+    for i, v in enumerate(inputs):
+        if not isinstance(v, TensorVariable):
+            raise TypeError(f"input {i} must be a symbolic variable; got {type(v).__name__} {v!r}")
+        if isinstance(v, SharedVariable):
+            raise TypeError(f"input {i} ({v}) is a shared variable; shared variables are implicit "
+                            "inputs and must not be listed")
+        if isinstance(v, Constant) or v.owner is not None:
+            raise TypeError(f"input {i} ({v}) is computed from other variables or is a constant; "
+                            "inputs must be free variables such as T.dscalar('x')")
+        if v in checked:
+            raise ValueError(f"input {i} ({v}) is listed twice")
+        checked.append(v)
+    return checked
+
+
+def _as_output(o, i: int) -> Variable:
+    if isinstance(o, Variable):
+        return o
+    if isinstance(o, (str, bytes)) or o is None:
+        raise TypeError(f"output {i} must be a symbolic variable; got {type(o).__name__} {o!r}")
+    return as_tensor_variable(o, f"output {i}")
+
+
+def _pairs(mapping_or_pairs, what: str) -> list[tuple]:
+    if mapping_or_pairs is None:
+        return []
+    if isinstance(mapping_or_pairs, Mapping):
+        return list(mapping_or_pairs.items())
+    pairs = list(mapping_or_pairs)
+    for p in pairs:
+        if not isinstance(p, (list, tuple)) or len(p) != 2:
+            raise TypeError(f"{what} must be (variable, expression) pairs or a dict; got {p!r}")
+    return [tuple(p) for p in pairs]
+
+
+def _check_updates(updates) -> list[tuple[SharedVariable, Variable]]:
+    checked: list[tuple[SharedVariable, Variable]] = []
+    for target, expr in _pairs(updates, "updates"):
+        if not isinstance(target, SharedVariable):
+            raise TypeError(f"updates can only change shared variables; {target!r} is not one")
+        if any(target is t for t, _ in checked):
+            raise ValueError(f"shared variable {target} is updated twice in one function")
+        expr = as_tensor_variable(expr, f"the update of {target}", partner_dtype=target.dtype)
+        if expr.dtype != target.dtype or expr.ndim != target.ndim or any(
+                s and not e for s, e in zip(target.broadcastable, expr.broadcastable)):
+            raise TypeError(f"the update of shared variable {target} has type {expr.type}, but "
+                            f"{target} is {target.type}; cast it (e.g. .astype('{target.dtype}'))")
+        if expr.broadcastable != target.broadcastable:
+            from graphlab_kernel import tensor as T
+            expr = T.fill(target, expr)
+        checked.append((target, expr))
+    return checked
+
+
+def _check_givens(givens) -> dict[Variable, Variable]:
+    result: dict[Variable, Variable] = {}
+    for old, new in _pairs(givens, "givens"):
+        if not isinstance(old, Variable):
+            raise TypeError(f"givens keys must be variables; got {old!r}")
+        new = as_tensor_variable(new, f"the replacement for {old}", partner_dtype=old.dtype)
+        if new.type != old.type:
+            raise TypeError(f"givens: {old} is {old.type} but its replacement {new} is {new.type}")
+        result[old] = new
+    return result
+
+
+def _check_unused(inputs, used, on_unused_input: str) -> None:
+    used_set = set(used)
+    unused = [v for v in inputs if v not in used_set]
+    if not unused or on_unused_input == "ignore":
+        return
+    message = (f"input(s) {', '.join(map(str, unused))} are not used to compute the outputs; pass "
+               "on_unused_input='ignore' to allow this")
+    if on_unused_input == "warn":
+        warnings.warn(message, stacklevel=3)
+    else:
+        raise ValueError(message)

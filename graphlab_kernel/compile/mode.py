@@ -1,0 +1,48 @@
+"""Modes: which rewrites `function` applies and which backend runs the result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class Mode:
+    """How to compile: an optimizer pipeline (by name, or None for no rewriting), rule names or
+    rule-set names to include or exclude, and a backend ('c', 'numpy', or None for the default)."""
+
+    def __init__(self, optimizer: str | None = "fast_run", backend: str | None = None,
+                 include: Iterable[str] = (), exclude: Iterable[str] = ()):
+        self.optimizer = optimizer
+        self.backend = backend
+        self.include = tuple(include)
+        self.exclude = tuple(exclude)
+
+    def including(self, *names: str) -> Mode:
+        """This mode with the named rules or rule sets added."""
+        return Mode(self.optimizer, self.backend, self.include + names, self.exclude)
+
+    def excluding(self, *names: str) -> Mode:
+        """This mode with the named rules or rule sets left out."""
+        return Mode(self.optimizer, self.backend, self.include, self.exclude + names)
+
+    def __repr__(self) -> str:
+        return (f"Mode(optimizer={self.optimizer!r}, backend={self.backend!r}, "
+                f"include={self.include}, exclude={self.exclude})")
+
+
+PREDEFINED = {
+    "FAST_RUN": Mode("fast_run"),
+    "FAST_COMPILE": Mode("fast_compile"),
+    "NO_OPT": Mode(None),
+    "DebugMode": Mode("fast_run", backend="numpy"),
+}
+
+
+def get_mode(mode: str | Mode | None) -> Mode:
+    """The Mode for `mode`: a Mode, one of PREDEFINED's names, or None for the default."""
+    if mode is None:
+        return PREDEFINED["FAST_RUN"]
+    if isinstance(mode, Mode):
+        return mode
+    if isinstance(mode, str) and mode in PREDEFINED:
+        return PREDEFINED[mode]
+    raise ValueError(f"unknown mode {mode!r}; expected a Mode or one of {', '.join(PREDEFINED)}")

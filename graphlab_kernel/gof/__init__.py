@@ -1,0 +1,1 @@
+"""The graph layer: Types, Variables, Apply nodes, Ops, and the FunctionGraph that rewrites edit."""

@@ -1,0 +1,92 @@
+"""Printing graphs: `pp` writes an expression in math notation; `debugprint` draws the tree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from graphlab_kernel.gof.graph import Constant, Variable, toposort
+
+
+def pp(var: Variable) -> str:
+    """The expression that computes `var`, fully parenthesized (`(x + y)`)."""
+    if hasattr(var, "maker"):  # a compiled function: print what it will run
+        return "\n".join(pp(o) for o in var.maker.fgraph.outputs)
+    text: dict[Variable, str] = {}
+
+    def name(v: Variable) -> str:
+        if v in text:
+            return text[v]
+        if v.name is not None or v.owner is None:
+            return str(v)
+        raise KeyError(v)
+
+    for node in toposort([var]):
+        args = [name(i) for i in node.inputs]
+        printer = getattr(node.op, "pp", None)
+        rendered = (printer(node, args) if printer is not None
+                    else f"{node.op}({', '.join(args)})")
+        for out in node.outputs:
+            suffix = "" if len(node.outputs) == 1 else f".{out.index}"
+            use_name = out.name is not None and out is not var
+            text[out] = out.name if use_name else rendered + suffix
+    return name(var)
+
+
+def debugprint(obj, file=None, print_type: bool = False) -> str:
+    """Print (and return) the graph as an indented tree, one line per variable.
+
+    Accepts a variable, a list of them, or a compiled function (its optimized graph). A node
+    already printed above is shown once more as its id, followed by '...'.
+    """
+    if hasattr(obj, "maker"):
+        outputs = obj.maker.fgraph.outputs
+    elif isinstance(obj, Variable):
+        outputs = [obj]
+    else:
+        outputs = list(obj)
+    ids: dict = {}
+    lines: list[str] = []
+    for out in outputs:
+        _debug_lines(out, ids, lines, print_type)
+    text = "\n".join(lines)
+    if file is not None:
+        print(text, file=file)
+    return text
+
+
+def _debug_lines(root: Variable, ids: dict, lines: list[str], print_type: bool) -> None:
+    stack: list[tuple[Variable, int]] = [(root, 0)]
+    while stack:
+        var, depth = stack.pop()
+        pad = " |" * depth
+        if depth:
+            pad = pad[:-1] + "|"
+        type_text = f" <{var.type}>" if print_type else ""
+        node = var.owner
+        if node is None:
+            label = str(var) if not isinstance(var, Constant) else str(var)
+            lines.append(f"{pad}{label}{type_text}")
+            continue
+        if node in ids:
+            lines.append(f"{pad}{node.op} [id {ids[node]}]{type_text} ...")
+            continue
+        ids[node] = _letter_id(len(ids))
+        out_suffix = f".{var.index}" if len(node.outputs) > 1 else ""
+        label = f" '{var.name}'" if var.name else ""
+        lines.append(f"{pad}{node.op}{out_suffix} [id {ids[node]}]{label}{type_text}")
+        for inp in reversed(node.inputs):
+            stack.append((inp, depth + 1))
+
+
+def _letter_id(n: int) -> str:
+    letters = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(ord("A") + r) + letters
+    return letters
+
+
+def pprint_lines(vars: Sequence[Variable]) -> list[str]:
+    """`pp` of each variable, one per line."""
+    return [pp(v) for v in vars]

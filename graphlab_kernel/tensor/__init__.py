@@ -1,0 +1,53 @@
+"""The tensor namespace: types and variable makers, and every tensor operation.
+
+Use it as Theano's was used: `import graphlab_kernel.tensor as T`, then `T.dmatrix('x')`,
+`T.exp(x)`, `T.grad(cost, w)`.
+"""
+
+from graphlab_kernel.gradient import grad
+from graphlab_kernel.tensor import nnet
+from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise, dimshuffle
+from graphlab_kernel.tensor.math import *  # noqa: F401,F403  (the operations)
+from graphlab_kernel.tensor.math import Dot, Reduce, cast, dot, outer, tensordot
+from graphlab_kernel.tensor.shape import *  # noqa: F401,F403
+from graphlab_kernel.tensor.subtensor import *  # noqa: F401,F403
+from graphlab_kernel.tensor.type import CANONICAL, TensorType
+from graphlab_kernel.tensor.var import TensorConstant, TensorVariable, as_tensor_variable, constant
+
+globals().update(CANONICAL)  # bscalar, ..., dscalar, dvector, dmatrix, ..., ctensor4
+
+
+def _plural(ttype: TensorType):
+    def make(*names: str):
+        """One variable of this type per name."""
+        if len(names) == 1 and isinstance(names[0], int):
+            return [ttype() for _ in range(names[0])]
+        return [ttype(n) for n in names]
+    return make
+
+
+for _name, _type in CANONICAL.items():
+    plural = _name + ("es" if _name.endswith("x") else "s")
+    globals()[plural] = _plural(_type)
+del _name, _type
+
+
+def tensor(dtype: str = "float64", broadcastable=(), name: str | None = None) -> TensorVariable:
+    """A free variable of TensorType(dtype, broadcastable)."""
+    return TensorType(dtype, broadcastable)(name)
+
+
+def _maker(bcast, doc):
+    def make(name: str | None = None, dtype: str = "float64") -> TensorVariable:
+        return TensorType(dtype, bcast)(name)
+    make.__doc__ = doc
+    return make
+
+
+scalar = _maker((), "A free 0-d variable (float64 unless dtype is given).")
+vector = _maker((False,), "A free 1-d variable (float64 unless dtype is given).")
+matrix = _maker((False, False), "A free 2-d variable (float64 unless dtype is given).")
+row = _maker((True, False), "A free 1 x n variable (float64 unless dtype is given).")
+col = _maker((False, True), "A free n x 1 variable (float64 unless dtype is given).")
+tensor3 = _maker((False,) * 3, "A free 3-d variable (float64 unless dtype is given).")
+tensor4 = _maker((False,) * 4, "A free 4-d variable (float64 unless dtype is given).")

@@ -1,0 +1,487 @@
+"""Scalar ops: the elementwise computations that `Elemwise` lifts to arrays.
+
+Each scalar op says in one place everything about itself: its NumPy implementation (`impl`), its
+output dtype rule, its gradient (built from tensor ops, on the Elemwise's inputs), how `pp` prints it,
+and its C form as data (`c_expr`, a format string over the C names of its inputs `{0}`, `{1}`, ...).
+"""
+
+from __future__ import annotations
+
+import math as _pymath
+from collections.abc import Sequence
+
+import numpy as np
+
+from graphlab_kernel.tensor.type import COMPLEX_DTYPES, DISCRETE_DTYPES, FLOAT_DTYPES
+
+_dtype_cache: dict = {}
+
+
+def upcast(*dtypes: str) -> str:
+    """NumPy's promotion of arrays of these dtypes."""
+    return str(np.result_type(*dtypes))
+
+
+def float_of(*dtypes: str) -> str:
+    """The float dtype an op computes in for these inputs: ints and bools become float64."""
+    out = upcast(*dtypes)
+    return "float64" if out in DISCRETE_DTYPES else out
+
+
+class ScalarOp:
+    """An elementwise function of `nin` scalars."""
+
+    name: str = ""
+    nin: int = 1
+    symbol: str | None = None   # infix operator for pp, e.g. "+"; None prints as name(args)
+    c_expr: str | None = None   # C expression over {0}, {1}, ...; None: no C form
+    ufunc = None                # the NumPy function applied to arrays
+    output: str = "upcast"      # dtype rule: upcast | float | bool | first | int
+
+    __props__: tuple[str, ...] = ()
+
+    def output_dtype(self, *dtypes: str) -> str:
+        if self.output == "float":
+            return float_of(*dtypes)
+        if self.output == "bool":
+            return "bool"
+        if self.output == "first":
+            return dtypes[0]
+        return upcast(*dtypes)
+
+    def impl(self, *inputs: np.ndarray) -> np.ndarray:
+        return self.ufunc(*inputs)
+
+    def grad(self, inputs: Sequence, output, gz) -> list:
+        """The gradient with respect to each input, given `gz`, the gradient of the output."""
+        raise NotImplementedError(f"{self.name} is not differentiable")
+
+    def pp(self, args: Sequence[str]) -> str:
+        if self.symbol is not None and len(args) == 2:
+            return f"({args[0]} {self.symbol} {args[1]})"
+        if self.symbol is not None and len(args) == 1:
+            return f"({self.symbol}{args[0]})"
+        return f"{self.name}({', '.join(args)})"
+
+    def _props(self) -> tuple:
+        return tuple(getattr(self, p) for p in self.__props__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self._props() == other._props()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._props()))
+
+    def __str__(self) -> str:
+        return self.name
+
+    __repr__ = __str__
+
+
+def _float_impl(fn):
+    """Apply `fn` computing in the op's float dtype (ints and bools are computed as float64)."""
+    def impl(self, *inputs):
+        dtype = float_of(*(x.dtype.name for x in inputs))
+        return fn(*(x.astype(dtype, copy=False) for x in inputs))
+    return impl
+
+
+def _T():
+    from graphlab_kernel import tensor
+    return tensor
+
+
+# --- arithmetic -------------------------------------------------------------------------------
+
+
+class Add(ScalarOp):
+    """x + y"""
+    name, nin, symbol, ufunc, c_expr = "add", 2, "+", np.add, "({0} + {1})"
+
+    def grad(self, inputs, output, gz):
+        return [gz, gz]
+
+
+class Sub(ScalarOp):
+    """x - y"""
+    name, nin, symbol, ufunc, c_expr = "sub", 2, "-", np.subtract, "({0} - {1})"
+
+    def grad(self, inputs, output, gz):
+        return [gz, -gz]
+
+
+class Mul(ScalarOp):
+    """x * y"""
+    name, nin, symbol, ufunc, c_expr = "mul", 2, "*", np.multiply, "({0} * {1})"
+
+    def grad(self, inputs, output, gz):
+        x, y = inputs
+        return [gz * y, gz * x]
+
+
+class TrueDiv(ScalarOp):
+    """x / y"""
+    name, nin, symbol, output, c_expr = "true_div", 2, "/", "float", "({0} / {1})"
+    impl = _float_impl(np.true_divide)
+
+    def grad(self, inputs, output, gz):
+        x, y = inputs
+        return [gz / y, -(gz * x) / (y * y)]
+
+
+class IntDiv(ScalarOp):
+    """x // y (floor division)"""
+    name, nin, symbol, ufunc = "int_div", 2, "//", np.floor_divide
+    c_expr = "gl_floordiv({0}, {1})"
+
+    def grad(self, inputs, output, gz):
+        return [None, None]
+
+
+class Mod(ScalarOp):
+    """x % y (with the sign of y, as in Python)"""
+    name, nin, symbol, ufunc, c_expr = "mod", 2, "%", np.mod, "gl_mod({0}, {1})"
+
+    def grad(self, inputs, output, gz):
+        x, y = inputs
+        return [gz, -gz * _T().floor(x / y)]
+
+
+class Pow(ScalarOp):
+    """x ** y"""
+    name, nin, symbol, ufunc, c_expr = "pow", 2, "**", np.power, "gl_pow({0}, {1})"
+
+    def grad(self, inputs, output, gz):
+        x, y = inputs
+        T = _T()
+        gx = gz * y * x ** (y - 1)
+        gy = gz * output * T.log(x) if y.dtype not in DISCRETE_DTYPES else None
+        return [gx, gy]
+
+
+class Maximum(ScalarOp):
+    """maximum(x, y)"""
+    name, nin, ufunc, c_expr = "maximum", 2, np.maximum, "gl_max({0}, {1})"
+
+    def grad(self, inputs, output, gz):
+        x, y = inputs
+        T = _T()
+        pick_x = T.ge(x, y)
+        return [T.switch(pick_x, gz, 0), T.switch(pick_x, 0, gz)]
+
+
+class Minimum(ScalarOp):
+    """minimum(x, y)"""
+    name, nin, ufunc, c_expr = "minimum", 2, np.minimum, "gl_min({0}, {1})"
+
+    def grad(self, inputs, output, gz):
+        x, y = inputs
+        T = _T()
+        pick_x = T.le(x, y)
+        return [T.switch(pick_x, gz, 0), T.switch(pick_x, 0, gz)]
+
+
+class Neg(ScalarOp):
+    """-x"""
+    name, symbol, ufunc, c_expr = "neg", "-", np.negative, "(-{0})"
+
+    def grad(self, inputs, output, gz):
+        return [-gz]
+
+
+class Abs(ScalarOp):
+    """|x|"""
+    name, ufunc, c_expr = "abs", np.abs, "gl_abs({0})"
+
+    def output_dtype(self, *dtypes):
+        return {"complex64": "float32", "complex128": "float64"}.get(dtypes[0], dtypes[0])
+
+    def grad(self, inputs, output, gz):
+        return [gz * _T().sgn(inputs[0])]
+
+
+class Sgn(ScalarOp):
+    """sign(x)"""
+    name, ufunc, c_expr = "sgn", np.sign, "gl_sgn({0})"
+
+    def grad(self, inputs, output, gz):
+        return [_T().zeros_like(inputs[0])]
+
+
+class Sqr(ScalarOp):
+    """x * x"""
+    name, ufunc, c_expr = "sqr", np.square, "({0} * {0})"
+
+    def grad(self, inputs, output, gz):
+        return [gz * inputs[0] * 2]
+
+
+def _unary_float(name_, ufunc_, c_, grad_fn, doc):
+    """Define a float-valued unary op from its name, NumPy function, C expression and gradient."""
+    cls = type(name_.capitalize(), (ScalarOp,), {
+        "name": name_, "output": "float", "c_expr": c_, "__doc__": doc,
+        "impl": _float_impl(ufunc_),
+        "grad": lambda self, inputs, output, gz: [grad_fn(inputs[0], output, gz)],
+    })
+    return cls()
+
+
+def _sigmoid(x):
+    # 1 / (1 + exp(-x)) without overflow for large |x|
+    return np.exp(-np.logaddexp(0, -x))
+
+
+def _erf(x):
+    return np.vectorize(_pymath.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+
+
+def _grad_table():
+    """Gradients of the unary float ops, as (x, output, gz) -> tensor expression."""
+    T = _T()
+    return {
+        "exp": lambda x, o, gz: gz * o,
+        "log": lambda x, o, gz: gz / x,
+        "log1p": lambda x, o, gz: gz / (1 + x),
+        "expm1": lambda x, o, gz: gz * (o + 1),
+        "log2": lambda x, o, gz: gz / (x * np.log(2.0)),
+        "log10": lambda x, o, gz: gz / (x * np.log(10.0)),
+        "sqrt": lambda x, o, gz: gz * 0.5 / o,
+        "sin": lambda x, o, gz: gz * T.cos(x),
+        "cos": lambda x, o, gz: -gz * T.sin(x),
+        "tan": lambda x, o, gz: gz * (1 + T.sqr(o)),
+        "arcsin": lambda x, o, gz: gz / T.sqrt(1 - T.sqr(x)),
+        "arccos": lambda x, o, gz: -gz / T.sqrt(1 - T.sqr(x)),
+        "arctan": lambda x, o, gz: gz / (1 + T.sqr(x)),
+        "sinh": lambda x, o, gz: gz * T.cosh(x),
+        "cosh": lambda x, o, gz: gz * T.sinh(x),
+        "tanh": lambda x, o, gz: gz * (1 - T.sqr(o)),
+        "sigmoid": lambda x, o, gz: gz * o * (1 - o),
+        "softplus": lambda x, o, gz: gz * T.sigmoid(x),
+        "erf": lambda x, o, gz: gz * (2 / np.sqrt(np.pi)) * T.exp(-T.sqr(x)),
+    }
+
+
+_UNARY_FLOAT = [
+    # name, NumPy function, C expression, docstring
+    ("exp", np.exp, "exp({0})", "e ** x"),
+    ("log", np.log, "log({0})", "natural logarithm"),
+    ("log1p", np.log1p, "log1p({0})", "log(1 + x), accurate near 0"),
+    ("expm1", np.expm1, "expm1({0})", "exp(x) - 1, accurate near 0"),
+    ("log2", np.log2, "log2({0})", "base-2 logarithm"),
+    ("log10", np.log10, "log10({0})", "base-10 logarithm"),
+    ("sqrt", np.sqrt, "sqrt({0})", "square root"),
+    ("sin", np.sin, "sin({0})", "sine"),
+    ("cos", np.cos, "cos({0})", "cosine"),
+    ("tan", np.tan, "tan({0})", "tangent"),
+    ("arcsin", np.arcsin, "asin({0})", "inverse sine"),
+    ("arccos", np.arccos, "acos({0})", "inverse cosine"),
+    ("arctan", np.arctan, "atan({0})", "inverse tangent"),
+    ("sinh", np.sinh, "sinh({0})", "hyperbolic sine"),
+    ("cosh", np.cosh, "cosh({0})", "hyperbolic cosine"),
+    ("tanh", np.tanh, "tanh({0})", "hyperbolic tangent"),
+    ("sigmoid", _sigmoid, "gl_sigmoid({0})", "1 / (1 + exp(-x)), without overflow"),
+    ("softplus", lambda x: np.logaddexp(0, x), "gl_softplus({0})", "log(1 + exp(x)), stably"),
+    ("erf", _erf, "erf({0})", "the error function"),
+]
+
+
+def _make_unary_float_ops() -> dict[str, ScalarOp]:
+    ops = {}
+    for name_, ufunc_, c_, doc in _UNARY_FLOAT:
+        ops[name_] = _unary_float(name_, ufunc_, c_,
+                                  lambda x, o, gz, _n=name_: _grad_table()[_n](x, o, gz), doc)
+    return ops
+
+
+UNARY_FLOAT_OPS = _make_unary_float_ops()
+
+
+class _Rounding(ScalarOp):
+    """Base of floor, ceil, round: piecewise constant, so the gradient is zero."""
+    output = "first"
+
+    def grad(self, inputs, output, gz):
+        return [_T().zeros_like(inputs[0])]
+
+
+class Floor(_Rounding):
+    """floor(x)"""
+    name, ufunc, c_expr = "floor", np.floor, "floor({0})"
+
+
+class Ceil(_Rounding):
+    """ceil(x)"""
+    name, ufunc, c_expr = "ceil", np.ceil, "ceil({0})"
+
+
+class RoundHalfToEven(_Rounding):
+    """round(x), halves to even as NumPy does"""
+    name, ufunc, c_expr = "round_half_to_even", np.round, "nearbyint({0})"
+
+
+# --- comparison and logic ----------------------------------------------------------------------
+
+
+class _Comparison(ScalarOp):
+    nin, output = 2, "bool"
+
+    def grad(self, inputs, output, gz):
+        return [None, None]
+
+
+class LT(_Comparison):
+    """x < y"""
+    name, symbol, ufunc, c_expr = "lt", "<", np.less, "({0} < {1})"
+
+
+class LE(_Comparison):
+    """x <= y"""
+    name, symbol, ufunc, c_expr = "le", "<=", np.less_equal, "({0} <= {1})"
+
+
+class GT(_Comparison):
+    """x > y"""
+    name, symbol, ufunc, c_expr = "gt", ">", np.greater, "({0} > {1})"
+
+
+class GE(_Comparison):
+    """x >= y"""
+    name, symbol, ufunc, c_expr = "ge", ">=", np.greater_equal, "({0} >= {1})"
+
+
+class EQ(_Comparison):
+    """x == y"""
+    name, symbol, ufunc, c_expr = "eq", "==", np.equal, "({0} == {1})"
+
+
+class NEQ(_Comparison):
+    """x != y"""
+    name, symbol, ufunc, c_expr = "neq", "!=", np.not_equal, "({0} != {1})"
+
+
+class _Bitwise(ScalarOp):
+    nin = 2
+
+    def output_dtype(self, *dtypes):
+        for d in dtypes:
+            if d not in DISCRETE_DTYPES:
+                raise TypeError(f"{self.name} needs integer or boolean inputs; got {d}")
+        return upcast(*dtypes)
+
+    def grad(self, inputs, output, gz):
+        return [None] * len(inputs)
+
+
+class And(_Bitwise):
+    """x & y"""
+    name, symbol, ufunc, c_expr = "and_", "&", np.bitwise_and, "({0} & {1})"
+
+
+class Or(_Bitwise):
+    """x | y"""
+    name, symbol, ufunc, c_expr = "or_", "|", np.bitwise_or, "({0} | {1})"
+
+
+class Xor(_Bitwise):
+    """x ^ y"""
+    name, symbol, ufunc, c_expr = "xor", "^", np.bitwise_xor, "({0} ^ {1})"
+
+
+class Invert(_Bitwise):
+    """~x (logical not for booleans)"""
+    name, nin, symbol, ufunc = "invert", 1, "~", np.invert
+    c_expr = "gl_invert({0})"
+
+
+# --- selection, filling, casting ---------------------------------------------------------------
+
+
+class Switch(ScalarOp):
+    """cond ? x : y"""
+    name, nin, c_expr = "switch", 3, "({0} ? {1} : {2})"
+
+    def output_dtype(self, cond, x, y):
+        return upcast(x, y)
+
+    def impl(self, cond, x, y):
+        return np.where(cond, x, y)
+
+    def grad(self, inputs, output, gz):
+        cond = inputs[0]
+        T = _T()
+        zero = T.zeros_like(gz)
+        return [None, T.switch(cond, gz, zero), T.switch(cond, zero, gz)]
+
+
+class Clip(ScalarOp):
+    """min(max(x, lo), hi)"""
+    name, nin, c_expr = "clip", 3, "gl_clip({0}, {1}, {2})"
+
+    def impl(self, x, lo, hi):
+        return np.minimum(np.maximum(x, lo), hi)
+
+    def grad(self, inputs, output, gz):
+        x, lo, hi = inputs
+        T = _T()
+        inside = T.and_(T.ge(x, lo), T.le(x, hi))
+        return [T.switch(inside, gz, 0), T.switch(T.lt(x, lo), gz, 0), T.switch(T.gt(x, hi), gz, 0)]
+
+
+class Second(ScalarOp):
+    """fill(x, y): y, broadcast to the shape of x"""
+    name, nin, c_expr = "fill", 2, "{1}"
+
+    def output_dtype(self, x, y):
+        return y
+
+    def impl(self, x, y):
+        return np.broadcast_to(y, np.broadcast_shapes(x.shape, y.shape)).copy()
+
+    def grad(self, inputs, output, gz):
+        return [None, gz]
+
+
+class Identity(ScalarOp):
+    """x"""
+    name, ufunc, c_expr = "identity", np.positive, "{0}"
+
+    def output_dtype(self, x):
+        return x
+
+    def impl(self, x):
+        return x.copy()
+
+    def grad(self, inputs, output, gz):
+        return [gz]
+
+
+class Cast(ScalarOp):
+    """x converted to another dtype"""
+    __props__ = ("dtype",)
+    c_expr = "(({ctype}){0})"
+
+    def __init__(self, dtype: str):
+        self.dtype = str(np.dtype(dtype))
+        self.name = f"convert_to_{self.dtype}"
+
+    def output_dtype(self, x):
+        return self.dtype
+
+    def impl(self, x):
+        return x.astype(self.dtype)
+
+    def grad(self, inputs, output, gz):
+        x = inputs[0]
+        if x.dtype in DISCRETE_DTYPES:
+            return [None]
+        return [_T().cast(gz, x.dtype)]
+
+
+add, sub, mul, true_div, int_div, mod, pow = Add(), Sub(), Mul(), TrueDiv(), IntDiv(), Mod(), Pow()
+maximum, minimum, neg, abs_, sgn, sqr = Maximum(), Minimum(), Neg(), Abs(), Sgn(), Sqr()
+floor, ceil, round_half_to_even = Floor(), Ceil(), RoundHalfToEven()
+lt, le, gt, ge, eq, neq = LT(), LE(), GT(), GE(), EQ(), NEQ()
+and_, or_, xor, invert = And(), Or(), Xor(), Invert()
+switch, clip, second, identity = Switch(), Clip(), Second(), Identity()
+
+FLOAT_KINDS = FLOAT_DTYPES + COMPLEX_DTYPES

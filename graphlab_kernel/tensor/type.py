@@ -1,0 +1,116 @@
+"""TensorType: the dtype and broadcastable pattern of an n-dimensional array, as a value object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from graphlab_kernel.gof.type import Type
+
+DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+          "float16", "float32", "float64", "complex64", "complex128")
+INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+FLOAT_DTYPES = ("float16", "float32", "float64")
+COMPLEX_DTYPES = ("complex64", "complex128")
+DISCRETE_DTYPES = ("bool",) + INT_DTYPES
+
+_RANK_NAMES = {(): "scalar", (False,): "vector", (False, False): "matrix",
+               (True, False): "row", (False, True): "col"}
+
+
+class TensorType(Type):
+    """The type of an array with a given dtype and, per dimension, whether its length must be 1.
+
+    Instances are interned: equal types are the same object, so `x.type is T.dscalar` holds.
+    """
+
+    _interned: dict[tuple[str, tuple[bool, ...]], TensorType] = {}
+
+    def __new__(cls, dtype: str | np.dtype, broadcastable: tuple[bool, ...] = ()):
+        dtype = str(np.dtype(dtype))
+        if dtype not in DTYPES:
+            raise TypeError(f"unsupported dtype {dtype!r}; expected one of {', '.join(DTYPES)}")
+        key = (dtype, tuple(bool(b) for b in broadcastable))
+        existing = cls._interned.get(key)
+        if existing is not None:
+            return existing
+        self = super().__new__(cls)
+        self.dtype, self.broadcastable = key
+        self.ndim = len(key[1])
+        cls._interned[key] = self
+        return self
+
+    def __init__(self, dtype: str | np.dtype, broadcastable: tuple[bool, ...] = ()):
+        pass  # all the work is in __new__, which returns the interned instance
+
+    def __reduce__(self):
+        return (TensorType, (self.dtype, self.broadcastable))
+
+    def __str__(self) -> str:
+        rank = _RANK_NAMES.get(self.broadcastable, str(self.broadcastable))
+        return f"TensorType({self.dtype}, {rank})"
+
+    __repr__ = __str__
+
+    @property
+    def numpy_dtype(self) -> np.dtype:
+        return np.dtype(self.dtype)
+
+    def make_variable(self, name: str | None = None):
+        from graphlab_kernel.tensor.var import TensorVariable
+        return TensorVariable(self, name=name)
+
+    def filter(self, value: Any, name: str = "input") -> np.ndarray:
+        """Convert `value` to an ndarray of this type, casting only where nothing is lost."""
+        if isinstance(value, np.ndarray) and value.dtype == self.numpy_dtype:
+            array = value
+        else:
+            array = _lossless_cast(value, self.numpy_dtype, name, self)
+        if array.ndim != self.ndim:
+            raise TypeError(f"{name} must be {self}, a {self.ndim}-d array; got a {array.ndim}-d "
+                            f"value of shape {array.shape}")
+        for axis, (length, must_be_one) in enumerate(zip(array.shape, self.broadcastable)):
+            if must_be_one and length != 1:
+                raise ValueError(f"{name} must have length 1 along axis {axis} ({self}); "
+                                 f"got shape {array.shape}")
+        return array
+
+    def value_zeros(self, shape: tuple[int, ...]) -> np.ndarray:
+        return np.zeros(shape, dtype=self.dtype)
+
+    def is_float(self) -> bool:
+        return self.dtype in FLOAT_DTYPES or self.dtype in COMPLEX_DTYPES
+
+
+def _lossless_cast(value: Any, dtype: np.dtype, name: str, ttype: TensorType) -> np.ndarray:
+    if isinstance(value, (str, bytes)) or (hasattr(value, "owner") and hasattr(value, "type")):
+        raise TypeError(f"{name} must be a numeric value for {ttype}; got {type(value).__name__} "
+                        f"{value!r}")
+    try:
+        source = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{name} could not be converted to an array for {ttype}: {exc}") from None
+    if source.dtype.kind in "OUSV":
+        raise TypeError(f"{name} must be numeric for {ttype}; got an array of {source.dtype}")
+    if np.can_cast(source.dtype, dtype, "safe"):
+        return source.astype(dtype, copy=False)
+    with np.errstate(all="ignore"):
+        cast = source.astype(dtype)
+        lossless = cast.shape == source.shape and bool(np.all(
+            (cast == source) | (np.isnan(cast) & np.isnan(source))
+            if source.dtype.kind in "fc" and dtype.kind in "fc" else cast == source))
+    if not lossless:
+        raise TypeError(f"{name} must be {ttype}; a value of dtype {source.dtype} cannot be cast "
+                        f"to {dtype} without loss (cast it explicitly first)")
+    return cast
+
+
+_PREFIXES = {"b": "int8", "w": "int16", "i": "int32", "l": "int64",
+             "f": "float32", "d": "float64", "c": "complex128"}
+_RANKS = {"scalar": (), "vector": (False,), "matrix": (False, False), "row": (True, False),
+          "col": (False, True), "tensor3": (False,) * 3, "tensor4": (False,) * 4}
+
+# The canonical instances: bscalar, ..., dmatrix, ..., ctensor4.
+CANONICAL = {prefix + rank: TensorType(dtype, bcast)
+             for prefix, dtype in _PREFIXES.items() for rank, bcast in _RANKS.items()}
