@@ -9,7 +9,7 @@ import numpy as np
 
 from graphlab_kernel.gof.graph import Apply
 from graphlab_kernel.gof.op import Op
-from graphlab_kernel.tensor.scalar import ScalarOp
+from graphlab_kernel.tensor.scalar_ops import ScalarOp
 from graphlab_kernel.tensor.type import DISCRETE_DTYPES, TensorType
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from graphlab_kernel.gof.graph import Apply
 from graphlab_kernel.gof.op import Op
-from graphlab_kernel.tensor import scalar as S
+from graphlab_kernel.tensor import scalar_ops as S
 from graphlab_kernel.tensor.elemwise import Elemwise, dimshuffle
 from graphlab_kernel.tensor.type import DISCRETE_DTYPES, TensorType
 from graphlab_kernel.tensor.var import as_tensor_variable, as_tensor_variables

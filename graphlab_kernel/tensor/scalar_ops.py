@@ -485,3 +485,56 @@ and_, or_, xor, invert = And(), Or(), Xor(), Invert()
 switch, clip, second, identity = Switch(), Clip(), Second(), Identity()
 
 FLOAT_KINDS = FLOAT_DTYPES + COMPLEX_DTYPES
+
+
+class Composite(ScalarOp):
+    """Several scalar ops fused into one elementwise computation (one loop in C).
+
+    `program` is a tuple of instructions `(scalar_op, argument indices)`. Values 0..nin-1 are the
+    inputs; instruction k computes value nin+k from earlier values; the last value is the output.
+    """
+
+    __props__ = ("program", "nin")
+
+    def __init__(self, program: Sequence[tuple[ScalarOp, Sequence[int]]], nin: int):
+        self.program = tuple((op, tuple(args)) for op, args in program)
+        self.nin = nin
+        if not self.program:
+            raise ValueError("a Composite needs at least one instruction")
+        for k, (op, args) in enumerate(self.program):
+            if isinstance(op, Composite):
+                raise TypeError("a Composite cannot contain a Composite; inline its program")
+            if any(not 0 <= a < nin + k for a in args):
+                raise ValueError(f"instruction {k} ({op.name}) reads a value not yet computed")
+        self.name = f"Composite{{{self.formula()}}}"
+
+    def formula(self, names: Sequence[str] | None = None) -> str:
+        """The fused computation written out, with inputs named i0, i1, ... (or `names`)."""
+        values = list(names) if names is not None else [f"i{i}" for i in range(self.nin)]
+        for op, args in self.program:
+            values.append(op.pp([values[a] for a in args]))
+        return values[-1]
+
+    def value_dtypes(self, *input_dtypes: str) -> list[str]:
+        """The dtype of every value of the program: the inputs', then each instruction's."""
+        dtypes = list(input_dtypes)
+        for op, args in self.program:
+            dtypes.append(op.output_dtype(*(dtypes[a] for a in args)))
+        return dtypes
+
+    def output_dtype(self, *dtypes: str) -> str:
+        return self.value_dtypes(*dtypes)[-1]
+
+    def impl(self, *inputs):
+        values = list(inputs)
+        dtypes = self.value_dtypes(*(np.asarray(x).dtype.name for x in inputs))
+        for k, (op, args) in enumerate(self.program):
+            result = op.impl(*(np.asarray(values[a]) for a in args))
+            values.append(np.asarray(result, dtype=dtypes[self.nin + k]))
+        return values[-1]
+
+    def pp(self, args: Sequence[str]) -> str:
+        return self.formula(args)
+
+    def grad(self, inputs, output, gz):
+        raise NotImplementedError("Composite ops are made by fusion, after differentiation")
