@@ -8,7 +8,6 @@ from graphlab_kernel.gradient import grad
 from graphlab_kernel.tensor import nnet
 from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise, dimshuffle
 from graphlab_kernel.tensor.math import *  # noqa: F401,F403  (the operations)
-from graphlab_kernel.tensor.math import Dot, Reduce, cast, dot, outer, tensordot
 from graphlab_kernel.tensor.shape import *  # noqa: F401,F403
 from graphlab_kernel.tensor.subtensor import *  # noqa: F401,F403
 from graphlab_kernel.tensor.type import CANONICAL, TensorType
@@ -29,7 +28,7 @@ def _plural(ttype: TensorType):
 for _name, _type in CANONICAL.items():
     plural = _name + ("es" if _name.endswith("x") else "s")
     globals()[plural] = _plural(_type)
-del _name, _type
+del _name, _type, plural
 
 
 def tensor(dtype: str = "float64", broadcastable=(), name: str | None = None) -> TensorVariable:

@@ -14,6 +14,17 @@ from graphlab_kernel.tensor.elemwise import Elemwise, dimshuffle
 from graphlab_kernel.tensor.type import DISCRETE_DTYPES, TensorType
 from graphlab_kernel.tensor.var import as_tensor_variable, as_tensor_variables
 
+__all__ = [
+    "add", "sub", "mul", "true_div", "int_div", "mod", "pow", "maximum", "minimum", "neg", "abs",
+    "abs_", "sgn", "sqr", "floor", "ceil", "round_half_to_even", "round", "lt", "le", "gt", "ge",
+    "eq", "neq", "and_", "or_", "xor", "invert", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bitwise_not", "switch", "where", "clip", "second", "fill", "identity", "exp", "log", "log1p",
+    "expm1", "log2", "log10", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh",
+    "cosh", "tanh", "sigmoid", "softplus", "erf", "cast", "Reduce", "ArgReduce", "sum", "prod",
+    "max", "min", "all", "any", "argmax", "argmin", "mean", "var", "std", "Dot", "dot", "outer",
+    "tensordot", "zeros_like", "ones_like",
+]
+
 # --- elementwise ----------------------------------------------------------------------------------
 
 add = Elemwise(S.add)
@@ -159,9 +170,7 @@ def _restore_axes(x, axes: Sequence[int]) -> list:
 def _reduce(kind: str, x, axis=None, keepdims: bool = False):
     x = as_tensor_variable(x, f"input of {kind}")
     axes = _normalize_axis(x, axis)
-    out = Reduce(kind, axes)(x) if axes else x
-    if kind in ("all", "any") and not axes:
-        out = cast(out, "bool")
+    out = Reduce(kind, axes)(x) if axes else cast(x, Reduce(kind, ()).output_dtype(x.dtype))
     if keepdims:
         out = dimshuffle(out, _restore_axes(x, axes))
     return out
@@ -195,6 +204,64 @@ def all(x, axis=None, keepdims: bool = False):
 def any(x, axis=None, keepdims: bool = False):
     """Whether some element over `axis` is true."""
     return _reduce("any", x, axis, keepdims)
+
+
+class ArgReduce(Op):
+    """The index of the maximum (kind 'argmax') or minimum ('argmin') over `axis`, a sorted tuple;
+    over several axes, the index counts their elements in C order."""
+
+    __props__ = ("kind", "axis")
+
+    def __init__(self, kind: str, axis: tuple[int, ...]):
+        if kind not in ("argmax", "argmin"):
+            raise ValueError(f"unknown index reduction {kind!r}")
+        self.kind, self.axis = kind, tuple(axis)
+
+    def __str__(self) -> str:
+        return f"{self.kind.capitalize()}{{axis={list(self.axis)}}}"
+
+    def make_node(self, x) -> Apply:
+        x = as_tensor_variable(x, f"input of {self}")
+        if builtins.any(a >= x.ndim for a in self.axis):
+            raise ValueError(f"{self} cannot reduce {x}, which has {x.ndim} dimension(s)")
+        bcast = tuple(b for d, b in enumerate(x.broadcastable) if d not in self.axis)
+        return Apply(self, [x], [TensorType("int64", bcast)()])
+
+    def perform(self, node, inputs):
+        (x,) = inputs
+        if builtins.any(x.shape[a] == 0 for a in self.axis):
+            raise ValueError(f"{self}: cannot take the {self.kind} of an empty array of shape "
+                             f"{x.shape}")
+        k = len(self.axis)
+        moved = np.moveaxis(x, self.axis, range(x.ndim - k, x.ndim))
+        flat = moved.reshape(moved.shape[:x.ndim - k] + (-1,))
+        result = np.argmax(flat, axis=-1) if self.kind == "argmax" else np.argmin(flat, axis=-1)
+        return [np.asarray(result, dtype="int64")]
+
+    def grad(self, inputs, outputs, output_grads):
+        return [None]
+
+    def pp(self, node, args: Sequence[str]) -> str:
+        return f"{self.kind}({args[0]}, axis={list(self.axis)})"
+
+
+def _arg_reduce(kind: str, x, axis, keepdims: bool):
+    x = as_tensor_variable(x, f"input of {kind}")
+    axes = _normalize_axis(x, axis)
+    if not axes:
+        return zeros_like(x, dtype="int64")
+    out = ArgReduce(kind, axes)(x)
+    return dimshuffle(out, _restore_axes(x, axes)) if keepdims else out
+
+
+def argmax(x, axis=None, keepdims: bool = False):
+    """The index of the maximum over `axis` (None: over the flattened array)."""
+    return _arg_reduce("argmax", x, axis, keepdims)
+
+
+def argmin(x, axis=None, keepdims: bool = False):
+    """The index of the minimum over `axis` (None: over the flattened array)."""
+    return _arg_reduce("argmin", x, axis, keepdims)
 
 
 def _count(x, axes: Sequence[int]):

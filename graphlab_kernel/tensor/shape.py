@@ -1,4 +1,4 @@
-"""Ops on shapes: reading a shape, transposing, reshaping, joining."""
+"""Ops on shapes: reading a shape, transposing, reshaping, joining, allocating."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from graphlab_kernel.gof.graph import Apply
+from graphlab_kernel.gof.graph import Apply, Constant
 from graphlab_kernel.gof.op import Op
 from graphlab_kernel.tensor.elemwise import dimshuffle
-from graphlab_kernel.tensor.type import TensorType
+from graphlab_kernel.tensor.type import DISCRETE_DTYPES, INT_DTYPES, TensorType
 from graphlab_kernel.tensor.var import as_tensor_variable
+
+__all__ = ["Alloc", "Join", "Reshape", "Shape", "Shape_i", "alloc", "concatenate", "flatten",
+           "reshape", "shape", "shape_i", "size", "stack", "transpose"]
 
 
 class Shape(Op):
@@ -76,3 +79,261 @@ def transpose(x, axes: Sequence[int] | None = None):
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"transpose axes {axes} are not a permutation of the {x.ndim} axes of {x}")
     return dimshuffle(x, axes)
+
+
+def size(x):
+    """The number of elements of x, as a symbolic int64 scalar."""
+    from graphlab_kernel.tensor.math import prod
+    return prod(shape(x))
+
+
+# --- reshape ------------------------------------------------------------------------------------
+
+
+class Reshape(Op):
+    """x's elements, in C order, laid out in a new shape of `ndim` axes (one length may be -1)."""
+
+    __props__ = ("ndim",)
+    view_map = {0: [0]}
+
+    def __init__(self, ndim: int):
+        self.ndim = int(ndim)
+
+    def __str__(self) -> str:
+        return f"Reshape{{{self.ndim}}}"
+
+    def make_node(self, x, new_shape) -> Apply:
+        x = as_tensor_variable(x, "input of reshape")
+        new_shape = as_tensor_variable(new_shape, "shape of reshape")
+        if new_shape.ndim != 1 or new_shape.dtype not in INT_DTYPES:
+            raise TypeError(f"the shape of reshape must be an integer vector; got {new_shape} "
+                            f"({new_shape.type})")
+        bcast = (False,) * self.ndim
+        if isinstance(new_shape, Constant):
+            if len(new_shape.data) != self.ndim:
+                raise ValueError(f"reshape: shape {tuple(new_shape.data)} has "
+                                 f"{len(new_shape.data)} lengths; expected ndim={self.ndim}")
+            bcast = tuple(bool(s == 1) for s in new_shape.data)
+        return Apply(self, [x, new_shape], [TensorType(x.dtype, bcast)()])
+
+    def perform(self, node, inputs):
+        x, new_shape = inputs
+        target = tuple(int(s) for s in new_shape)
+        if len(target) != self.ndim:
+            raise ValueError(f"{self}: got a shape of {len(target)} lengths {target}; expected "
+                             f"{self.ndim}")
+        try:
+            out = x.reshape(target)
+        except ValueError:
+            raise ValueError(f"{self}: cannot reshape an array of shape {x.shape} (size {x.size}) "
+                             f"into shape {target}") from None
+        for axis, must_be_one in enumerate(node.outputs[0].broadcastable):
+            if must_be_one and out.shape[axis] != 1:
+                raise ValueError(f"{self}: axis {axis} of the result must have length 1; got "
+                                 f"shape {out.shape}")
+        return [out]
+
+    def grad(self, inputs, outputs, output_grads):
+        x, _ = inputs
+        return [reshape(output_grads[0], shape(x), ndim=x.ndim), None]
+
+    def pp(self, node, args: Sequence[str]) -> str:
+        return f"reshape({args[0]}, {args[1]})"
+
+
+def _shape_vector(lengths, what: str):
+    """A symbolic int64 vector from a list of ints and int scalars (a constant when all are ints)."""
+    from graphlab_kernel.tensor.math import cast
+    from graphlab_kernel.tensor.var import constant
+    lengths = list(lengths)
+    if all(isinstance(s, (int, np.integer)) for s in lengths):
+        return constant(np.array(lengths, dtype="int64").reshape(len(lengths)), dtype="int64")
+    parts = []
+    for i, s in enumerate(lengths):
+        s = as_tensor_variable(s, f"length {i} of {what}")
+        if s.ndim != 0 or s.dtype not in INT_DTYPES:
+            raise TypeError(f"length {i} of {what} must be an integer scalar; got {s} ({s.type})")
+        parts.append(cast(s, "int64"))
+    return stack(parts)
+
+
+def reshape(x, new_shape, ndim: int | None = None):
+    """x with the same elements in a new shape (a tuple of ints and int scalars, or an int
+    vector with `ndim` given); one length may be -1."""
+    x = as_tensor_variable(x, "input of reshape")
+    if isinstance(new_shape, (int, np.integer)):
+        new_shape = (new_shape,)
+    if isinstance(new_shape, (list, tuple)):
+        ndim = len(new_shape) if ndim is None else ndim
+        new_shape = _shape_vector(new_shape, "reshape's shape")
+    else:
+        new_shape = as_tensor_variable(new_shape, "shape of reshape")
+        if ndim is None:
+            if not isinstance(new_shape, Constant):
+                raise TypeError("reshape to a symbolic shape vector needs ndim=")
+            ndim = len(new_shape.data)
+    return Reshape(ndim)(x, new_shape)
+
+
+def flatten(x, ndim: int = 1):
+    """x with its trailing axes merged so that `ndim` axes remain."""
+    x = as_tensor_variable(x, "input of flatten")
+    if not 1 <= ndim <= max(x.ndim, 1):
+        raise ValueError(f"flatten: ndim={ndim} must be between 1 and {max(x.ndim, 1)} for {x} "
+                         f"({x.type})")
+    if ndim == 1:
+        return reshape(x, (-1,))
+    return reshape(x, [shape_i(x, i) for i in range(ndim - 1)] + [-1])
+
+
+# --- joining ------------------------------------------------------------------------------------
+
+
+class Join(Op):
+    """Concatenate tensors of equal rank along `axis`."""
+
+    __props__ = ("axis",)
+
+    def __init__(self, axis: int):
+        self.axis = int(axis)
+
+    def __str__(self) -> str:
+        return f"Join{{axis={self.axis}}}"
+
+    def make_node(self, *tensors) -> Apply:
+        from graphlab_kernel.tensor.var import as_tensor_variables
+        if not tensors:
+            raise ValueError("concatenate needs at least one tensor")
+        tensors = as_tensor_variables(list(tensors), [f"input {i} of concatenate"
+                                                      for i in range(len(tensors))])
+        ndim = tensors[0].ndim
+        for i, t in enumerate(tensors):
+            if t.ndim != ndim:
+                raise TypeError(f"concatenate: input {i} ({t}) is {t.type}; expected {ndim} "
+                                "dimension(s) like input 0")
+        if not 0 <= self.axis < ndim:
+            raise ValueError(f"concatenate: axis {self.axis} is out of range for {ndim}-d inputs")
+        bcast = tuple(d != self.axis and all(t.broadcastable[d] for t in tensors)
+                      for d in range(ndim))
+        dtype = str(np.result_type(*(t.dtype for t in tensors)))
+        return Apply(self, tensors, [TensorType(dtype, bcast)()])
+
+    def perform(self, node, inputs):
+        first = inputs[0].shape
+        for i, x in enumerate(inputs):
+            if x.shape[:self.axis] + x.shape[self.axis + 1:] != \
+                    first[:self.axis] + first[self.axis + 1:]:
+                shapes = ", ".join(str(v.shape) for v in inputs)
+                raise ValueError(f"{self}: input {i} has shape {x.shape}, which does not match "
+                                 f"input 0 outside axis {self.axis} (shapes {shapes})")
+        out = np.concatenate(inputs, axis=self.axis)
+        return [out.astype(node.outputs[0].dtype, copy=False)]
+
+    def grad(self, inputs, outputs, output_grads):
+        from graphlab_kernel.tensor.subtensor import Subtensor
+        (gz,) = output_grads
+        grads, start = [], None
+        idx = [("slice", None, None, None)] * self.axis + [("slice", "?", "?", None)]
+        for x in inputs:
+            length = shape_i(x, self.axis)
+            begin = start if start is not None else as_tensor_variable(np.int64(0))
+            stop = length if start is None else begin + length
+            piece = Subtensor(tuple(idx))(gz, begin, stop)
+            grads.append(None if x.dtype in DISCRETE_DTYPES else _cast_to(piece, x.dtype))
+            start = stop
+        return grads
+
+    def pp(self, node, args: Sequence[str]) -> str:
+        return f"concatenate([{', '.join(args)}], axis={self.axis})"
+
+
+def _cast_to(x, dtype: str):
+    from graphlab_kernel.tensor.math import cast
+    return cast(x, dtype)
+
+
+def concatenate(tensors: Sequence, axis: int = 0):
+    """Join tensors of equal rank along an existing axis (negative axes count from the end)."""
+    from graphlab_kernel.tensor.var import as_tensor_variables
+    tensors = as_tensor_variables(list(tensors))
+    if not tensors:
+        raise ValueError("concatenate needs at least one tensor")
+    ndim = tensors[0].ndim
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"concatenate: axis {axis} is out of range for {ndim}-d inputs")
+    return Join(axis % ndim)(*tensors)
+
+
+def stack(tensors: Sequence, axis: int = 0):
+    """Join tensors of equal shape along a new axis."""
+    from graphlab_kernel.tensor.var import as_tensor_variables
+    tensors = as_tensor_variables(list(tensors))
+    if not tensors:
+        raise ValueError("stack needs at least one tensor")
+    ndim = tensors[0].ndim
+    if not -(ndim + 1) <= axis <= ndim:
+        raise ValueError(f"stack: axis {axis} is out of range for {ndim}-d inputs")
+    axis %= ndim + 1
+    for i, t in enumerate(tensors):
+        if t.ndim != ndim:
+            raise TypeError(f"stack: input {i} ({t}) is {t.type}; expected {ndim} dimension(s) "
+                            "like input 0")
+    pattern = list(range(ndim))
+    pattern.insert(axis, "x")
+    return Join(axis)(*[dimshuffle(t, pattern) for t in tensors])
+
+
+# --- allocation ---------------------------------------------------------------------------------
+
+
+class Alloc(Op):
+    """A new array of the shape given by the scalar inputs, filled with `value` (broadcast)."""
+
+    def make_node(self, value, *lengths) -> Apply:
+        value = as_tensor_variable(value, "value of alloc")
+        lengths = [as_tensor_variable(s, f"length {i} of alloc") for i, s in enumerate(lengths)]
+        for i, s in enumerate(lengths):
+            if s.ndim != 0 or s.dtype not in INT_DTYPES:
+                raise TypeError(f"length {i} of alloc must be an integer scalar; got {s} "
+                                f"({s.type})")
+        if value.ndim > len(lengths):
+            raise ValueError(f"alloc: the value {value} has {value.ndim} dimension(s), more than "
+                             f"the {len(lengths)} lengths given")
+        bcast = tuple(isinstance(s, Constant) and int(s.data) == 1 for s in lengths)
+        return Apply(self, [value, *lengths], [TensorType(value.dtype, bcast)()])
+
+    def perform(self, node, inputs):
+        value, *lengths = inputs
+        target = tuple(int(s) for s in lengths)
+        if any(s < 0 for s in target):
+            raise ValueError(f"Alloc: negative length in shape {target}")
+        try:
+            out = np.broadcast_to(value, target)
+        except ValueError:
+            raise ValueError(f"Alloc: a value of shape {value.shape} does not broadcast to shape "
+                             f"{target}") from None
+        return [np.array(out, dtype=node.outputs[0].dtype)]
+
+    def grad(self, inputs, outputs, output_grads):
+        from graphlab_kernel.tensor.math import sum as sum_
+        value, *lengths = inputs
+        (gz,) = output_grads
+        extra = gz.ndim - value.ndim
+        g = sum_(gz, axis=tuple(range(extra))) if extra else gz
+        axes = tuple(d for d in range(value.ndim) if value.broadcastable[d] and not g.broadcastable[d])
+        if axes:
+            g = sum_(g, axis=axes, keepdims=True)
+        if value.dtype in DISCRETE_DTYPES:
+            return [None] * len(inputs)
+        return [_cast_to(g, value.dtype)] + [None] * len(lengths)
+
+    def pp(self, node, args: Sequence[str]) -> str:
+        return f"alloc({', '.join(args)})"
+
+
+def alloc(value, *lengths):
+    """A new array of shape `lengths` filled with `value` (broadcast from the right)."""
+    from graphlab_kernel.tensor.var import constant
+    lengths = [constant(s, dtype="int64") if isinstance(s, (int, np.integer)) else s
+               for s in lengths]
+    return Alloc()(value, *lengths)
