@@ -125,7 +125,6 @@ def test_seed_cell_prints_what_the_seed_prints(executed_cells, position):
 
 
 @pytest.mark.notebook
-@pytest.mark.xfail(strict=True, reason="needs the stabilize rewrites of the optimizer (issue 3)")
 def test_seed_logistic_regression_trains_to_separate_the_data():
     imports = _to_graphlab("import numpy as np\nimport theano\n"
                            "import theano.tensor as T\nrng = np.random\nnp.random.seed(0)")

@@ -34,7 +34,7 @@ PREDEFINED = {
     "FAST_COMPILE": Mode("fast_compile"),
     "NO_OPT": Mode(None),
     "DebugMode": Mode("fast_run", backend="numpy"),
-}
+}  # names are matched case-insensitively: 'no_opt' is NO_OPT
 
 
 def get_mode(mode: str | Mode | None) -> Mode:
@@ -43,6 +43,8 @@ def get_mode(mode: str | Mode | None) -> Mode:
         return PREDEFINED["FAST_RUN"]
     if isinstance(mode, Mode):
         return mode
-    if isinstance(mode, str) and mode in PREDEFINED:
-        return PREDEFINED[mode]
+    if isinstance(mode, str):
+        for name, predefined in PREDEFINED.items():
+            if mode.upper() == name.upper():
+                return predefined
     raise ValueError(f"unknown mode {mode!r}; expected a Mode or one of {', '.join(PREDEFINED)}")

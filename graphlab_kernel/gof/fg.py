@@ -52,7 +52,10 @@ class FunctionGraph:
     def __init__(self, inputs: Sequence[Variable], outputs: Sequence[Variable], clone: bool = True):
         inputs, outputs = list(inputs), list(outputs)
         if clone:
-            new_outputs, memo = clone_replace(outputs, {i: i.clone() for i in inputs})
+            # copy every node (also those computed from constants only): rewrites edit node inputs
+            # in place, and must never edit the caller's graph
+            new_outputs, memo = clone_replace(outputs, {i: i.clone() for i in inputs},
+                                              copy_inputs=True)
             self.clone_map: dict[Variable, Variable] = memo
             inputs, outputs = [memo[i] for i in inputs], new_outputs
         else:

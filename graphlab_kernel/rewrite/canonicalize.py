@@ -1,0 +1,262 @@
+"""Canonicalize and simplify: remove what computes nothing and combine constants."""
+
+from __future__ import annotations
+
+from graphlab_kernel.gof.graph import Constant
+from graphlab_kernel.rewrite.engine import rule
+from graphlab_kernel.rewrite.merge import constant_folding
+from graphlab_kernel.rewrite.patterns import (
+    constant_value,
+    elemwise_op,
+    fill_like,
+    fit,
+    folded_constant,
+    is_constant_equal,
+    same_value,
+)
+from graphlab_kernel.tensor import math as M
+from graphlab_kernel.tensor import scalar_ops as S
+from graphlab_kernel.tensor.elemwise import DimShuffle
+
+
+def _other_when_constant(node, value):
+    """For a binary node with one input equal to the constant `value`, the other input."""
+    a, b = node.inputs
+    if is_constant_equal(b, value):
+        return a
+    if is_constant_equal(a, value):
+        return b
+    return None
+
+
+@rule(S.Mul)
+def mul_by_one(fgraph, node):
+    """x * 1 -> x"""
+    return fit(_other_when_constant(node, 1), node.outputs[0])
+
+
+@rule(S.Add)
+def add_zero(fgraph, node):
+    """x + 0 -> x"""
+    return fit(_other_when_constant(node, 0), node.outputs[0])
+
+
+@rule(S.Sub)
+def sub_zero(fgraph, node):
+    """x - 0 -> x"""
+    x, y = node.inputs
+    return fit(x, node.outputs[0]) if is_constant_equal(y, 0) else None
+
+
+@rule(S.Sub)
+def sub_self(fgraph, node):
+    """x - x -> 0"""
+    x, y = node.inputs
+    if not same_value(x, y):
+        return None
+    out = node.outputs[0]
+    return fill_like(out, x, folded_constant(0, out.dtype))
+
+
+@rule(S.Sub)
+def sub_zero_from(fgraph, node):
+    """0 - x -> -x"""
+    x, y = node.inputs
+    if not is_constant_equal(x, 0):
+        return None
+    return fit(M.neg(y), node.outputs[0])
+
+
+@rule(S.TrueDiv)
+def div_by_one(fgraph, node):
+    """x / 1 -> x"""
+    x, y = node.inputs
+    return fit(x, node.outputs[0]) if is_constant_equal(y, 1) else None
+
+
+@rule(S.Neg)
+def neg_neg(fgraph, node):
+    """--x -> x"""
+    inner = elemwise_op(node.inputs[0], S.Neg)
+    return fit(inner.inputs[0], node.outputs[0]) if inner is not None else None
+
+
+@rule(S.Mul)
+def mul_by_minus_one(fgraph, node):
+    """x * -1 -> -x"""
+    other = _other_when_constant(node, -1)
+    return fit(M.neg(other), node.outputs[0]) if other is not None else None
+
+
+@rule(S.Pow)
+def pow_one(fgraph, node):
+    """x ** 1 -> x"""
+    x, y = node.inputs
+    return fit(x, node.outputs[0]) if is_constant_equal(y, 1) else None
+
+
+@rule(S.Pow)
+def pow_two(fgraph, node):
+    """x ** 2 -> sqr(x)"""
+    x, y = node.inputs
+    return fit(M.sqr(x), node.outputs[0]) if is_constant_equal(y, 2) else None
+
+
+@rule(S.Second)
+def fill_known_shape(fgraph, node):
+    """fill(x, y) -> y when y already has the shape of the result (x is a scalar)"""
+    x, y = node.inputs
+    out = node.outputs[0]
+    if all(x.broadcastable) and y.broadcastable == out.broadcastable:
+        return fit(y, out)
+    return None
+
+
+@rule(S.Second)
+def fill_of_fill(fgraph, node):
+    """fill(x, fill(x2, y)) -> fill(x, y) when x2 is x"""
+    x, y = node.inputs
+    inner = elemwise_op(y, S.Second)
+    if inner is None or not same_value(inner.inputs[0], x):
+        return None
+    return fit(M.second(x, inner.inputs[1]), node.outputs[0])
+
+
+@rule(S.Add, S.Mul, S.Sub, S.TrueDiv, S.Pow, S.Maximum, S.Minimum)
+def fill_sink(fgraph, node):
+    """op(fill(x, c), x) -> op(c, x): the other operand already gives the shape"""
+    out = node.outputs[0]
+    for position, inp in enumerate(node.inputs):
+        filler = elemwise_op(inp, S.Second)
+        if filler is None:
+            continue
+        shape_of, value = filler.inputs
+        others = [v for k, v in enumerate(node.inputs) if k != position]
+        if not any(same_value(shape_of, o) and o.broadcastable == out.broadcastable for o in others):
+            continue
+        if value.dtype != inp.dtype:
+            value = M.cast(value, inp.dtype)
+        new_inputs = list(node.inputs)
+        new_inputs[position] = value
+        return fit(node.op(*new_inputs), out)
+    return None
+
+
+def _constant_and_other(node):
+    """(constant input, other input) of a binary node with exactly one constant input."""
+    a, b = node.inputs
+    ca, cb = constant_value(a), constant_value(b)
+    if ca is not None and cb is None:
+        return a, b
+    if cb is not None and ca is None:
+        return b, a
+    return None
+
+
+@rule(S.Add, S.Mul)
+def combine_constants(fgraph, node):
+    """(x + c1) + c2 -> x + (c1 + c2), and the same for *"""
+    outer = _constant_and_other(node)
+    if outer is None:
+        return None
+    c2, inner_var = outer
+    inner = elemwise_op(inner_var, type(node.op.scalar_op))
+    if inner is None or len(fgraph.clients_of(inner_var)) != 1:
+        return None
+    found = _constant_and_other(inner)
+    if found is None:
+        return None
+    c1, x = found
+    combined = node.op(c1, c2)
+    folded = constant_folding(fgraph, combined.owner)
+    if folded is None:
+        return None
+    return fit(node.op(x, folded[0]), node.outputs[0])
+
+
+@rule(S.Cast)
+def cast_to_same(fgraph, node):
+    """cast(x, dtype of x) -> x"""
+    x = node.inputs[0]
+    return x if x.type == node.outputs[0].type else None
+
+
+@rule(DimShuffle)
+def dimshuffle_identity(fgraph, node):
+    """dimshuffle(x, identity pattern) -> x"""
+    x = node.inputs[0]
+    op = node.op
+    if tuple(op.new_order) == tuple(range(x.ndim)) and x.type == node.outputs[0].type:
+        return x
+    return None
+
+
+@rule(DimShuffle)
+def dimshuffle_of_dimshuffle(fgraph, node):
+    """dimshuffle(dimshuffle(x, p), q) -> dimshuffle(x, p then q)"""
+    inner = node.inputs[0].owner
+    if inner is None or not isinstance(inner.op, DimShuffle):
+        return None
+    first, second = inner.op.new_order, node.op.new_order
+    pattern = [d if d == "x" else first[d] for d in second]
+    x = inner.inputs[0]
+    if pattern == list(range(x.ndim)):
+        return fit(x, node.outputs[0])
+    return fit(DimShuffle(x.broadcastable, pattern)(x), node.outputs[0])
+
+
+@rule(S.Mul)
+def mul_constant_first(fgraph, node):
+    """x * c -> c * x (constants first, so that equal products merge and print as 2.0 * x)"""
+    a, b = node.inputs
+    if isinstance(a, Constant) or constant_value(a) is not None or constant_value(b) is None:
+        return None
+    return fit(M.mul(b, a), node.outputs[0])
+
+
+def _neg_inner(var):
+    node = elemwise_op(var, S.Neg)
+    return node.inputs[0] if node is not None else None
+
+
+@rule(S.Add)
+def add_neg(fgraph, node):
+    """x + -y -> x - y"""
+    a, b = node.inputs
+    if _neg_inner(b) is not None:
+        return fit(M.sub(a, _neg_inner(b)), node.outputs[0])
+    if _neg_inner(a) is not None:
+        return fit(M.sub(b, _neg_inner(a)), node.outputs[0])
+    return None
+
+
+@rule(S.Sub)
+def sub_neg(fgraph, node):
+    """x - -y -> x + y"""
+    a, b = node.inputs
+    inner = _neg_inner(b)
+    return fit(M.add(a, inner), node.outputs[0]) if inner is not None else None
+
+
+@rule(S.Mul)
+def mul_neg_neg(fgraph, node):
+    """-x * -y -> x * y"""
+    a, b = (_neg_inner(v) for v in node.inputs)
+    if a is None or b is None:
+        return None
+    return fit(M.mul(a, b), node.outputs[0])
+
+
+@rule(S.Sqr)
+def sqr_of_neg(fgraph, node):
+    """sqr(-x) -> sqr(x)"""
+    inner = _neg_inner(node.inputs[0])
+    return fit(M.sqr(inner), node.outputs[0]) if inner is not None else None
+
+
+CANONICALIZE_RULES = (
+    constant_folding, mul_by_one, add_zero, sub_zero, sub_self, sub_zero_from, div_by_one,
+    neg_neg, mul_by_minus_one, pow_one, pow_two, fill_known_shape, fill_of_fill, fill_sink,
+    combine_constants, cast_to_same, dimshuffle_identity, dimshuffle_of_dimshuffle,
+    mul_constant_first, add_neg, sub_neg, mul_neg_neg, sqr_of_neg,
+)
