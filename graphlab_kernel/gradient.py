@@ -57,6 +57,7 @@ def grad(cost: Variable, wrt: Variable | Sequence[Variable],
         for inp, g in zip(node.inputs, input_grads):
             if g is None or inp not in wanted:
                 continue
+            g = _match_type(T.as_tensor_variable(g), inp)
             grads[inp] = g if inp not in grads else grads[inp] + g
 
     results = []
@@ -87,8 +88,17 @@ def _connected(nodes, wrt: Sequence[Variable], constants: Sequence[Variable]) ->
 def _match_type(g, w):
     """Give the gradient exactly the type of its variable (dtype and broadcastable pattern)."""
     from graphlab_kernel import tensor as T
+    if g.ndim != w.ndim:
+        raise TypeError(f"grad: the gradient for {w} ({w.type}) has {g.ndim} dimension(s), "
+                        f"expected {w.ndim} (from {g.owner.op if g.owner else g})")
     if g.dtype != w.dtype and w.dtype not in DISCRETE_DTYPES:
         g = T.cast(g, w.dtype)
-    if g.broadcastable != w.broadcastable and g.ndim == w.ndim:
-        g = T.fill(w, g) if all(gb or not wb for gb, wb in zip(g.broadcastable, w.broadcastable)) else g
+    if g.broadcastable != w.broadcastable:
+        # length-1 axes of w: summing g over them keeps its value and marks them broadcastable
+        axes = tuple(d for d, (gb, wb) in enumerate(zip(g.broadcastable, w.broadcastable))
+                     if wb and not gb)
+        if axes:
+            g = T.sum(g, axis=axes, keepdims=True)
+        if g.broadcastable != w.broadcastable:
+            g = T.fill(w, g)
     return g

@@ -316,7 +316,7 @@ class Ceil(_Rounding):
 
 class RoundHalfToEven(_Rounding):
     """round(x), halves to even as NumPy does"""
-    name, ufunc, c_expr = "round_half_to_even", np.round, "nearbyint({0})"
+    name, ufunc, c_expr = "round_half_to_even", np.rint, "nearbyint({0})"
 
 
 # --- comparison and logic ----------------------------------------------------------------------

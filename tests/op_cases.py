@@ -1,0 +1,483 @@
+"""THE list of every tensor op, as data: each case builds an output from symbolic inputs and names
+the NumPy function that is its reference.
+
+Backend-agnostic on purpose: tests/tensor/test_ops.py runs every case on the default backend, and
+a backend's own tests run the same list with `function(inputs, out, backend=...)`. Adding an op
+without a case here makes `test_every_public_op_has_a_case` fail.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import graphlab_kernel.tensor as T
+from graphlab_kernel.tensor.type import TensorType
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input: dtype, shape, and the interval its random values come from.
+
+    `nonzero` keeps values at least `low` away from zero, with random signs (low must be > 0);
+    `broadcastable` defaults to no broadcastable axis.
+    """
+
+    dtype: str
+    shape: tuple[int, ...]
+    low: float = -2.0
+    high: float = 2.0
+    nonzero: bool = False
+    broadcastable: tuple[bool, ...] | None = None
+
+    def variable(self, name: str, dtype: str | None = None):
+        """A fresh symbolic variable of this input's type (optionally with another dtype)."""
+        bcast = self.broadcastable or (False,) * len(self.shape)
+        return TensorType(dtype or self.dtype, bcast)(name)
+
+    def value(self, rng: np.random.Generator, dtype: str | None = None) -> np.ndarray:
+        """A random value of this input's shape and domain."""
+        dtype = np.dtype(dtype or self.dtype)
+        if dtype == np.bool_:
+            return rng.random(self.shape) < 0.5
+        if dtype.kind in "iu":
+            lo, hi = int(self.low), int(self.high)
+            values = rng.integers(lo, hi + 1, size=self.shape)
+            if self.nonzero:
+                values = np.where(values == 0, hi if hi != 0 else lo, values)
+            return values.astype(dtype)
+        values = rng.uniform(self.low, self.high, size=self.shape)
+        if self.nonzero:
+            values = values * rng.choice([-1.0, 1.0], size=self.shape)
+        return values.astype(dtype)
+
+
+@dataclass(frozen=True)
+class OpCase:
+    """An op applied to inputs: `name` is 'function/variant', the function being a name in
+    graphlab_kernel.tensor (or tensor.nnet) that the case exercises; `covers` lists others."""
+
+    name: str
+    build: Callable
+    reference: Callable
+    inputs: tuple[Input, ...]
+    differentiable: bool = True
+    covers: tuple[str, ...] = ()
+
+    @property
+    def function_name(self) -> str:
+        return self.name.split("/")[0]
+
+
+def F(*shape: int, dtype: str = "float64", **domain) -> Input:
+    """A float input (float64 unless dtype is given)."""
+    return Input(dtype, shape, **domain)
+
+
+def I(*shape: int, dtype: str = "int32", low: int = -5, high: int = 5, **kw) -> Input:  # noqa: E743
+    """An integer input (int32 unless dtype is given)."""
+    return Input(dtype, shape, low, high, **kw)
+
+
+def B(*shape: int) -> Input:
+    """A boolean input."""
+    return Input("bool", shape)
+
+
+POS = {"low": 0.5, "high": 2.0}
+NONZERO = {"low": 0.5, "high": 2.0, "nonzero": True}
+UNIT = {"low": -0.9, "high": 0.9}
+ROW = (True, False)
+COL = (False, True)
+
+CASES: list[OpCase] = []
+
+
+def case(name: str, build: Callable, reference: Callable, *inputs: Input,
+         differentiable: bool | None = None, covers: tuple[str, ...] = ()) -> None:
+    """Add one case to CASES; by default it is differentiable when some input is a float."""
+    if differentiable is None:
+        differentiable = any(np.dtype(i.dtype).kind == "f" for i in inputs)
+    CASES.append(OpCase(name, build, reference, tuple(inputs), differentiable, covers))
+
+
+# --- arithmetic -------------------------------------------------------------------------------
+
+case("add/operator", lambda x, y: x + y, np.add, F(3, 4), F(3, 4))
+case("add/matrix+row", lambda x, y: x + y, np.add, F(3, 4), F(1, 4, broadcastable=ROW))
+case("add/matrix+col", lambda x, y: T.add(x, y), np.add, F(3, 4), F(3, 1, broadcastable=COL))
+case("add/matrix+vector", lambda x, y: x + y, np.add, F(3, 4), F(4))
+case("add/scalar+tensor3", lambda x, y: x + y, np.add, F(), F(2, 3, 4))
+case("add/float32+python", lambda x: x + 2, lambda x: x + 2, F(3, dtype="float32"))
+case("add/python+int8", lambda x: 3 + x, lambda x: 3 + x, I(4, dtype="int8"))
+case("add/int32+float32", lambda x, y: x + y, np.add, I(3), F(3, dtype="float32"))
+case("add/int8+int16", lambda x, y: x + y, np.add, I(3, dtype="int8"), I(3, dtype="int16"))
+case("add/bool+int32", lambda x, y: x + y, np.add, B(3), I(3))
+case("sub/operator", lambda x, y: x - y, np.subtract, F(3, 4), F(1, 4, broadcastable=ROW))
+case("sub/python-float32", lambda x: 1.5 - x, lambda x: 1.5 - x, F(2, 3, dtype="float32"))
+case("sub/function", lambda x, y: T.sub(x, y), np.subtract, I(3, dtype="int64"), I(3))
+case("mul/operator", lambda x, y: x * y, np.multiply, F(3, 1, broadcastable=COL),
+     F(1, 4, broadcastable=ROW))
+case("mul/fmatrix*2", lambda x: x * 2, lambda x: x * 2, F(2, 3, dtype="float32"))
+case("mul/function", lambda x, y: T.mul(x, y), np.multiply, F(3), F())
+case("true_div/operator", lambda x, y: x / y, np.true_divide, F(3, 4), F(3, 4, **NONZERO))
+case("true_div/vector/scalar", lambda x, y: T.true_div(x, y), np.true_divide, F(4), F(**NONZERO))
+case("true_div/python/float32", lambda x: 1.0 / x, lambda x: 1.0 / x, F(3, dtype="float32", **POS))
+case("true_div/int32/int32", lambda x, y: x / y, np.true_divide, I(4), I(4, nonzero=True, low=1))
+case("int_div/ints", lambda x, y: x // y, np.floor_divide, I(6), I(6, low=1, nonzero=True),
+     differentiable=False)
+case("int_div/floats", lambda x, y: T.int_div(x, y), np.floor_divide, F(6), F(6, **NONZERO),
+     differentiable=False)
+case("mod/floats", lambda x, y: x % y, np.mod, F(6), F(6, **NONZERO))
+case("mod/ints", lambda x, y: T.mod(x, y), np.mod, I(6), I(6, low=1, nonzero=True),
+     differentiable=False)
+case("pow/float**float", lambda x, y: x ** y, np.power, F(3, 4, **POS), F(3, 4))
+case("pow/float**python", lambda x: x ** 3, lambda x: x ** 3, F(5))
+case("pow/python**float", lambda x: 2.0 ** x, lambda x: 2.0 ** x, F(5))
+case("pow/float32**int", lambda x, y: T.pow(x, y), np.power, F(5, dtype="float32", **POS),
+     I(5, low=0, high=3))
+case("pow/int**int", lambda x, y: x ** y, np.power, I(5), I(5, low=0, high=3),
+     differentiable=False)
+case("maximum/broadcast", lambda x, y: T.maximum(x, y), np.maximum, F(3, 4), F(4))
+case("maximum/int", lambda x, y: T.maximum(x, y), np.maximum, I(5), I(5, dtype="int8"),
+     differentiable=False)
+case("minimum/broadcast", lambda x, y: T.minimum(x, y), np.minimum, F(3, 1, broadcastable=COL),
+     F(3, 4))
+case("neg/operator", lambda x: -x, np.negative, F(3, 4))
+case("neg/function-int", lambda x: T.neg(x), np.negative, I(4), differentiable=False)
+case("abs/operator", lambda x: abs(x), np.abs, F(3, 4))
+case("abs/function", lambda x: T.abs(x), np.abs, F(5, dtype="float32"))
+case("abs/int", lambda x: T.abs_(x), np.abs, I(5, dtype="int16"), differentiable=False)
+case("sgn/float", lambda x: T.sgn(x), np.sign, F(6))
+case("sgn/int", lambda x: T.sgn(x), np.sign, I(6), differentiable=False)
+case("sqr/float", lambda x: T.sqr(x), np.square, F(3, 4))
+case("sqr/int", lambda x: T.sqr(x), np.square, I(4), differentiable=False)
+case("floor/float", lambda x: T.floor(x), np.floor, F(6, low=-3, high=3))
+case("ceil/float32", lambda x: T.ceil(x), np.ceil, F(6, dtype="float32", low=-3, high=3))
+case("round/float", lambda x: T.round(x), np.round, F(6, low=-3, high=3))
+case("round_half_to_even/halves", lambda x: T.round_half_to_even(x), np.round,
+     Input("float64", (8,), -4, 4))
+case("identity/float", lambda x: T.identity(x), np.copy, F(3, 2))
+
+# --- elementwise functions --------------------------------------------------------------------
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _erf(x):
+    return np.vectorize(math.erf, otypes=[x.dtype if x.dtype.kind == "f" else "float64"])(x)
+
+
+UNARY = [  # name, NumPy reference, domain
+    ("exp", np.exp, {}), ("log", np.log, POS), ("log1p", np.log1p, UNIT),
+    ("expm1", np.expm1, {}), ("log2", np.log2, POS), ("log10", np.log10, POS),
+    ("sqrt", np.sqrt, POS), ("sin", np.sin, {}), ("cos", np.cos, {}), ("tan", np.tan, UNIT),
+    ("arcsin", np.arcsin, UNIT), ("arccos", np.arccos, UNIT), ("arctan", np.arctan, {}),
+    ("sinh", np.sinh, {}), ("cosh", np.cosh, {}), ("tanh", np.tanh, {}),
+    ("sigmoid", _sigmoid, {}), ("softplus", lambda x: np.logaddexp(0, x), {}), ("erf", _erf, {}),
+]
+for _name, _ref, _domain in UNARY:
+    _fn = getattr(T, _name)
+    case(f"{_name}/float64", _fn, _ref, F(3, 4, **_domain))
+    case(f"{_name}/float32", _fn, _ref, F(5, dtype="float32", **_domain))
+case("exp/int32", T.exp, np.exp, I(4), differentiable=False)
+case("sqrt/int64", T.sqrt, np.sqrt, I(4, dtype="int64", low=0, high=9), differentiable=False)
+case("sigmoid/nnet", T.nnet.sigmoid, _sigmoid, F(4, low=-30, high=30))
+case("softplus/nnet", T.nnet.softplus, lambda x: np.logaddexp(0, x), F(4, low=-30, high=30))
+
+case("clip/python-bounds", lambda x: T.clip(x, -0.5, 0.5), lambda x: np.clip(x, -0.5, 0.5),
+     F(3, 4))
+case("clip/method-float32", lambda x: x.clip(-1, 1), lambda x: np.clip(x, -1, 1),
+     F(6, dtype="float32"))
+case("clip/tensor-bounds", T.clip, lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi),
+     F(3, 4), F(4, low=-1, high=0), F(3, 1, low=0, high=1, broadcastable=COL))
+case("switch/broadcast", T.switch, np.where, B(3, 4), F(3, 4), F(4))
+case("switch/where-scalar", lambda c, x: T.where(c, x, 0.0), lambda c, x: np.where(c, x, 0.0),
+     B(5), F(5, dtype="float32"))
+case("cast/float64-to-float32", lambda x: T.cast(x, "float32"), lambda x: x.astype("float32"),
+     F(3, 4), differentiable=False)  # a float32 cost is too coarse for finite differences
+case("cast/float32-to-float64", lambda x: T.cast(x, "float64") * x,
+     lambda x: x.astype("float64") * x, F(3, dtype="float32"))
+case("cast/astype-int", lambda x: x.astype("int32"), lambda x: x.astype("int32"),
+     F(5, low=-5, high=5), differentiable=False)
+case("cast/int-to-float", lambda x: T.cast(x, "float64"), lambda x: x.astype("float64"), I(4),
+     differentiable=False)
+
+# --- comparison and logic ---------------------------------------------------------------------
+
+for _name, _op, _ref in [("lt", "<", np.less), ("le", "<=", np.less_equal),
+                         ("gt", ">", np.greater), ("ge", ">=", np.greater_equal)]:
+    _fn = getattr(T, _name)
+    case(f"{_name}/operator", eval(f"lambda x, y: x {_op} y"), _ref, F(3, 4), F(4),
+         differentiable=False)
+    case(f"{_name}/int-python", lambda x, _f=_fn: _f(x, 1), lambda x, _r=_ref: _r(x, 1), I(6),
+         differentiable=False)
+case("eq/int", T.eq, np.equal, I(3, 4, low=0, high=2), I(3, 4, low=0, high=2),
+     differentiable=False)
+case("eq/float-python", lambda x: T.eq(x, 0.5), lambda x: np.equal(x, 0.5),
+     Input("float64", (3,), 0.5, 0.5), differentiable=False)
+case("neq/int", T.neq, np.not_equal, I(3, 4, low=0, high=2), I(4, low=0, high=2),
+     differentiable=False)
+for _name, _op, _ref in [("and_", "&", np.bitwise_and), ("or_", "|", np.bitwise_or),
+                         ("xor", "^", np.bitwise_xor)]:
+    _fn = getattr(T, _name)
+    case(f"{_name}/operator-bool", eval(f"lambda x, y: x {_op} y"), _ref, B(3, 4), B(4),
+         differentiable=False)
+    case(f"{_name}/function-int", _fn, _ref, I(5, low=0, high=15), I(5, dtype="int8"),
+         differentiable=False)
+case("invert/operator-bool", lambda x: ~x, np.invert, B(6), differentiable=False)
+case("invert/function-int", T.invert, np.invert, I(6, dtype="int16"), differentiable=False)
+
+# --- reductions -------------------------------------------------------------------------------
+
+
+def _reduction_cases(name: str, ref: Callable, value: Input, differentiable: bool = True) -> None:
+    fn = getattr(T, name)
+    case(f"{name}/all-axes", fn, ref, value, differentiable=differentiable)
+    case(f"{name}/axis=0", lambda x: fn(x, axis=0), lambda x: ref(x, axis=0), value,
+         differentiable=differentiable)
+    case(f"{name}/axis=-1,keepdims", lambda x: fn(x, axis=-1, keepdims=True),
+         lambda x: ref(x, axis=-1, keepdims=True), value, differentiable=differentiable)
+    case(f"{name}/axis=(0,2)-3d", lambda x: fn(x, axis=(0, 2)), lambda x: ref(x, axis=(0, 2)),
+         Input(value.dtype, (2, 3, 4), value.low, value.high, value.nonzero),
+         differentiable=differentiable)
+    case(f"{name}/method,keepdims-all", lambda x: getattr(x, name)(keepdims=True),
+         lambda x: ref(x, keepdims=True), value, differentiable=differentiable)
+
+
+_reduction_cases("sum", np.sum, F(3, 4))
+_reduction_cases("mean", np.mean, F(3, 4))
+_reduction_cases("var", np.var, F(3, 4))
+_reduction_cases("std", np.std, F(3, 4))
+_reduction_cases("max", np.max, F(3, 4))
+_reduction_cases("min", np.min, F(3, 4))
+_reduction_cases("prod", np.prod, F(3, 4, **NONZERO))
+_reduction_cases("all", np.all, B(3, 4), differentiable=False)
+_reduction_cases("any", np.any, B(3, 4), differentiable=False)
+case("sum/int32", lambda x: T.sum(x, axis=1), lambda x: np.sum(x, axis=1), I(3, 4),
+     differentiable=False)
+case("sum/bool", T.sum, np.sum, B(3, 4), differentiable=False)
+case("sum/float32", lambda x: T.sum(x, axis=0), lambda x: np.sum(x, axis=0),
+     F(3, 4, dtype="float32"))
+case("sum/row-broadcast-axis", lambda x: T.sum(x, axis=0), lambda x: np.sum(x, axis=0),
+     F(1, 4, broadcastable=ROW))
+case("sum/scalar", T.sum, np.sum, I(dtype="int16"), differentiable=False)
+case("mean/int", lambda x: T.mean(x, axis=-1), lambda x: np.mean(x, axis=-1), I(3, 4),
+     differentiable=False)
+case("mean/float32", T.mean, np.mean, F(3, 4, dtype="float32"))
+case("var/float32-axis", lambda x: T.var(x, axis=1), lambda x: np.var(x, axis=1),
+     F(3, 4, dtype="float32"))
+case("max/int8", lambda x: T.max(x, axis=-2), lambda x: np.max(x, axis=-2),
+     I(3, 4, dtype="int8"), differentiable=False)
+case("prod/int", lambda x: T.prod(x, axis=0), lambda x: np.prod(x, axis=0), I(3, 4),
+     differentiable=False)
+case("any/int", lambda x: T.any(x, axis=1), lambda x: np.any(x, axis=1), I(3, 4, low=0, high=1),
+     differentiable=False)
+case("all/float", lambda x: T.all(x), lambda x: np.all(x), F(5), differentiable=False)
+
+
+def _arg_reference(fn: Callable) -> Callable:
+    """numpy.argmax / argmin generalized to a tuple of axes (counting their elements in C order)."""
+    def reference(x, axis=None, keepdims=False):
+        axes = tuple(range(x.ndim)) if axis is None else (
+            (axis,) if isinstance(axis, int) else axis)
+        axes = tuple(sorted(a % x.ndim for a in axes))
+        moved = np.moveaxis(x, axes, range(x.ndim - len(axes), x.ndim))
+        out = fn(moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,)), axis=-1)
+        if keepdims:
+            out = np.expand_dims(out, axes)
+        return np.asarray(out, dtype="int64")
+    return reference
+
+
+for _name, _np in [("argmax", np.argmax), ("argmin", np.argmin)]:
+    _reduction_cases(_name, _arg_reference(_np), F(3, 4), differentiable=False)
+    case(f"{_name}/int-axis=-1", lambda x, _n=_name: getattr(T, _n)(x, axis=-1),
+         lambda x, _r=_arg_reference(_np): _r(x, axis=-1), I(3, 4, low=-50, high=50),
+         differentiable=False)
+
+# --- dot products -----------------------------------------------------------------------------
+
+case("dot/vector.vector", T.dot, np.dot, F(4), F(4))
+case("dot/matrix.vector", T.dot, np.dot, F(3, 4), F(4))
+case("dot/vector.matrix", T.dot, np.dot, F(3), F(3, 4))
+case("dot/matrix.matrix", T.dot, np.dot, F(2, 3), F(3, 4))
+case("dot/matmul-operator", lambda x, y: x @ y, np.matmul, F(2, 3), F(3, 4))
+case("dot/method-float32", lambda x, y: x.dot(y), np.dot, F(2, 3, dtype="float32"),
+     F(3, dtype="float32"))
+case("dot/scalar.matrix", T.dot, np.dot, F(), F(2, 3))
+case("dot/int.float", T.dot, np.dot, I(2, 3), F(3, 2, dtype="float32"), differentiable=False)
+case("dot/row.col", T.dot, np.dot, F(1, 3, broadcastable=ROW), F(3, 1, broadcastable=COL))
+case("dot/tensor3.matrix", T.dot, np.dot, F(2, 3, 4), F(4, 2))
+case("outer/vectors", T.outer, np.outer, F(3), F(4))
+case("tensordot/axes=1", lambda x, y: T.tensordot(x, y, axes=1),
+     lambda x, y: np.tensordot(x, y, axes=1), F(2, 3), F(3, 4))
+case("tensordot/axes=2-3d", lambda x, y: T.tensordot(x, y, axes=2),
+     lambda x, y: np.tensordot(x, y, axes=2), F(2, 3, 4), F(3, 4, 2))
+case("tensordot/explicit-negative-axes", lambda x, y: T.tensordot(x, y, axes=[[0, -1], [1, 0]]),
+     lambda x, y: np.tensordot(x, y, axes=[[0, -1], [1, 0]]), F(2, 3, 4), F(4, 2, 5))
+
+# --- shapes -----------------------------------------------------------------------------------
+
+case("reshape/tuple", lambda x: T.reshape(x, (4, 3)), lambda x: x.reshape(4, 3), F(3, 4))
+case("reshape/minus-one-method", lambda x: x.reshape((2, -1, 3)), lambda x: x.reshape(2, -1, 3),
+     F(3, 4))
+case("reshape/symbolic-length", lambda x: x.reshape((x.shape[1], x.shape[0])),
+     lambda x: x.reshape(x.shape[1], x.shape[0]), F(2, 5))
+case("reshape/int-to-vector", lambda x: x.reshape(-1), lambda x: x.reshape(-1), I(2, 3),
+     differentiable=False)
+case("reshape/to-scalar", lambda x: x.reshape(()), lambda x: x.reshape(()),
+     F(1, 1, broadcastable=(True, True)))
+case("flatten/default", T.flatten, lambda x: x.reshape(-1), F(2, 3, 4))
+case("flatten/ndim=2-method", lambda x: x.flatten(2), lambda x: x.reshape(x.shape[0], -1),
+     F(2, 3, 4))
+case("transpose/T", lambda x: x.T, lambda x: x.T, F(3, 4))
+case("transpose/axes", lambda x: T.transpose(x, (1, 2, 0)), lambda x: x.transpose(1, 2, 0),
+     F(2, 3, 4))
+case("transpose/method-negative", lambda x: x.transpose(-1, 0, 1), lambda x: x.transpose(2, 0, 1),
+     I(2, 3, 4), differentiable=False)
+case("dimshuffle/add-axes", lambda x: x.dimshuffle("x", 1, "x", 0),
+     lambda x: x.T[None, :, None, :], F(3, 4))
+case("dimshuffle/drop-broadcastable", lambda x: T.dimshuffle(x, (1,)), lambda x: x[0],
+     F(1, 4, broadcastable=ROW))
+case("concatenate/axis=0", lambda x, y: T.concatenate([x, y]), lambda x, y: np.concatenate([x, y]),
+     F(2, 3), F(4, 3))
+case("concatenate/axis=-1-mixed-dtypes", lambda x, y, z: T.concatenate([x, y, z], axis=-1),
+     lambda x, y, z: np.concatenate([x, y, z], axis=-1), F(2, 3, dtype="float32"),
+     F(2, 1, broadcastable=COL), I(2, 2))
+case("concatenate/ints", lambda x, y: T.concatenate([x, y]), lambda x, y: np.concatenate([x, y]),
+     I(3, dtype="int8"), I(2), differentiable=False)
+case("stack/axis=0", lambda x, y: T.stack([x, y]), lambda x, y: np.stack([x, y]), F(3), F(3))
+case("stack/axis=-1", lambda x, y: T.stack([x, y], axis=-1),
+     lambda x, y: np.stack([x, y], axis=-1), F(2, 3), F(2, 3, dtype="float32"))
+case("stack/scalars", lambda x, y: T.stack([x, y, x]), lambda x, y: np.stack([x, y, x]), F(), F())
+case("stack/list-as-tensor", lambda x, y: T.as_tensor_variable([x, y]) * 2,
+     lambda x, y: np.stack([x, y]) * 2, F(), F())
+case("shape/matrix", T.shape, lambda x: np.array(x.shape, dtype="int64"), F(3, 4),
+     differentiable=False)
+case("shape/attribute-int", lambda x: x.shape, lambda x: np.array(x.shape, dtype="int64"),
+     I(2, 3, 4), differentiable=False)
+case("shape_i/axis1", lambda x: T.shape_i(x, 1), lambda x: np.array(x.shape[1], dtype="int64"),
+     F(3, 4), differentiable=False)
+case("size/function", T.size, lambda x: np.array(x.size, dtype="int64"), F(3, 4),
+     differentiable=False)
+case("size/attribute-scalar", lambda x: x.size, lambda x: np.array(1, dtype="int64"), F(),
+     differentiable=False)
+case("zeros_like/float32", T.zeros_like, np.zeros_like, F(3, 4, dtype="float32"))
+case("zeros_like/dtype", lambda x: T.zeros_like(x, dtype="int64"),
+     lambda x: np.zeros_like(x, dtype="int64"), F(3), differentiable=False)
+case("ones_like/int", T.ones_like, np.ones_like, I(3, 4), differentiable=False)
+case("ones_like/float", lambda x: T.ones_like(x) * x, lambda x: np.ones_like(x) * x, F(3))
+case("fill/tensor-value", T.fill, lambda x, y: np.broadcast_to(y, x.shape).copy(), F(3, 4), F(4))
+case("fill/python-value", lambda x: T.fill(x, 2.0), lambda x: np.full_like(x, 2.0),
+     F(3, dtype="float32"), differentiable=False)
+case("second/scalar", T.second, lambda x, y: np.broadcast_to(y, x.shape).copy(), F(2, 3), F())
+case("alloc/scalar-value", lambda v: T.alloc(v, 2, 3), lambda v: np.full((2, 3), v), F())
+case("alloc/vector-value", lambda v: T.alloc(v, 2, 1, 3), lambda v: np.broadcast_to(v, (2, 1, 3)),
+     F(3))
+case("alloc/symbolic-shape", lambda v, x: T.alloc(v, x.shape[0], 3),
+     lambda v, x: np.full((x.shape[0], 3), v), F(dtype="float32"), I(4),
+     differentiable=True)
+
+# --- indexing ---------------------------------------------------------------------------------
+
+
+def _set(x, key, y, add=False):
+    out = x.copy()
+    if add:
+        out[key] += y
+    else:
+        out[key] = y
+    return out
+
+
+case("getitem/int", lambda x: x[1], lambda x: x[1], F(3, 4), covers=("Subtensor",))
+case("getitem/negative-int", lambda x: x[-1], lambda x: x[-1], F(3, 4))
+case("getitem/two-ints", lambda x: x[1, -2], lambda x: np.asarray(x[1, -2]), F(3, 4))
+case("getitem/slice", lambda x: x[1:3], lambda x: x[1:3], F(4, 3))
+case("getitem/step", lambda x: x[::2, 1:], lambda x: x[::2, 1:], F(5, 3))
+case("getitem/negative-step", lambda x: x[::-1], lambda x: x[::-1], F(5))
+case("getitem/negative-bounds", lambda x: x[-3:-1, ::-2], lambda x: x[-3:-1, ::-2], F(4, 5))
+case("getitem/ellipsis-3d", lambda x: x[..., 0], lambda x: x[..., 0], F(2, 3, 4))
+case("getitem/full-slice", lambda x: x[:], lambda x: x[:], F(4))
+case("getitem/int-dtype", lambda x: x[1:, 0], lambda x: x[1:, 0], I(3, 4), differentiable=False)
+case("getitem/symbolic-index", lambda x, i: x[i], lambda x, i: x[i], F(4, 3), I(dtype="int64",
+     low=-4, high=3))
+case("getitem/symbolic-slice", lambda x, i: x[i:, :i], lambda x, i: x[i:, :i], F(4, 3),
+     I(dtype="int32", low=0, high=3))
+case("set_subtensor/slice", lambda x, y: T.set_subtensor(x[1:3], y),
+     lambda x, y: _set(x, slice(1, 3), y), F(4, 3), F(2, 3), covers=("IncSubtensor",))
+case("set_subtensor/int-broadcast", lambda x, y: T.set_subtensor(x[:, -1], y),
+     lambda x, y: _set(x, (slice(None), -1), y), F(4, 3), F())
+case("set_subtensor/python-value", lambda x: T.set_subtensor(x[::2], 0),
+     lambda x: _set(x, slice(None, None, 2), 0), F(5, dtype="float32"))
+case("set_subtensor/int", lambda x, y: T.set_subtensor(x[0], y), lambda x, y: _set(x, 0, y),
+     I(3, 2), I(2, dtype="int8"), differentiable=False)
+case("inc_subtensor/slice-row", lambda x, y: T.inc_subtensor(x[1:, ::2], y),
+     lambda x, y: _set(x, (slice(1, None), slice(None, None, 2)), y, add=True), F(4, 5),
+     F(1, 3, broadcastable=ROW))
+case("inc_subtensor/symbolic", lambda x, y, i: T.inc_subtensor(x[i], y),
+     lambda x, y, i: _set(x, i, y, add=True), F(4, 3), F(3), I(dtype="int64", low=-4, high=3))
+
+# --- neural-network functions -----------------------------------------------------------------
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _log_softmax(x):
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+case("softmax/vector", T.nnet.softmax, _softmax, F(5))
+case("softmax/matrix", T.nnet.softmax, _softmax, F(3, 4, low=-5, high=5))
+case("softmax/float32-large", T.nnet.softmax, _softmax, F(2, 4, dtype="float32", low=-90, high=90))
+case("log_softmax/matrix", T.nnet.log_softmax, _log_softmax, F(3, 4))
+case("log_softmax/tensor3-float32", T.nnet.log_softmax, _log_softmax,
+     F(2, 3, 4, dtype="float32", low=-50, high=50))
+
+
+# --- completeness -----------------------------------------------------------------------------
+
+# Names in graphlab_kernel.tensor that are functions but not ops.
+NOT_OPS = {"grad", "as_tensor_variable", "constant", "tensor", "getitem"}
+OP_MODULES = ("graphlab_kernel.tensor.math", "graphlab_kernel.tensor.shape",
+              "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.nnet",
+              "graphlab_kernel.tensor.elemwise")
+
+
+def public_ops() -> dict[str, object]:
+    """Every public op function or Op instance in graphlab_kernel.tensor and tensor.nnet, by name."""
+    import inspect
+
+    from graphlab_kernel.gof.op import Op
+    found = {}
+    for prefix, namespace in (("", T), ("nnet.", T.nnet)):
+        for name in dir(namespace):
+            value = getattr(namespace, name)
+            if name.startswith("_") or name in NOT_OPS:
+                continue
+            is_op = isinstance(value, Op)
+            is_op_function = inspect.isfunction(value) and value.__module__ in OP_MODULES
+            if is_op or is_op_function:
+                found[prefix + name] = value
+    return found
+
+
+def covered_ops() -> set[int]:
+    """The identities of the op functions the cases exercise (aliases count as the same op)."""
+    covered = set()
+    for c in CASES:
+        for name in (c.function_name, *c.covers):
+            value = getattr(T, name, None) or getattr(T.nnet, name, None)
+            if value is not None:
+                covered.add(id(value))
+    return covered
