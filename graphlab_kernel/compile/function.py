@@ -36,8 +36,12 @@ class Function:
                  run, name: str | None):
         self.maker = maker
         self.name = name
-        self.backend = backend.name
+        self.backend = getattr(run, "backend_name", backend.name)
         self.c_source: str | None = getattr(run, "c_source", None)
+        # A by-value fast path (C backend, all-0-d graphs without shared variables): it returns
+        # None for arguments it does not take, which then go through the general path.
+        scalar_call = getattr(run, "scalar_call", None)
+        self._scalar_call = scalar_call if not shared_inputs else None
         self._backend = backend
         self._run = run
         self._input_types = [v.type for v in maker.inputs]
@@ -69,6 +73,10 @@ class Function:
         return list(self.maker.updates)
 
     def __call__(self, *args: Any):
+        if self._scalar_call is not None:
+            results = self._scalar_call(args)
+            if results is not None:
+                return results[0] if self._single else results
         if len(args) != len(self._input_types):
             raise TypeError(f"{self._label()} takes {len(self._input_types)} argument(s) "
                             f"({', '.join(map(str, self.maker.inputs))}); got {len(args)}")

@@ -1,0 +1,48 @@
+"""The C backend: the whole optimized graph becomes one C function, compiled once (and cached).
+
+A graph containing an op that has no C form yet runs on the NumPy backend instead, whole; the
+compiled function then reports `f.backend == "numpy"` (see `CBackend.compile`).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from graphlab_kernel.backend.c.codegen import Unsupported, render
+from graphlab_kernel.backend.c.runtime import CompileError, toolchain_problem
+from graphlab_kernel.backend.numpy_backend import NumpyBackend
+
+
+class CBackend:
+    """Generate, compile and call C for the whole graph."""
+
+    name = "c"
+
+    def compile(self, fgraph):
+        from graphlab_kernel.backend.c import runtime
+        try:
+            rendered = render(fgraph)
+        except Unsupported as exc:
+            return _numpy_fallback(fgraph, str(exc))
+        try:
+            mod = runtime.load(rendered)
+        except CompileError as exc:
+            warnings.warn(f"graphlab: {exc}\nrunning this function with the NumPy backend",
+                          RuntimeWarning, stacklevel=3)
+            return _numpy_fallback(fgraph, "compile error")
+        run = runtime.make_runner(mod, rendered, fgraph)
+        run.c_source = rendered.source
+        run.backend_name = "c"
+        run.scalar_call = (runtime.make_scalar_call(mod, fgraph) if rendered.scalar_entry
+                           else None)
+        return run
+
+
+def _numpy_fallback(fgraph, reason: str):
+    run = NumpyBackend().compile(fgraph)
+    run.backend_name = "numpy"
+    run.fallback_reason = reason
+    return run
+
+
+__all__ = ["CBackend", "CompileError", "Unsupported", "toolchain_problem"]

@@ -1,0 +1,238 @@
+/* graphlab C prelude: the gl_* helpers that scalar ops' c_expr strings use, with NumPy's semantics,
+   and the matrix-product helpers. Macros only ever receive plain identifiers (the generated code
+   names every value), so evaluating an argument twice is harmless. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <math.h>
+
+typedef _Bool gl_bool;
+
+#define GL_ISFLOAT(x) _Generic((x), float: 1, double: 1, default: 0)
+
+/* NaN-propagating maximum / minimum (np.maximum, np.minimum) */
+#define gl_max(a, b) (((a) >= (b) || (a) != (a)) ? (a) : (b))
+#define gl_min(a, b) (((a) <= (b) || (a) != (a)) ? (a) : (b))
+/* np.sign: NaN and +-0 come back unchanged */
+#define gl_sgn(x) ((x) > 0 ? 1 : ((x) < 0 ? -1 : (x)))
+#define gl_clip(x, lo, hi) gl_min(gl_max(x, lo), hi)
+
+static inline double gl_sigmoid_d(double x) {
+    if (x >= 0) return 1.0 / (1.0 + exp(-x));
+    double e = exp(x);
+    return e / (1.0 + e);
+}
+static inline float gl_sigmoid_f(float x) {
+    if (x >= 0) return 1.0f / (1.0f + expf(-x));
+    float e = expf(x);
+    return e / (1.0f + e);
+}
+#define gl_sigmoid(x) _Generic((x), float: gl_sigmoid_f, default: gl_sigmoid_d)(x)
+
+/* log(1 + exp(x)) = np.logaddexp(0, x) */
+static inline double gl_softplus_d(double x) {
+    if (x != x) return x;
+    return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+}
+static inline float gl_softplus_f(float x) {
+    if (x != x) return x;
+    return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x));
+}
+#define gl_softplus(x) _Generic((x), float: gl_softplus_f, default: gl_softplus_d)(x)
+
+#define GL_INT_HELPERS(T, S, TMIN)                                                       \
+static inline T gl_abs_##S(T x) { return x < 0 ? (T)-x : x; }                            \
+static inline T gl_floordiv_##S(T a, T b) {                                              \
+    if (b == 0) return 0;                                                                \
+    if (TMIN != 0 && b == (T)-1) return (T)(0 - a);                                      \
+    T q = a / b;                                                                         \
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;                                    \
+    return q;                                                                            \
+}                                                                                        \
+static inline T gl_mod_##S(T a, T b) {                                                   \
+    if (b == 0) return 0;                                                                \
+    if (TMIN != 0 && b == (T)-1) return 0;                                               \
+    T r = a % b;                                                                         \
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;                                          \
+    return r;                                                                            \
+}                                                                                        \
+static inline T gl_pow_##S(T base, T e) {                                                \
+    if (TMIN != 0 && e < 0) {                                                            \
+        if (base == 1) return 1;                                                         \
+        if (base == (T)-1) return (e % 2) ? (T)-1 : 1;                                   \
+        return 0;                                                                        \
+    }                                                                                    \
+    T r = 1;                                                                             \
+    while (e > 0) { if (e & 1) r = (T)(r * base); base = (T)(base * base); e >>= 1; }    \
+    return r;                                                                            \
+}
+
+GL_INT_HELPERS(int8_t, i8, INT8_MIN)
+GL_INT_HELPERS(int16_t, i16, INT16_MIN)
+GL_INT_HELPERS(int32_t, i32, INT32_MIN)
+GL_INT_HELPERS(int64_t, i64, INT64_MIN)
+GL_INT_HELPERS(uint8_t, u8, 0)
+GL_INT_HELPERS(uint16_t, u16, 0)
+GL_INT_HELPERS(uint32_t, u32, 0)
+GL_INT_HELPERS(uint64_t, u64, 0)
+
+/* Python's float floor division and modulo (the sign of the divisor), as NumPy computes them */
+#define GL_FLOAT_HELPERS(T, S, FMOD, FLOOR, COPYSIGN)                                      \
+static inline T gl_mod_##S(T a, T b) {                                                   \
+    if (b == 0) return FMOD(a, b);                                                       \
+    T m = FMOD(a, b);                                                                    \
+    if (m != 0) { if ((b < 0) != (m < 0)) m += b; }                                      \
+    else m = COPYSIGN((T)0, b);                                                          \
+    return m;                                                                            \
+}                                                                                        \
+static inline T gl_floordiv_##S(T a, T b) {                                              \
+    if (b == 0) return a / b;                                                            \
+    T m = FMOD(a, b);                                                                    \
+    T d = (a - m) / b;                                                                   \
+    if (m != 0 && ((b < 0) != (m < 0))) d -= 1;                                          \
+    if (d != 0) { T f = FLOOR(d); if (d - f > (T)0.5) f += 1; return f; }                \
+    return COPYSIGN((T)0, a / b);                                                        \
+}
+GL_FLOAT_HELPERS(double, f64, fmod, floor, copysign)
+GL_FLOAT_HELPERS(float, f32, fmodf, floorf, copysignf)
+
+static inline double gl_pow_f64(double a, double b) { return pow(a, b); }
+static inline float gl_pow_f32(float a, float b) { return powf(a, b); }
+static inline double gl_abs_f64(double a) { return fabs(a); }
+static inline float gl_abs_f32(float a) { return fabsf(a); }
+static inline gl_bool gl_abs_b(gl_bool a) { return a; }
+static inline gl_bool gl_pow_b(gl_bool a, gl_bool b) { return a || !b; }
+
+#define GL_DISPATCH(NAME, x) _Generic((x),                                                 \
+    int8_t: NAME##_i8, int16_t: NAME##_i16, int32_t: NAME##_i32, long: NAME##_i64,        \
+    long long: NAME##_i64, uint8_t: NAME##_u8, uint16_t: NAME##_u16, uint32_t: NAME##_u32, \
+    unsigned long: NAME##_u64, unsigned long long: NAME##_u64, float: NAME##_f32,          \
+    double: NAME##_f64)
+#define gl_floordiv(a, b) GL_DISPATCH(gl_floordiv, a)(a, b)
+#define gl_mod(a, b) GL_DISPATCH(gl_mod, a)(a, b)
+#define gl_pow(a, b) _Generic((a), gl_bool: gl_pow_b, default: GL_DISPATCH(gl_pow, a))(a, b)
+#define gl_abs(a) _Generic((a), gl_bool: gl_abs_b, default: GL_DISPATCH(gl_abs, a))(a)
+#define gl_invert(a) _Generic((a), gl_bool: (gl_bool)!(a), default: ~(a))
+
+/* errors: the generated function returns nonzero after writing a message here */
+#define GL_FAIL(...) do { snprintf(gl_err, 512, __VA_ARGS__); status = 1; goto done; } while (0)
+
+/* n = a * b, failing on overflow */
+static inline int gl_mul_size(int64_t a, int64_t b, int64_t *n) {
+    return __builtin_mul_overflow(a, b, n);
+}
+
+/* "(2, 3)" for an error message */
+static inline const char *gl_shape_str(char *buf, int nd, const int64_t *shape) {
+    int pos = 0;
+    pos += snprintf(buf + pos, 96 - pos, "(");
+    for (int d = 0; d < nd && pos < 80; d++)
+        pos += snprintf(buf + pos, 96 - pos, d + 1 < nd || nd > 1 ? "%lld, " : "%lld,",
+                        (long long)shape[d]);
+    if (nd > 1) pos -= 2;
+    snprintf(buf + pos, 96 - pos, ")");
+    return buf;
+}
+
+/* Matrix products C[m,n] = A[m,k] . B[k,n] with byte strides; C is C-contiguous. Vectors come in
+   as 1-row or 1-column matrices. Float types go to BLAS when it is linked, copying an operand whose
+   layout BLAS cannot take; everything else uses plain loops. */
+#ifdef GL_HAVE_BLAS
+enum { GL_ROW = 101, GL_NOTRANS = 111, GL_TRANS = 112 };
+void scipy_cblas_dgemm64_(int, int, int, int64_t, int64_t, int64_t, double, const double *, int64_t,
+                          const double *, int64_t, double, double *, int64_t);
+void scipy_cblas_sgemm64_(int, int, int, int64_t, int64_t, int64_t, float, const float *, int64_t,
+                          const float *, int64_t, float, float *, int64_t);
+void scipy_cblas_dgemv64_(int, int, int64_t, int64_t, double, const double *, int64_t,
+                          const double *, int64_t, double, double *, int64_t);
+void scipy_cblas_sgemv64_(int, int, int64_t, int64_t, float, const float *, int64_t,
+                          const float *, int64_t, float, float *, int64_t);
+double scipy_cblas_ddot64_(int64_t, const double *, int64_t, const double *, int64_t);
+float scipy_cblas_sdot64_(int64_t, const float *, int64_t, const float *, int64_t);
+
+/* How BLAS can read a rows x cols operand: 0 = as is (ld), 1 = transposed (ld), -1 = copy it */
+static inline int gl_blas_layout(int64_t rows, int64_t cols, int64_t s0, int64_t s1, int64_t item,
+                                 int64_t *ld) {
+    int64_t r = rows > 1 ? rows : 1, c = cols > 1 ? cols : 1;
+    if ((cols <= 1 || s1 == item) && (rows <= 1 || (s0 > 0 && s0 % item == 0 && s0 / item >= c))) {
+        *ld = rows <= 1 ? c : s0 / item;
+        return 0;
+    }
+    if ((rows <= 1 || s0 == item) && (cols <= 1 || (s1 > 0 && s1 % item == 0 && s1 / item >= r))) {
+        *ld = cols <= 1 ? r : s1 / item;
+        return 1;
+    }
+    return -1;
+}
+#endif
+
+#define GL_MATMUL_LOOP(T, NAME)                                                            \
+static int NAME##_loop(int64_t m, int64_t n, int64_t k, const char *A, int64_t sa0,      \
+                       int64_t sa1, const char *B, int64_t sb0, int64_t sb1, T *C) {      \
+    for (int64_t i = 0; i < m * n; i++) C[i] = 0;                                        \
+    for (int64_t i = 0; i < m; i++)                                                      \
+        for (int64_t p = 0; p < k; p++) {                                                \
+            T a = *(const T *)(A + i * sa0 + p * sa1);                                   \
+            const char *b = B + p * sb0;                                                 \
+            T *c = C + i * n;                                                            \
+            if (sb1 == (int64_t)sizeof(T)) {                                             \
+                const T *bb = (const T *)b;                                              \
+                for (int64_t j = 0; j < n; j++) c[j] += a * bb[j];                       \
+            } else                                                                       \
+                for (int64_t j = 0; j < n; j++) c[j] += a * *(const T *)(b + j * sb1);   \
+        }                                                                                \
+    return 0;                                                                            \
+}
+
+#ifdef GL_HAVE_BLAS
+#define GL_MATMUL_BLAS(T, NAME, GEMM, GEMV, DOT)                                           \
+GL_MATMUL_LOOP(T, NAME)                                                                  \
+static T *NAME##_pack(int64_t rows, int64_t cols, const char *X, int64_t s0, int64_t s1) { \
+    T *out = (T *)malloc((size_t)(rows * cols) * sizeof(T) + sizeof(T));                 \
+    if (!out) return NULL;                                                               \
+    for (int64_t i = 0; i < rows; i++)                                                   \
+        for (int64_t j = 0; j < cols; j++)                                               \
+            out[i * cols + j] = *(const T *)(X + i * s0 + j * s1);                       \
+    return out;                                                                          \
+}                                                                                        \
+static int NAME(int64_t m, int64_t n, int64_t k, const char *A, int64_t sa0, int64_t sa1, \
+                const char *B, int64_t sb0, int64_t sb1, T *C) {                          \
+    const int64_t item = sizeof(T);                                                      \
+    if (m == 0 || n == 0) return 0;                                                      \
+    if (k == 0) { for (int64_t i = 0; i < m * n; i++) C[i] = 0; return 0; }              \
+    if (m * n * k < 512) return NAME##_loop(m, n, k, A, sa0, sa1, B, sb0, sb1, C);      \
+    T *pa = NULL, *pb = NULL;                                                            \
+    int64_t lda, ldb;                                                                    \
+    int ta = gl_blas_layout(m, k, sa0, sa1, item, &lda);                                 \
+    int tb = gl_blas_layout(k, n, sb0, sb1, item, &ldb);                                 \
+    if (ta < 0) { pa = NAME##_pack(m, k, A, sa0, sa1); if (!pa) return 2;                \
+                  A = (const char *)pa; ta = 0; lda = k; sa0 = k * item; sa1 = item; }   \
+    if (tb < 0) { pb = NAME##_pack(k, n, B, sb0, sb1); if (!pb) { free(pa); return 2; }  \
+                  B = (const char *)pb; tb = 0; ldb = n; sb0 = n * item; sb1 = item; }   \
+    int64_t inca = k <= 1 ? 1 : sa1 / item, incb = k <= 1 ? 1 : sb0 / item;              \
+    if (m == 1 && n == 1) {                                                              \
+        C[0] = DOT(k, (const T *)A, inca, (const T *)B, incb);                           \
+    } else if (n == 1) {                                                                 \
+        if (ta == 0) GEMV(GL_ROW, GL_NOTRANS, m, k, 1, (const T *)A, lda, (const T *)B,  \
+                          incb, 0, C, 1);                                                \
+        else GEMV(GL_ROW, GL_TRANS, k, m, 1, (const T *)A, lda, (const T *)B, incb, 0, C, 1); \
+    } else if (m == 1) {                                                                 \
+        if (tb == 0) GEMV(GL_ROW, GL_TRANS, k, n, 1, (const T *)B, ldb, (const T *)A,    \
+                          inca, 0, C, 1);                                                \
+        else GEMV(GL_ROW, GL_NOTRANS, n, k, 1, (const T *)B, ldb, (const T *)A, inca, 0, C, 1); \
+    } else {                                                                             \
+        GEMM(GL_ROW, ta ? GL_TRANS : GL_NOTRANS, tb ? GL_TRANS : GL_NOTRANS, m, n, k, 1,  \
+             (const T *)A, lda, (const T *)B, ldb, 0, C, n);                             \
+    }                                                                                    \
+    free(pa); free(pb);                                                                  \
+    return 0;                                                                            \
+}
+GL_MATMUL_BLAS(double, gl_matmul_f64, scipy_cblas_dgemm64_, scipy_cblas_dgemv64_, scipy_cblas_ddot64_)
+GL_MATMUL_BLAS(float, gl_matmul_f32, scipy_cblas_sgemm64_, scipy_cblas_sgemv64_, scipy_cblas_sdot64_)
+#else
+GL_MATMUL_LOOP(double, gl_matmul_f64)
+GL_MATMUL_LOOP(float, gl_matmul_f32)
+#define gl_matmul_f64 gl_matmul_f64_loop
+#define gl_matmul_f32 gl_matmul_f32_loop
+#endif

@@ -1,0 +1,248 @@
+"""Compile a rendered module with cffi (API mode) and the system C compiler, and call it.
+
+cffi writes the extension's C file (`emit_c_code`); the compiler is then run directly, which is much
+faster than going through setuptools. The library is cached (cache.py) under a name derived from a
+hash of the source, the compiler (path, size, mtime), the flags and the relevant versions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import importlib.machinery
+import importlib.util
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import sysconfig
+from functools import lru_cache
+
+import numpy as np
+
+from graphlab_kernel.backend.c import cache
+from graphlab_kernel.backend.c.codegen import Rendered
+
+# -O2 vectorizes; -fno-math-errno lets sqrt & co. inline; -fwrapv gives integer overflow NumPy's
+# wrap-around; no -ffast-math, and no FMA contraction, so NaN, inf and rounding match NumPy.
+FLAGS = ("-O2", "-fno-math-errno", "-fwrapv", "-fno-strict-aliasing", "-ffp-contract=off",
+         "-march=native", "-fPIC", "-shared", "-w")
+GENERATOR_VERSION = "1"
+
+
+class CompileError(RuntimeError):
+    """The C compiler rejected a generated module (a bug in the code generator)."""
+
+
+def compiler_command() -> list[str]:
+    """The C compiler: $CC if set, else `cc`."""
+    return shlex.split(os.environ.get("CC") or "cc")
+
+
+def toolchain_problem() -> str | None:
+    """Why the C backend cannot work here (None when it can)."""
+    return _toolchain_problem(os.environ.get("CC") or "cc")
+
+
+@lru_cache(maxsize=8)
+def _toolchain_problem(cc: str) -> str | None:
+    try:
+        import cffi  # noqa: F401
+    except ImportError:
+        return "cffi is not installed"
+    argv = shlex.split(cc)
+    if not argv or shutil.which(argv[0]) is None:
+        return f"no C compiler found (CC={cc!r})"
+    return None
+
+
+@lru_cache(maxsize=8)
+def _compiler_identity(cc: str) -> str:
+    path = shutil.which(shlex.split(cc)[0]) or cc
+    real = os.path.realpath(path)
+    st = os.stat(real)
+    return f"{cc}|{real}|{st.st_size}|{st.st_mtime_ns}"
+
+
+@lru_cache(maxsize=1)
+def _blas() -> tuple[list[str], str]:
+    """Link flags for scipy-openblas64 (empty if the wheel is not installed), and its identity."""
+    try:
+        import scipy_openblas64 as ob
+    except ImportError:
+        return [], "no-blas"
+    libdir = ob.get_lib_dir()
+    lib = ob.get_library()
+    path = os.path.join(libdir, f"lib{lib}.so")
+    if not os.path.exists(path):
+        return [], "no-blas"
+    flags = ["-DGL_HAVE_BLAS", f"-L{libdir}", f"-l{lib}", f"-Wl,-rpath,{libdir}"]
+    st = os.stat(path)
+    return flags, f"{path}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def _module_name(rendered: Rendered) -> tuple[str, list[str]]:
+    import cffi
+    cc = os.environ.get("CC") or "cc"
+    blas_flags, blas_id = _blas()
+    flags = list(FLAGS) + blas_flags
+    key = "\0".join([rendered.source, rendered.cdef, _compiler_identity(cc), " ".join(flags),
+                     cffi.__version__, sys.implementation.cache_tag, sys.platform,
+                     GENERATOR_VERSION, blas_id])
+    return "_gl_" + hashlib.sha256(key.encode()).hexdigest()[:32], flags
+
+
+def _build(module: str, rendered: Rendered, flags: list[str]):
+    def build(work) -> bytes:
+        import cffi
+        ffi = cffi.FFI()
+        ffi.cdef(rendered.cdef)
+        ffi.set_source(module, rendered.source)
+        c_file = work / f"{module}.c"
+        so_file = work / f"{module}.so"
+        with contextlib.redirect_stdout(io.StringIO()):  # cffi prints "generating ..."
+            ffi.emit_c_code(str(c_file))
+        include = sysconfig.get_paths()["include"]
+        argv = compiler_command() + list(FLAGS) + [f"-I{include}", str(c_file), "-o",
+                                                          str(so_file)] + flags[len(FLAGS):]
+        done = subprocess.run(argv, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise CompileError(f"the C compiler failed on a generated module:\n{done.stderr[-3000:]}")
+        return so_file.read_bytes()
+    return build
+
+
+_loaded: dict[str, object] = {}
+
+
+def load(rendered: Rendered):
+    """The compiled module for `rendered` (its `.lib` and `.ffi`), from the cache or built now."""
+    module, flags = _module_name(rendered)
+    if module in _loaded:
+        return _loaded[module]
+    path = cache.get_or_build(module, _build(module, rendered, flags))
+    loader = importlib.machinery.ExtensionFileLoader(module, str(path))
+    spec = importlib.util.spec_from_file_location(module, str(path), loader=loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    _loaded[module] = mod
+    return mod
+
+
+# --- calling --------------------------------------------------------------------------------
+
+
+def make_runner(mod, rendered: Rendered, fgraph):
+    """`run(values) -> outputs` calling the module's gl_run; outputs are fresh arrays."""
+    lib, ffi = mod.lib, mod.ffi
+    gl_run = lib.gl_run
+    from_buffer, cast, unpack = ffi.from_buffer, ffi.cast, ffi.unpack
+    in_specs = [(np.dtype(v.type.dtype), v.type.ndim, str(v)) for v in fgraph.inputs]
+    hidden = list(rendered.hidden_inputs)
+    out_specs = []
+    offset = 0
+    for v in fgraph.outputs:
+        out_specs.append((offset, offset + v.type.ndim, np.dtype(v.type.dtype)))
+        offset += v.type.ndim
+    n_out = len(out_specs)
+    err = ffi.new("char[512]")
+    empty = np.empty
+
+    def pointer(a):
+        try:
+            return from_buffer(a)
+        except (ValueError, TypeError, BufferError):
+            return cast("char *", a.__array_interface__["data"][0])
+
+    def run(values):
+        args = []
+        for a, (dtype, ndim, label) in zip(values, in_specs):
+            if type(a) is not np.ndarray or a.dtype != dtype or a.ndim != ndim:
+                a = _check_value(a, dtype, ndim, label)
+            args.append(pointer(a))
+            args += a.shape
+            args += a.strides
+        for a in hidden:
+            args.append(from_buffer(a))
+            args += a.shape
+            args += a.strides
+        oshape = ffi.new("int64_t[]", offset or 1)
+        outs = ffi.new("char *[]", n_out or 1)
+        status = gl_run(0, outs, oshape, err, *args)
+        if status:
+            _raise(status, err, ffi)
+        shapes = unpack(oshape, offset)
+        results = []
+        keep = []
+        for k, (lo, hi, dtype) in enumerate(out_specs):
+            out = empty(shapes[lo:hi], dtype)
+            results.append(out)
+            if out.size:
+                buf = from_buffer(out)
+                keep.append(buf)
+                outs[k] = buf
+        status = gl_run(1, outs, oshape, err, *args)
+        if status:
+            _raise(status, err, ffi)
+        return results
+
+    return run
+
+
+def make_scalar_call(mod, fgraph):
+    """A by-value fast path for all-0-d float64/int64 graphs: `call(args)` returns the outputs, or
+    None when an argument is not exactly a Python float (float64) / int (int64)."""
+    lib, ffi = mod.lib, mod.ffi
+    kinds = tuple(float if v.type.dtype == "float64" else int for v in fgraph.inputs)
+    n_out = len(fgraph.outputs)
+    res = [ffi.new(f"{'double' if v.type.dtype == 'float64' else 'int64_t'}[1]")
+           for v in fgraph.outputs]
+    err = ffi.new("char[512]")
+    gl_scalar = lib.gl_scalar
+    array = np.array
+    if len(kinds) == 2 and n_out == 1:
+        k0, k1 = kinds
+        r0 = res[0]
+
+        def call2(args):
+            if len(args) != 2:
+                return None
+            a, b = args
+            if type(a) is not k0 or type(b) is not k1:
+                return None
+            try:
+                gl_scalar(a, b, r0, err)
+            except OverflowError:
+                return None
+            return [array(r0[0])]
+        return call2
+
+    def call(args):
+        if len(args) != len(kinds):
+            return None
+        for a, k in zip(args, kinds):
+            if type(a) is not k:
+                return None
+        try:
+            gl_scalar(*args, *res, err)
+        except OverflowError:
+            return None
+        return [array(r[0]) for r in res]
+    return call
+
+
+def _check_value(a, dtype, ndim, label):
+    a = np.asarray(a)
+    if a.dtype != dtype or a.ndim != ndim:
+        raise TypeError(f"{label}: expected a {ndim}-d array of {dtype}; got a {a.ndim}-d array "
+                        f"of {a.dtype} with shape {a.shape}")
+    return a
+
+
+def _raise(status, err, ffi):
+    message = ffi.string(err).decode(errors="replace")
+    if status == 2:
+        raise MemoryError(message)
+    raise ValueError(message)
