@@ -1,0 +1,147 @@
+"""Widget models: the explorer, the function widget and the shared value widget, after updates."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+import graphlab_kernel as G
+import graphlab_kernel.tensor as T
+from graphlab_kernel.tooling import apply_id
+
+from graphlab_extension import Explorer, FunctionWidget, SharedWidget
+from graphlab_extension.live import flush_all
+
+
+def test_explorer_steps_through_history(rewritten):
+    ex = Explorer(rewritten, mode="steps")
+    assert ex.n_steps == 1 and ex.step == 1
+    assert ex.rule == "mul_by_one" and ex.doc == "x * 1 -> x"
+    assert ex.removed and all(i in ex.svg for i in ex.removed)
+    assert "gl-removed" in ex.svg
+    assert any(line.startswith("-") and "mul" in line for line in ex.diff.splitlines())
+    ex.previous()
+    assert ex.step == 0 and ex.removed == [] and ex.diff == ""
+    assert "before any rewrite" in ex.rule
+    ex.step = 5  # out of range is clamped
+    assert ex.step == 1
+
+
+def test_explorer_modes_and_code(rewritten):
+    ex = Explorer(rewritten, mode="before")
+    before_svg = ex.svg
+    ex.mode = "after"
+    assert ex.svg != before_svg and "<svg" in ex.svg
+    ex.mode = "code"
+    assert ex.c_source  # the C source, or a note naming the backend
+    if rewritten.c_source is None:
+        assert rewritten.backend in ex.c_source
+
+
+def test_explorer_details_and_search(rewritten):
+    ex = Explorer(rewritten, mode="before")
+    product = rewritten.history[0].replaced[0]  # the x * 1 that the rewrite removed
+    ex.selected = apply_id(product.owner)
+    assert ex.details["op_class"] == "Elemwise" and ex.details["label"] == "mul"
+    assert ex.details["created_by"] == "the original graph"
+    assert ex.matches == []
+    ex.query = "x"
+    assert len(ex.matches) == 1 and ex.matches[0].startswith("v")
+    ex.selected = ex.matches[0]
+    assert ex.details["role"] == "input" and ex.details["dtype"] == "float64"
+    assert ex.details["broadcastable"] == [False]
+
+
+def test_explorer_shows_the_rewrite_that_created_a_node():
+    x = T.dvector("x")
+    f = G.function([x], T.exp(x) + 0, mode="NO_OPT")
+    fgraph = f.maker.fgraph
+    old = fgraph.outputs[0]
+    new = T.exp(fgraph.inputs[0]) * 1.0
+    fgraph.replace_all([(old, new)], rule="my_rule", doc="e + 0 -> e * 1")
+    ex = Explorer(f, mode="steps")
+    assert apply_id(new.owner) in ex.added
+    ex.selected = apply_id(new.owner)
+    assert ex.details["created_by"] == "#1 my_rule" and ex.details["created_by_doc"]
+
+
+def test_function_widget_recomputes_outputs():
+    x, y = T.dscalar("x"), T.dvector("v")
+    f = G.function([x, y], x * y)
+    w = FunctionWidget(f, name="f")
+    assert [i["kind"] for i in w.inputs] == ["scalar", "array"]
+    assert w.inputs[1]["shape"] == [3] and w.runs == 1
+    w.set_input("v", "[1, 2, 3]")
+    w.set_input("x", 2.0)
+    assert w.outputs[0]["text"] == "[2. 4. 6.]" and w.runs == 3
+    w.fill("v", "ones", "4")
+    assert w.inputs[1]["shape"] == [4] and w.outputs[0]["text"] == "[2. 2. 2. 2.]"
+    w.set_input("v", "[[1]]")
+    assert "v" in w.error and w.outputs[0]["text"] == "[2. 2. 2. 2.]"
+    w._on_message(w, {"kind": "set", "name": "x", "value": "3"}, [])  # what the slider sends
+    assert w.error == "" and w.outputs[0]["text"] == "[3. 3. 3. 3.]"
+
+
+def test_function_widget_with_updates_runs_only_on_request():
+    state = G.shared(0, name="state")
+    inc = T.iscalar("inc")
+    acc = G.function([inc], state, updates=[(state, state + inc)])
+    w = FunctionWidget(acc, name="acc")
+    assert not w.auto and w.runs == 0 and state.get_value() == 0
+    w.set_input("inc", 5)
+    assert state.get_value() == 0
+    w.run()
+    assert state.get_value() == 5 and w.outputs[0]["text"] == "0"
+
+
+def test_shared_widget_follows_a_training_loop():
+    rng = np.random.default_rng(1)
+    data = rng.standard_normal((20, 5))
+    target = (data @ np.arange(5.0) > 0).astype(float)
+    x, y = T.dmatrix("x"), T.dvector("y")
+    w = G.shared(np.zeros(5), name="w")
+    p = 1 / (1 + T.exp(-T.dot(x, w)))
+    cost = (-y * T.log(p) - (1 - y) * T.log(1 - p)).mean()
+    train = G.function([x, y], cost, updates=[(w, w - 0.5 * T.grad(cost, w))])
+    widget = SharedWidget(w, name="w", interval=10.0)
+    assert widget.kind == "vector" and widget.data == [0.0] * 5 and widget.version == 0
+    for _ in range(200):
+        train(data, target)
+    assert widget.version == 0  # throttled: nothing sent within the interval
+    flush_all()  # what the extension does after every cell
+    assert widget.version == 200
+    assert np.allclose(widget.data, w.get_value())
+    assert widget.vmax == max(w.get_value())
+    widget.close()
+
+
+def test_shared_widget_sends_at_most_one_update_per_interval():
+    s = G.shared(0.0, name="s")
+    widget = SharedWidget(s, interval=0.05)
+    pushes = []
+    widget.observe(lambda change: pushes.append(change["new"]), "version")
+    start = time.monotonic()
+    while time.monotonic() - start < 0.3:
+        s.set_value(s.get_value() + 1)
+    time.sleep(0.15)  # the trailing update arrives by timer
+    assert 3 <= len(pushes) <= 12
+    assert widget.value == s.get_value() and widget.version == pushes[-1]
+    widget.close()
+
+
+def test_shared_scalar_can_be_edited_and_matrices_are_heat_maps():
+    s = G.shared(1.5, name="s")
+    widget = SharedWidget(s)
+    widget._on_message(widget, {"kind": "set", "value": "2.5"}, [])
+    assert s.get_value() == 2.5
+    widget.flush()
+    assert widget.value == 2.5
+    m = G.shared(np.arange(200.0 * 100).reshape(200, 100), name="m")
+    heat = SharedWidget(m)
+    assert heat.kind == "matrix" and heat.rows <= 48 and heat.cols <= 48
+    assert len(heat.data) == heat.rows * heat.cols and heat.vmin >= 0
+    widget.close()
+    heat.close()
+    s.set_value(3.0)  # a closed widget no longer observes
+    assert widget.value == 2.5
