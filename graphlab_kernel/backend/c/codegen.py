@@ -25,6 +25,7 @@ from graphlab_kernel.gof.graph import Constant
 from graphlab_kernel.tensor import scalar_ops as S
 from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise
 from graphlab_kernel.tensor.math import Dot, Reduce
+from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.shape import Shape, Shape_i
 
 PRELUDE = (Path(__file__).with_name("prelude.h")).read_text()
@@ -225,6 +226,8 @@ def _node(w: _Writer, node, step: int, last_use: dict) -> None:
         _reduce(w, node)
     elif isinstance(op, Dot):
         _dot(w, node)
+    elif isinstance(op, _ScaledProduct) and node.inputs[0].type.dtype in ("float32", "float64"):
+        _scaled_product(w, node)
     elif isinstance(op, Shape):
         _shape(w, node)
     elif isinstance(op, Shape_i):
@@ -509,6 +512,43 @@ def _dot(w: _Writer, node) -> None:
         f" for (int64_t i = 0; i < m; i++) for (int64_t j = 0; j < n; j++) {{ {oc} acc = 0;"
         f" for (int64_t p = 0; p < k; p++) acc += ({oc})*(const {xc} *)(p_{a} + i * {sa0} + p * {sa1})"
         f" * ({oc})*(const {yc} *)(p_{b} + p * {sb0} + j * {sb1}); qy[i * n + j] = acc; }} }}")
+
+
+def _scaled_product(w: _Writer, node) -> None:
+    """Gemv / Gemm: beta * z + alpha * dot(a, b), the product by BLAS, then one pass for z."""
+    (z, alpha, x, y, beta), (out,) = node.inputs, node.outputs
+    za, al, a, b, be = (w.names[v] for v in (z, alpha, x, y, beta))
+    name = w.declare(out)
+    label = _label(node)
+    r = out.type.ndim
+    k_x, k_y = f"n_{a}[1]", f"n_{b}[0]"
+    dims = [f"n_{a}[0]"] + ([f"n_{b}[1]"] if y.type.ndim == 2 else [])
+    code = [f"if ({k_x} != {k_y}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: shapes %s and %s are "
+            f"not aligned (%lld != %lld)\", gl_shape_str(sa, 2, n_{a}), "
+            f"gl_shape_str(sb, {y.type.ndim}, n_{b}), (long long){k_x}, (long long){k_y}); }}"]
+    code += [f"n_{name}[{i}] = {d};" for i, d in enumerate(dims)]
+    bad = " || ".join(f"(n_{za}[{d}] != 1 && n_{za}[{d}] != n_{name}[{d}])" for d in range(r))
+    code.append(f"if ({bad}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: z has shape %s but "
+                f"dot(a, b) has %s\", gl_shape_str(sa, {r}, n_{za}), "
+                f"gl_shape_str(sb, {r}, n_{name})); }}")
+    code.append(_size_code(name, r, label))
+    w.shape_code += code
+    _alloc(w, out, name)
+    dt = out.type.dtype
+    oc = ctype(dt)
+    fn = "gl_matmul_f64" if dt == "float64" else "gl_matmul_f32"
+    n = f"n_{b}[1]" if y.type.ndim == 2 else "1"
+    sb1 = f"s_{b}[1]" if y.type.ndim == 2 else "0"
+    w.run_code.append(f"if ({fn}(n_{a}[0], {n}, {k_x}, p_{a}, s_{a}[0], s_{a}[1], p_{b}, s_{b}[0], "
+                      f"{sb1}, ({oc} *)p_{name})) {{ status = 2; snprintf(gl_err, 512, "
+                      f"\"out of memory\"); goto done; }}")
+    zs = [f"(n_{za}[{d}] == 1 ? 0 : s_{za}[{d}])" for d in range(r)]
+    inner = f"for (int64_t j = 0; j < {n}; j++) {{ {oc} zv = *(const {oc} *)(p_{za} + i * {zs[0]}"
+    inner += f" + j * {zs[1]}" if r == 2 else ""
+    w.run_code.append(
+        f"{{ const {oc} al = *(const {oc} *)p_{al}, be = *(const {oc} *)p_{be}; {oc} *qy = "
+        f"({oc} *)p_{name}; for (int64_t i = 0; i < n_{name}[0]; i++) {inner}); "
+        f"qy[i * {n} + j] = be * zv + al * qy[i * {n} + j]; }} }}")
 
 
 def _shape(w: _Writer, node, axis: int | None = None) -> None:
