@@ -11,11 +11,11 @@ typedef _Bool gl_bool;
 
 #define GL_ISFLOAT(x) _Generic((x), float: 1, double: 1, default: 0)
 
-/* NaN-propagating maximum / minimum (np.maximum, np.minimum) */
-#define gl_max(a, b) (((a) >= (b) || (a) != (a)) ? (a) : (b))
-#define gl_min(a, b) (((a) <= (b) || (a) != (a)) ? (a) : (b))
-/* np.sign: NaN and +-0 come back unchanged */
-#define gl_sgn(x) ((x) > 0 ? 1 : ((x) < 0 ? -1 : (x)))
+/* NaN-propagating maximum / minimum (np.maximum, np.minimum: ties, such as -0.0 and 0.0, give b) */
+#define gl_max(a, b) (((a) > (b) || (a) != (a)) ? (a) : (b))
+#define gl_min(a, b) (((a) < (b) || (a) != (a)) ? (a) : (b))
+/* np.sign: NaN comes back unchanged, -0.0 gives 0.0 */
+#define gl_sgn(x) ((x) > 0 ? 1 : ((x) < 0 ? -1 : ((x) == 0 ? 0 : (x))))
 #define gl_clip(x, lo, hi) gl_min(gl_max(x, lo), hi)
 
 static inline double gl_sigmoid_d(double x) {

@@ -1,0 +1,117 @@
+"""Every op of tests/op_cases.py through the C backend and the NumPy backend, compared.
+
+To keep compiles few, the cases C can run are packed into a handful of functions, each with the
+inputs and outputs of many cases; every case still reports as its own test. Each batch is called
+twice: optimized with contiguous inputs, and unoptimized (each op on its own) with the same values
+as strided, reversed views.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+from graphlab_kernel import function
+from graphlab_kernel.backend.c.codegen import Unsupported, render
+from graphlab_kernel.gof.fg import FunctionGraph
+from op_cases import CASES
+
+BATCH = 24
+BY_NAME = {c.name: c for c in CASES}
+
+
+def _build(case):
+    variables = [spec.variable(f"{case.name.split('/')[0]}_{i}") for i, spec in enumerate(case.inputs)]
+    out = case.build(*variables)
+    outs = list(out) if isinstance(out, (list, tuple)) else [out]
+    return variables, outs
+
+
+def _values(case):
+    rng = np.random.default_rng(zlib.crc32(case.name.encode()))
+    return [spec.value(rng) for spec in case.inputs]
+
+
+def _strided(value: np.ndarray) -> np.ndarray:
+    """The same values, as a view with non-unit, reversed strides."""
+    if value.ndim == 0:
+        return value
+    big = np.empty(tuple(2 * n for n in value.shape), value.dtype)
+    view = big[tuple(slice(None, None, -2) for _ in value.shape)]
+    view[...] = value
+    return view
+
+
+def _supported(case) -> bool:
+    variables, outs = _build(case)
+    try:
+        render(FunctionGraph(variables, outs))
+        return True
+    except Unsupported:
+        return False
+
+
+SUPPORTED = [c.name for c in CASES if _supported(c)]
+UNSUPPORTED = [c.name for c in CASES if c.name not in SUPPORTED]
+BATCHES = [SUPPORTED[i:i + BATCH] for i in range(0, len(SUPPORTED), BATCH)]
+BATCH_OF = {name: k for k, names in enumerate(BATCHES) for name in names}
+_results: dict[int, dict] = {}
+
+
+def _run_batch(k: int) -> dict:
+    """{case name: (C outputs, unoptimized C outputs on strided inputs, NumPy outputs)}."""
+    if k in _results:
+        return _results[k]
+    inputs, outputs, spans, values = [], [], {}, []
+    for name in BATCHES[k]:
+        case = BY_NAME[name]
+        variables, outs = _build(case)
+        spans[name] = (len(outputs), len(outputs) + len(outs))
+        inputs += variables
+        outputs += outs
+        values += _values(case)
+    f_c = function(inputs, outputs, backend="c", on_unused_input="ignore")
+    f_raw = function(inputs, outputs, backend="c", mode="NO_OPT", on_unused_input="ignore")
+    f_np = function(inputs, outputs, backend="numpy", on_unused_input="ignore")
+    assert f_c.backend == f_raw.backend == "c"
+    got = f_c(*values)
+    got_raw = f_raw(*[_strided(v) for v in values])
+    expected = f_np(*values)
+    _results[k] = {name: (got[a:b], got_raw[a:b], expected[a:b]) for name, (a, b) in spans.items()}
+    return _results[k]
+
+
+def _close(got, expected, name):
+    assert got.dtype == expected.dtype, f"{name}: dtype {got.dtype} != {expected.dtype}"
+    assert got.shape == expected.shape, f"{name}: shape {got.shape} != {expected.shape}"
+    if got.dtype.kind == "f":
+        tol = {"rtol": 1e-5, "atol": 1e-6} if got.dtype == np.float32 else {"rtol": 1e-9, "atol": 1e-12}
+        np.testing.assert_allclose(got, expected, equal_nan=True, err_msg=name, **tol)
+    else:
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+
+
+@pytest.mark.parametrize("name", SUPPORTED)
+def test_c_matches_numpy(name):
+    got, got_strided, expected = _run_batch(BATCH_OF[name])[name]
+    for g, g2, e in zip(got, got_strided, expected):
+        _close(g, e, name)
+        _close(g2, e, name + " (unoptimized, strided inputs)")
+        assert g.flags.c_contiguous and g.flags.owndata and g.flags.writeable
+
+
+@pytest.mark.parametrize("name", UNSUPPORTED)
+def test_ops_without_c_form_fall_back_to_numpy(name):
+    case = BY_NAME[name]
+    variables, outs = _build(case)
+    f = function(variables, outs, backend="c")
+    assert f.backend == "numpy"
+    expected = function(variables, outs, backend="numpy")(*_values(case))
+    for g, e in zip(f(*_values(case)), expected):
+        _close(np.asarray(g), np.asarray(e), name)
+
+
+def test_most_ops_have_a_c_form():
+    assert len(SUPPORTED) >= len(CASES) * 0.6, f"without a C form: {UNSUPPORTED}"

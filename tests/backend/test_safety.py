@@ -1,0 +1,128 @@
+"""Malformed inputs raise Python exceptions naming the op and the shapes; nothing crashes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import graphlab_kernel.tensor as T
+from graphlab_kernel import function
+
+
+@pytest.fixture(scope="module")
+def fns():
+    x, y = T.dmatrix("x"), T.dmatrix("y")
+    v = T.dvector("v")
+    return {
+        "add": function([x, y], x + y, backend="c"),
+        "fused": function([x, y], T.exp(x) * y + 1, backend="c"),
+        "dot": function([x, y], T.dot(x, y), backend="c"),
+        "gemv": function([x, v], T.dot(x, v) * 2 + v, backend="c"),
+        "max": function([v], T.max(v), backend="c"),
+        "sum": function([x], x.sum(axis=0), backend="c"),
+    }
+
+
+def test_all_compiled_to_c(fns):
+    assert {f.backend for f in fns.values()} == {"c"}
+
+
+def test_broadcast_mismatch_names_op_and_shapes(fns):
+    with pytest.raises(ValueError, match=r"Elemwise\{.*\(2, 3\).*\(4, 3\)"):
+        fns["add"](np.ones((2, 3)), np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"do not broadcast"):
+        fns["fused"](np.ones((2, 3)), np.ones((2, 4)))
+
+
+def test_dot_mismatch_names_op_and_shapes(fns):
+    with pytest.raises(ValueError, match=r"Dot: shapes \(2, 3\) and \(4, 5\) are not aligned"):
+        fns["dot"](np.ones((2, 3)), np.ones((4, 5)))
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(4,\)|\(4,\).*\(2, 3\)|not aligned|broadcast"):
+        fns["gemv"](np.ones((2, 3)), np.ones(4))
+
+
+def test_empty_max_raises(fns):
+    with pytest.raises(ValueError, match="empty"):
+        fns["max"](np.ones(0))
+
+
+def test_wrong_dtype_and_rank_rejected_before_c(fns):
+    with pytest.raises(TypeError):
+        fns["add"](np.full((2, 3), 1j), np.ones((2, 3)))
+    with pytest.raises(TypeError):
+        fns["add"](np.ones(3), np.ones((2, 3)))
+    with pytest.raises(TypeError):
+        fns["add"]("abc", np.ones((2, 3)))
+    with pytest.raises(TypeError):
+        fns["add"](np.ones((2, 3)))
+
+
+def test_zero_size_and_odd_layouts(fns):
+    for a in (np.ones((0, 3)), np.ones((3, 0)), np.ones((0, 0))):
+        np.testing.assert_array_equal(fns["add"](a, a), a + a)
+        np.testing.assert_array_equal(fns["sum"](a), a.sum(axis=0))
+    np.testing.assert_array_equal(fns["dot"](np.ones((2, 0)), np.ones((0, 3))), np.zeros((2, 3)))
+    base = np.arange(60.0).reshape(6, 10)
+    views = [base[::2, ::3], base[::-1, ::-2], base.T[:4, :5], np.asfortranarray(base)[:, 1:7],
+             np.broadcast_to(np.arange(3.0), (5, 3)), base[:, 3:4], base[2:3, :]]
+    for a in views:
+        b = np.ones(a.shape)
+        np.testing.assert_allclose(fns["fused"](a, b), np.exp(a) * b + 1)
+        np.testing.assert_allclose(fns["sum"](a), a.sum(axis=0))
+        np.testing.assert_allclose(fns["dot"](a, a.T.copy()), a @ a.T)
+    unaligned = np.frombuffer(bytearray(8 * 13 + 1), dtype=np.float64, offset=1, count=12)
+    np.testing.assert_array_equal(fns["max"](unaligned), 0.0)
+
+
+def test_huge_broadcast_raises_memory_error():
+    x, y = T.dcol("x"), T.drow("y")
+    f = function([x, y], (x + y).sum(), backend="c")
+    big = np.broadcast_to(np.zeros((1, 1)), (2**40, 1))
+    with pytest.raises((MemoryError, ValueError)):
+        f(big, np.broadcast_to(np.zeros((1, 1)), (1, 2**40)))
+
+
+def test_nan_and_inf_behave_as_in_numpy():
+    x = T.dvector("x")
+    outs = [T.exp(x), T.log(x), T.maximum(x, 0), T.minimum(x, 0), T.sgn(x), x / 0.0,
+            T.max(x), T.sigmoid(x), T.softplus(x), x % 2.0, x // 2.0, T.sqrt(x)]
+    f_c = function([x], outs, backend="c")
+    f_np = function([x], outs, backend="numpy")
+    a = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, -2.5, 1e308, -1e-310])
+    for got, expected in zip(f_c(a), f_np(a)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, equal_nan=True)
+        np.testing.assert_array_equal(np.signbit(got[np.isfinite(got) & (got == 0)]),
+                                      np.signbit(expected[np.isfinite(expected) & (expected == 0)]))
+
+
+def test_integer_division_by_zero_does_not_trap():
+    x, y = T.lvector("x"), T.lvector("y")
+    f = function([x, y], [x // y, x % y], backend="c")
+    a = np.array([5, -5, np.iinfo(np.int64).min, 7], dtype=np.int64)
+    b = np.array([0, 0, -1, 2], dtype=np.int64)
+    q, r = f(a, b)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(q, a // b)
+        np.testing.assert_array_equal(r, a % b)
+
+
+def test_outputs_are_fresh_and_inputs_untouched():
+    x = T.dvector("x")
+    f = function([x], [x, x.T, x * 2, x * 2], backend="c")
+    a = np.arange(4.0)
+    out = f(a)
+    assert all(o.flags.owndata for o in out)
+    assert not np.shares_memory(out[0], a) and not np.shares_memory(out[2], out[3])
+    out[0][0] = 99
+    np.testing.assert_array_equal(a, np.arange(4.0))
+
+
+def test_inplace_elemwise_chain_gives_numpy_values():
+    x, y = T.dvector("x"), T.dvector("y")
+    z = T.exp(x) + y
+    outs = [(T.tanh(z) * 3 - z) / (1 + T.sqr(z)), z.sum()]
+    f_c, f_np = function([x, y], outs, backend="c"), function([x, y], outs, backend="numpy")
+    a, b = np.linspace(-1, 1, 7), np.linspace(2, 3, 7)
+    for got, expected in zip(f_c(a, b), f_np(a, b)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+    np.testing.assert_array_equal(a, np.linspace(-1, 1, 7))
