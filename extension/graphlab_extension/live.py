@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import threading
-import time
 import weakref
 from typing import Any
 
@@ -211,30 +210,39 @@ class SharedWidget(anywidget.AnyWidget):
         self._variable = variable
         self.name = name or variable.name or "shared"
         self._changes = 0
-        self._last_push = 0.0
-        self._lock = threading.Lock()
+        self._interval = float(interval)
+        self._closed = False
+        self._lock = threading.Lock()  # guards _timer
+        self._push_lock = threading.Lock()  # one push at a time (timer thread or main thread)
         self._timer: threading.Timer | None = None
-        self._callback = _WeakCallback(self)
+        self._callback = self._on_change  # kept, so that close() can unobserve it
         variable.observe(self._callback)
         self.on_msg(self._on_message)
         _LIVE.add(self)
         self.push()
 
     def _on_change(self, variable: SharedVariable) -> None:
-        # Called after every change of the variable, possibly thousands of times a second: keep
-        # the common path to a counter and a clock read.
+        # Called after every change of the variable, possibly 100,000 times a second, so the
+        # common path is one increment and one test; a timer sends the value once per interval.
         self._changes += 1
-        now = time.monotonic()
-        if now - self._last_push >= self.interval:
-            self.push()
-        elif self._timer is None:
-            self._timer = threading.Timer(self.interval, self._flush_from_timer)
-            self._timer.daemon = True
-            self._timer.start()
+        if self._timer is None:
+            self._schedule()
+
+    def _schedule(self) -> None:
+        with self._lock:
+            if self._timer is None:
+                self._timer = threading.Timer(self._interval, self._flush_from_timer)
+                self._timer.daemon = True
+                self._timer.start()
+
+    @traitlets.observe("interval")
+    def _on_interval(self, change) -> None:
+        self._interval = float(change["new"])
 
     def _flush_from_timer(self) -> None:
         self._timer = None
-        self.flush()
+        if not self._closed:
+            self.flush()
 
     def flush(self) -> None:
         """Send the current value if the widget has not shown it yet."""
@@ -243,8 +251,7 @@ class SharedWidget(anywidget.AnyWidget):
 
     def push(self) -> None:
         """Send the variable's current value to the browser now."""
-        with self._lock:
-            self._last_push = time.monotonic()
+        with self._push_lock:
             value = self._variable.get_value(borrow=True)
             array = np.asarray(value, dtype=float) if value.dtype.kind != "c" else np.abs(value)
             with self.hold_sync():
@@ -289,25 +296,12 @@ class SharedWidget(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Stop following the variable and close the widget."""
+        self._closed = True
         self._variable.unobserve(self._callback)
         if self._timer is not None:
             self._timer.cancel()
         _LIVE.discard(self)
         super().close()
-
-
-class _WeakCallback:
-    """The observer a SharedWidget registers: it does not keep a closed, forgotten widget alive."""
-
-    def __init__(self, widget: SharedWidget):
-        self._ref = weakref.ref(widget)
-
-    def __call__(self, variable: SharedVariable) -> None:
-        widget = self._ref()
-        if widget is None:
-            variable.unobserve(self)
-        else:
-            widget._on_change(variable)
 
 
 _LIVE: weakref.WeakSet[SharedWidget] = weakref.WeakSet()

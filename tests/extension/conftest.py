@@ -4,7 +4,8 @@ whose rewrite history is made by hand (so the tests do not depend on the optimiz
 from __future__ import annotations
 
 import pytest
-from IPython.testing.globalipapp import get_ipython
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.testing.globalipapp import start_ipython
 
 import graphlab_kernel as G
 import graphlab_kernel.tensor as T
@@ -13,10 +14,15 @@ import graphlab_kernel.tensor as T
 @pytest.fixture
 def ip():
     """The test InteractiveShell with graphlab_extension loaded (unloaded afterwards)."""
-    shell = get_ipython()
+    start_ipython()  # once per process; later calls keep the same shell
+    shell = InteractiveShell.instance()
+    formatter = shell.display_formatter
+    active = formatter.active_types
+    formatter.active_types = list(formatter.format_types)  # as a notebook frontend would: HTML too
     shell.run_line_magic("load_ext", "graphlab_extension")
     yield shell
     shell.run_line_magic("unload_ext", "graphlab_extension")
+    formatter.active_types = active
 
 
 @pytest.fixture
