@@ -24,7 +24,8 @@ import numpy as np
 from graphlab_kernel.gof.graph import Constant
 from graphlab_kernel.tensor import scalar_ops as S
 from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise
-from graphlab_kernel.tensor.math import Dot, Reduce
+from graphlab_kernel.tensor.math import ArgReduce, Dot, Reduce
+from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax
 from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.shape import Shape, Shape_i
 
@@ -228,6 +229,10 @@ def _node(w: _Writer, node, step: int, last_use: dict) -> None:
         _dot(w, node)
     elif isinstance(op, _ScaledProduct) and node.inputs[0].type.dtype in ("float32", "float64"):
         _scaled_product(w, node)
+    elif isinstance(op, (Softmax, LogSoftmax)):
+        _softmax(w, node, log=isinstance(op, LogSoftmax))
+    elif isinstance(op, ArgReduce):
+        _arg_reduce(w, node)
     elif isinstance(op, Shape):
         _shape(w, node)
     elif isinstance(op, Shape_i):
@@ -549,6 +554,72 @@ def _scaled_product(w: _Writer, node) -> None:
         f"{{ const {oc} al = *(const {oc} *)p_{al}, be = *(const {oc} *)p_{be}; {oc} *qy = "
         f"({oc} *)p_{name}; for (int64_t i = 0; i < n_{name}[0]; i++) {inner}); "
         f"qy[i * {n} + j] = be * zv + al * qy[i * {n} + j]; }} }}")
+
+
+def _nested_loops(dims: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """`for` headers over (index name, length expression) pairs, and their closing braces."""
+    return ([f"for (int64_t {i} = 0; {i} < {n}; {i}++) {{" for i, n in dims], ["}"] * len(dims))
+
+
+def _softmax(w: _Writer, node, log: bool) -> None:
+    """softmax / log_softmax over the last axis: max, exp and sum, then scale, one row at a time."""
+    (x,), (out,) = node.inputs, node.outputs
+    a, name = w.names[x], w.declare(out)
+    r = x.type.ndim
+    w.shape_code += [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(r)]
+    w.shape_code.append(_size_code(name, r, _label(node)))
+    _alloc(w, out, name)
+    oc, xc = ctype(out.type.dtype), ctype(x.type.dtype)
+    math = "" if oc == "double" else "f"
+    heads, tails = _nested_loops([(f"i{d}", f"n_{a}[{d}]") for d in range(r - 1)])
+    offset_x = " + ".join([f"i{d} * s_{a}[{d}]" for d in range(r - 1)] or ["0"])
+    offset_y = " + ".join([f"i{d} * s_{name}[{d}]" for d in range(r - 1)] or ["0"])
+    last = r - 1
+    body = [
+        f"const char *rx = p_{a} + {offset_x}; {oc} *ry = ({oc} *)(p_{name} + {offset_y});",
+        f"const int64_t nn = n_{a}[{last}], sx = s_{a}[{last}];",
+        "if (nn > 0) {",
+        f"{oc} m = ({oc})*(const {xc} *)rx;",
+        f"for (int64_t j = 1; j < nn; j++) {{ {oc} v = ({oc})*(const {xc} *)(rx + j * sx); "
+        f"m = gl_max(v, m); }}",
+        f"{oc} total = 0;",
+        f"for (int64_t j = 0; j < nn; j++) {{ {oc} e = exp{math}(({oc})*(const {xc} *)(rx + j * sx)"
+        f" - m); ry[j] = e; total += e; }}",
+    ]
+    if log:
+        body.append(f"{oc} lt = log{math}(total); for (int64_t j = 0; j < nn; j++) ry[j] = "
+                    f"(({oc})*(const {xc} *)(rx + j * sx) - m) - lt;")
+    else:
+        body.append("for (int64_t j = 0; j < nn; j++) ry[j] = ry[j] / total;")
+    body.append("}")
+    w.run_code += ["{"] + heads + body + tails + ["}"]
+
+
+def _arg_reduce(w: _Writer, node) -> None:
+    """argmax / argmin: the first extreme (a NaN counts as one) in C order over the axes."""
+    op, (x,), (out,) = node.op, node.inputs, node.outputs
+    a, name = w.names[x], w.declare(out)
+    r = x.type.ndim
+    axes = list(op.axis)
+    kept = [d for d in range(r) if d not in axes]
+    label = _label(node)
+    code = [f"n_{name}[{i}] = n_{a}[{d}];" for i, d in enumerate(kept)]
+    empty = " || ".join(f"n_{a}[{d}] == 0" for d in axes) or "0"
+    code.append(f"if ({empty}) {{ char sb[96]; GL_FAIL(\"{label}: cannot take the {op.kind} of an "
+                f"empty array of shape %s\", gl_shape_str(sb, {r}, n_{a})); }}")
+    code.append(_size_code(name, len(kept), label))
+    w.shape_code += code
+    _alloc(w, out, name)
+    xc = ctype(x.type.dtype)
+    better = ">" if op.kind == "argmax" else "<"
+    outer_h, outer_t = _nested_loops([(f"i{d}", f"n_{a}[{d}]") for d in kept])
+    inner_h, inner_t = _nested_loops([(f"i{d}", f"n_{a}[{d}]") for d in axes])
+    offset = " + ".join(f"i{d} * s_{a}[{d}]" for d in range(r)) or "0"
+    w.run_code += ["{", "int64_t o = 0;"] + outer_h + [
+        f"int64_t k = 0, best_k = 0; {xc} best = 0;"] + inner_h + [
+        f"{xc} v = *(const {xc} *)(p_{a} + {offset});",
+        f"if (k == 0 || (v {better} best) || (v != v && best == best)) {{ best = v; best_k = k; }}",
+        "k++;"] + inner_t + ["((int64_t *)p_%s)[o++] = best_k;" % name] + outer_t + ["}"]
 
 
 def _shape(w: _Writer, node, axis: int | None = None) -> None:

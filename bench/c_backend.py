@@ -1,0 +1,179 @@
+"""The C backend against hand-written NumPy, side by side: ratios ours / NumPy (lower is better).
+
+Run with `python -m bench c_backend`. Goals (issue 4) are printed next to each ratio.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import timeit
+
+import numpy as np
+
+
+def _best(fn, number: int, repeat: int = 7) -> float:
+    """Seconds per call: the best of `repeat` runs of `number` calls."""
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
+
+
+def _row(name: str, ours: float, theirs: float, goal: float) -> None:
+    ratio = ours / theirs
+    mark = "ok " if ratio <= goal else "MISS"
+    print(f"{name:<44} ours {_fmt(ours):>10}  numpy {_fmt(theirs):>10}  ratio {ratio:5.2f}  "
+          f"goal <= {goal:<4} {mark}")
+
+
+def _fmt(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.2f} us"
+    return f"{seconds * 1e3:.2f} ms"
+
+
+def bench_scalar_add() -> None:
+    import graphlab_kernel.tensor as T
+    from graphlab_kernel import function
+    x, y = T.dscalar("x"), T.dscalar("y")
+    f = function([x, y], x + y)
+    assert f.backend == "c", f.backend
+    add = np.add
+    _row("f(2.0, 3.0), x + y on float64 scalars", _best(lambda: f(2.0, 3.0), 20000),
+         _best(lambda: add(2.0, 3.0), 20000), 1.5)
+
+
+LOGREG = """
+import numpy as np
+import graphlab_kernel as theano
+import graphlab_kernel.tensor as T
+rng = np.random.RandomState(0)
+N, feats = 400, 784
+D = (rng.randn(N, feats), rng.randint(size=N, low=0, high=2).astype("float64"))
+x = T.dmatrix("x")
+y = T.dvector("y")
+w = theano.shared(rng.randn(feats), name="w")
+b = theano.shared(0., name="b")
+p_1 = 1 / (1 + T.exp(-T.dot(x, w) - b))
+prediction = p_1 > 0.5
+xent = -y * T.log(p_1) - (1 - y) * T.log(1 - p_1)
+cost = xent.mean() + 0.01 * (w ** 2).sum()
+gw, gb = T.grad(cost, [w, b])
+"""
+LOGREG_COMPILE = """
+train = theano.function(inputs=[x, y], outputs=[prediction, xent],
+                        updates=((w, w - 0.1 * gw), (b, b - 0.1 * gb)))
+"""
+
+
+def bench_logistic_regression() -> None:
+    scope: dict = {}
+    exec(LOGREG + LOGREG_COMPILE, scope)
+    train, D, w, b = scope["train"], scope["D"], scope["w"], scope["b"]
+    assert train.backend == "c", train.backend
+    X, Y = D
+    n = X.shape[0]
+    state = {"w": w.get_value(), "b": float(b.get_value())}
+
+    def numpy_step():
+        wv, bv = state["w"], state["b"]
+        p = 1 / (1 + np.exp(-(X @ wv) - bv))
+        prediction = p > 0.5
+        xent = -Y * np.log(p) - (1 - Y) * np.log(1 - p)
+        g = (p - Y) / n
+        state["w"] = wv - 0.1 * (X.T @ g + 0.02 * wv)
+        state["b"] = bv - 0.1 * g.sum()
+        return prediction, xent
+
+    _row("logistic regression step, 400 x 784", _best(lambda: train(X, Y), 50),
+         _best(numpy_step, 50), 0.5)
+
+
+def bench_fused_chains() -> None:
+    import graphlab_kernel.tensor as T
+    from graphlab_kernel import function
+    rng = np.random.default_rng(0)
+    xv, yv, zv = (rng.standard_normal(10**6) for _ in range(3))
+    x, y, z = T.dvectors("x", "y", "z")
+    f = function([x, y, z], (x * y + z) * T.exp(-x * x) + y * y * 0.5 - x)
+    g = function([x, y, z], (x * y + z) * T.tanh(-x * x) + T.log1p(y * y) * 0.5 - x)
+    assert f.backend == g.backend == "c"
+    exp, tanh, log1p = np.exp, np.tanh, np.log1p
+    _row("(x*y+z)*exp(-x*x) + y*y*0.5 - x, 1e6", _best(lambda: f(xv, yv, zv), 10),
+         _best(lambda: (xv * yv + zv) * exp(-xv * xv) + yv * yv * 0.5 - xv, 10), 0.25)
+    _row("(x*y+z)*tanh(-x*x) + log1p(y*y)*0.5 - x, 1e6", _best(lambda: g(xv, yv, zv), 10),
+         _best(lambda: (xv * yv + zv) * tanh(-xv * xv) + log1p(yv * yv) * 0.5 - xv, 10), 0.5)
+
+
+def bench_mlp() -> None:
+    import graphlab_kernel as gl
+    import graphlab_kernel.tensor as T
+    rng = np.random.default_rng(0)
+    n, d, h, k = 256, 512, 512, 10
+    Xv, Yv = rng.standard_normal((n, d)), rng.standard_normal((n, k))
+    W1v, W2v = rng.standard_normal((d, h)) * 0.05, rng.standard_normal((h, k)) * 0.05
+    x, t = T.dmatrix("x"), T.dmatrix("t")
+    W1, b1 = gl.shared(W1v.copy(), name="W1"), gl.shared(np.zeros(h), name="b1")
+    W2, b2 = gl.shared(W2v.copy(), name="W2"), gl.shared(np.zeros(k), name="b2")
+    hidden = T.tanh(T.dot(x, W1) + b1)
+    out = T.dot(hidden, W2) + b2
+    cost = T.sqr(out - t).mean()
+    grads = T.grad(cost, [W1, b1, W2, b2])
+    train = gl.function([x, t], cost, updates=[(p, p - 0.01 * g) for p, g in
+                                              zip([W1, b1, W2, b2], grads)])
+    assert train.backend == "c", train.backend
+    state = {"W1": W1v.copy(), "b1": np.zeros(h), "W2": W2v.copy(), "b2": np.zeros(k)}
+
+    def numpy_step():
+        s = state
+        hid = np.tanh(Xv @ s["W1"] + s["b1"])
+        o = hid @ s["W2"] + s["b2"]
+        diff = o - Yv
+        c = (diff * diff).mean()
+        go = 2 * diff / diff.size
+        gW2, gb2 = hid.T @ go, go.sum(axis=0)
+        gh = (go @ s["W2"].T) * (1 - hid * hid)
+        gW1, gb1 = Xv.T @ gh, gh.sum(axis=0)
+        for name, g in (("W1", gW1), ("b1", gb1), ("W2", gW2), ("b2", gb2)):
+            s[name] = s[name] - 0.01 * g
+        return c
+
+    _row("MLP step 256x512 -> 512 tanh -> 10", _best(lambda: train(Xv, Yv), 20),
+         _best(numpy_step, 20), 0.9)
+
+
+def _compile_time_in_new_process(cache_dir: str) -> float:
+    code = LOGREG + textwrap.dedent("""
+        import time
+        t0 = time.perf_counter()
+    """) + LOGREG_COMPILE + "print(time.perf_counter() - t0, train.backend)"
+    env = dict(os.environ, GRAPHLAB_CACHE_DIR=cache_dir)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[1] == "c", out
+    return float(out[0])
+
+
+def bench_compile_time() -> None:
+    with tempfile.TemporaryDirectory() as cache_dir:
+        cold = min(_compile_time_in_new_process(os.path.join(cache_dir, str(i)))
+                   for i in range(3))
+        _compile_time_in_new_process(os.path.join(cache_dir, "warm"))
+        warm = min(_compile_time_in_new_process(os.path.join(cache_dir, "warm")) for _ in range(5))
+    print(f"{'compile logistic regression, new process':<44} empty cache {cold * 1e3:7.1f} ms "
+          f"(goal < 800 ms {'ok' if cold < 0.8 else 'MISS'}); from cache {warm * 1e3:6.1f} ms "
+          f"(goal < 15 ms {'ok' if warm < 0.015 else 'MISS'})")
+
+
+def main() -> None:
+    """Every goal of the C backend, measured side by side with NumPy."""
+    bench_scalar_add()
+    bench_logistic_regression()
+    bench_fused_chains()
+    bench_mlp()
+    bench_compile_time()
+
+
+if __name__ == "__main__":
+    main()
