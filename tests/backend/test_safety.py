@@ -126,3 +126,19 @@ def test_inplace_elemwise_chain_gives_numpy_values():
     for got, expected in zip(f_c(a, b), f_np(a, b)):
         np.testing.assert_allclose(got, expected, rtol=1e-12)
     np.testing.assert_array_equal(a, np.linspace(-1, 1, 7))
+
+
+def test_subtensor_views_match_numpy_and_bad_indices_raise():
+    x, i, j = T.dmatrix("x"), T.lscalar("i"), T.lscalar("j")
+    exprs = [x[1:], x[::-1, ::2], x[-1], x[:, 0], x[i], x[i:j], x[j:i:-1], x[::-2, -3:], x[10:],
+             x[:, ::-3], (x[i:] * 2).sum()]
+    f_c, f_np = function([x, i, j], exprs, backend="c"), function([x, i, j], exprs, backend="numpy")
+    assert f_c.backend == "c"
+    a = np.arange(20.0).reshape(4, 5)
+    for args in [(a, 1, 3), (a, -2, 0), (np.asfortranarray(a), 0, 100), (a[:, ::-1], -4, -1)]:
+        for got, expected in zip(f_c(*args), f_np(*args)):
+            assert got.shape == expected.shape
+            np.testing.assert_array_equal(got, expected)
+    for bad in (4, -5, 2**62):
+        with pytest.raises(IndexError, match="out of range"):
+            f_c(a, bad, 0)

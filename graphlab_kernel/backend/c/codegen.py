@@ -28,6 +28,7 @@ from graphlab_kernel.tensor.math import ArgReduce, Dot, Reduce
 from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax
 from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.shape import Shape, Shape_i
+from graphlab_kernel.tensor.subtensor import SYMBOLIC, Subtensor
 
 PRELUDE = (Path(__file__).with_name("prelude.h")).read_text()
 
@@ -233,6 +234,8 @@ def _node(w: _Writer, node, step: int, last_use: dict) -> None:
         _softmax(w, node, log=isinstance(op, LogSoftmax))
     elif isinstance(op, ArgReduce):
         _arg_reduce(w, node)
+    elif isinstance(op, Subtensor):
+        _subtensor(w, node)
     elif isinstance(op, Shape):
         _shape(w, node)
     elif isinstance(op, Shape_i):
@@ -323,7 +326,7 @@ def _elemwise(w: _Writer, node, step: int, last_use: dict) -> None:
     reusable = [v for v in node.inputs
                 if w.root.get(v) is v and f"buf_{w.names[v]}" in w.owned
                 and last_use.get(v) == step and v.type.dtype == out.type.dtype
-                and node.inputs.count(v) == 1 and out not in w.out_index
+                and sum(w.root.get(u) is v for u in node.inputs) == 1 and out not in w.out_index
                 and not any(last_use.get(u, -1) > step for u, rt in w.root.items() if rt is v)]
     inplace_first = [node.inputs[i] for _, i in op.inplace_pattern]
     reusable.sort(key=lambda v: v not in inplace_first)
@@ -620,6 +623,61 @@ def _arg_reduce(w: _Writer, node) -> None:
         f"{xc} v = *(const {xc} *)(p_{a} + {offset});",
         f"if (k == 0 || (v {better} best) || (v != v && best == best)) {{ best = v; best_k = k; }}",
         "k++;"] + inner_t + ["((int64_t *)p_%s)[o++] = best_k;" % name] + outer_t + ["}"]
+
+
+def _subtensor(w: _Writer, node) -> None:
+    """x[idx] with integers and slices: a view (new shape, strides and data offset).
+
+    Symbolic indices must be function inputs or constants, whose values are known when shapes
+    are computed (phase 0); otherwise the graph runs on NumPy."""
+    op, (x, *scalars), (out,) = node.op, node.inputs, node.outputs
+    for v in scalars:
+        if not (isinstance(v, Constant) or v in w.fgraph.inputs):
+            raise Unsupported(f"{op} with an index computed inside the graph")
+    a, name = w.names[x], w.declare(out)
+    label = _label(node)
+    values = iter(scalars)
+
+    def value(v, default: str) -> str:
+        if v is None:
+            return default
+        if v == SYMBOLIC:
+            s = next(values)
+            return f"(int64_t)*(const {ctype(s.type.dtype)} *)p_{w.names[s]}"
+        return f"(int64_t){int(v)}LL"
+
+    code = [f"{{ const char *base = p_{a};"]
+    d_out = 0
+    for axis in range(x.type.ndim):
+        entry = op.idx_list[axis] if axis < len(op.idx_list) else ("slice", None, None, None)
+        n, st = f"n_{a}[{axis}]", f"s_{a}[{axis}]"
+        if entry[0] == "index":
+            code.append(f"{{ const int64_t given = {value(entry[1], '0')}; int64_t i = given; "
+                        f"if (i < 0) i += {n}; if (i < 0 || i >= {n}) {{ status = 3; "
+                        f"snprintf(gl_err, 512, \"{label}: index %lld is out of range for axis "
+                        f"{axis} of length %lld\", (long long)given, (long long){n}); goto done; }}"
+                        f" base += i * {st}; }}")
+            continue
+        step = value(entry[3], "1")
+        code.append(f"{{ int64_t L = {n}, step = {step}; if (step == 0) GL_FAIL(\"{label}: slice "
+                    f"step cannot be zero\");")
+        code.append(f"int64_t start = {value(entry[1], '(step > 0 ? 0 : L - 1)')}, "
+                    f"stop = {value(entry[2], '(step > 0 ? L : -1 - L)')}, count;")
+        code.append("if (start < 0) start += L; if (stop < 0) stop += L;")
+        code.append("if (step > 0) { if (start < 0) start = 0; if (start > L) start = L; "
+                    "if (stop < 0) stop = 0; if (stop > L) stop = L; "
+                    "count = stop > start ? (stop - start - 1) / step + 1 : 0; }")
+        code.append("else { if (start < 0) start = -1; if (start >= L) start = L - 1; "
+                    "if (stop < 0) stop = -1; if (stop >= L) stop = L - 1; "
+                    "count = start > stop ? (start - stop - 1) / (-step) + 1 : 0; }")
+        code.append(f"n_{name}[{d_out}] = count; s_{name}[{d_out}] = {st} * step; "
+                    f"if (count > 0) base += start * {st}; }}")
+        d_out += 1
+    code.append(f"p_{name} = (char *)base; }}")
+    code.append(_size_code(name, out.type.ndim, label))
+    w.shape_code += code
+    w.run_code += code
+    w.root[out] = w.root[x]
 
 
 def _shape(w: _Writer, node, axis: int | None = None) -> None:

@@ -267,4 +267,7 @@ def _raise(status, err, ffi):
     message = ffi.string(err).decode(errors="replace")
     if status == 2:
         raise MemoryError(message)
+    if status == 3:
+        from graphlab_kernel.tensor.subtensor import IndexOutOfRangeError
+        raise IndexOutOfRangeError(message)
     raise ValueError(message)
