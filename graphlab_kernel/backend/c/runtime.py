@@ -27,8 +27,8 @@ from graphlab_kernel.backend.c.codegen import Rendered
 
 # -O2 vectorizes; -fno-math-errno lets sqrt & co. inline; -fwrapv gives integer overflow NumPy's
 # wrap-around; no -ffast-math, and no FMA contraction, so NaN, inf and rounding match NumPy.
-FLAGS = ("-O2", "-fno-math-errno", "-fwrapv", "-fno-strict-aliasing", "-ffp-contract=off",
-         "-march=native", "-fPIC", "-w")
+FLAGS = ("-O2", "-fvect-cost-model=dynamic", "-fno-math-errno", "-fwrapv", "-fno-strict-aliasing",
+         "-ffp-contract=off", "-march=native", "-fPIC", "-w")
 GENERATOR_VERSION = "1"
 
 
@@ -84,11 +84,20 @@ def _blas() -> tuple[list[str], str]:
     return flags, f"{path}|{st.st_size}|{st.st_mtime_ns}"
 
 
+@lru_cache(maxsize=1)
+def _mvec() -> list[str]:
+    """glibc's vector math library, when present: lets loops calling exp, tanh, ... vectorize."""
+    arch = sysconfig.get_config_var("MULTIARCH") or ""
+    dirs = [f"/usr/lib/{arch}", f"/lib/{arch}", "/usr/lib64", "/lib64", "/usr/lib"]
+    found = any(os.path.exists(os.path.join(d, "libmvec.so")) for d in dirs)
+    return ["-DGL_HAVE_MVEC", "-lmvec"] if found else []
+
+
 def _module_name(rendered: Rendered) -> tuple[str, list[str]]:
     import cffi
     cc = os.environ.get("CC") or "cc"
     blas_flags, blas_id = _blas()
-    flags = list(FLAGS) + blas_flags
+    flags = list(FLAGS) + blas_flags + _mvec()
     key = "\0".join([rendered.source, rendered.cdef, _compiler_identity(cc), " ".join(flags),
                      cffi.__version__, sys.implementation.cache_tag, sys.platform,
                      GENERATOR_VERSION, blas_id])
