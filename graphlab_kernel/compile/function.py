@@ -41,7 +41,7 @@ class Function:
         # A by-value fast path (C backend, all-0-d graphs without shared variables): it returns
         # None for arguments it does not take, which then go through the general path.
         scalar_call = getattr(run, "scalar_call", None)
-        self._scalar_call = scalar_call if not shared_inputs else None
+        self._scalar_call = scalar_call if single_output and not shared_inputs else None
         self._backend = backend
         self._run = run
         self._input_types = [v.type for v in maker.inputs]
@@ -74,9 +74,9 @@ class Function:
 
     def __call__(self, *args: Any):
         if self._scalar_call is not None:
-            results = self._scalar_call(args)
-            if results is not None:
-                return results[0] if self._single else results
+            result = self._scalar_call(args)
+            if result is not None:
+                return result
         if len(args) != len(self._input_types):
             raise TypeError(f"{self._label()} takes {len(self._input_types)} argument(s) "
                             f"({', '.join(map(str, self.maker.inputs))}); got {len(args)}")

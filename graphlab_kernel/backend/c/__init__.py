@@ -26,7 +26,7 @@ class CBackend:
             return _numpy_fallback(fgraph, str(exc))
         try:
             mod = runtime.load(rendered)
-        except CompileError as exc:
+        except (CompileError, OSError, ImportError) as exc:
             warnings.warn(f"graphlab: {exc}\nrunning this function with the NumPy backend",
                           RuntimeWarning, stacklevel=3)
             return _numpy_fallback(fgraph, "compile error")

@@ -37,6 +37,7 @@ CTYPES = {"bool": "gl_bool", "int8": "int8_t", "int16": "int16_t", "int32": "int
           "uint64": "uint64_t", "float32": "float", "float64": "double"}
 INT_LIMITS = {d: (np.iinfo(d).min, np.iinfo(d).max) for d in CTYPES if d[0] in "iu"}
 EMBED_LIMIT = 256  # constants with more elements are passed in as hidden inputs
+MAX_GRAPH_SIZE = 2000  # larger graphs run on NumPy: compiling them would take seconds
 
 
 class Unsupported(Exception):
@@ -151,6 +152,11 @@ def render(fgraph) -> Rendered:
     """Generate the C module computing `fgraph`, or raise Unsupported."""
     w = _Writer(fgraph)
     order = fgraph.toposort()
+    size = sum(len(n.op.scalar_op.program) if isinstance(n.op, Elemwise) and
+               isinstance(n.op.scalar_op, S.Composite) else 1 for n in order)
+    if size > MAX_GRAPH_SIZE:
+        raise Unsupported(f"the graph has {size} nodes and fused instructions; above "
+                          f"{MAX_GRAPH_SIZE}, the C compiler would take longer than NumPy saves")
     for var in fgraph.inputs:
         _input(w, var, len(w.params))
     for node in order:
@@ -746,17 +752,23 @@ def _assemble(w: _Writer, fgraph) -> Rendered:
 
 
 def _scalar_entry(fgraph, w: _Writer):
-    """For all-0-d float64/int64 graphs: gl_scalar(values..., outputs*, err), a by-value entry."""
+    """For one-output, all-0-d float64/int64 graphs: `T gl_scalar(values...)`, a by-value entry.
+
+    It returns the output itself; on failure (only malloc can fail) it returns a sentinel (NaN,
+    or INT64_MIN) and records the status, which `gl_scalar_failed()` reads and clears."""
     ins, outs = fgraph.inputs, fgraph.outputs
-    if w.hidden or not ins or not outs or any(v.type.ndim for v in ins + outs):
+    if w.hidden or not ins or len(outs) != 1 or any(v.type.ndim for v in ins + outs):
         return None
     if any(v.type.dtype not in ("float64", "int64") for v in ins + outs):
         return None
-    params = [f"{ctype(v.type.dtype)} a{i}" for i, v in enumerate(ins)]
-    params += [f"{ctype(v.type.dtype)} *r{k}" for k, v in enumerate(outs)]
-    sig = f"int gl_scalar({', '.join(params + ['char *gl_err'])})"
-    ptrs = ", ".join(f"(char *)r{k}" for k in range(len(outs)))
-    call = ", ".join(["1", "o", "sh", "gl_err"] + [f"(char *)&a{i}" for i in range(len(ins))])
-    body = (f"{sig} {{ char *o[{len(outs)}] = {{{ptrs}}}; int64_t sh[1]; "
-            f"return gl_run({call}); }}")
-    return body, sig + ";"
+    rc = ctype(outs[0].type.dtype)
+    sentinel = "NAN" if rc == "double" else "INT64_MIN"
+    params = ", ".join(f"{ctype(v.type.dtype)} a{i}" for i, v in enumerate(ins))
+    call = ", ".join(["1", "o", "sh", "err"] + [f"(char *)&a{i}" for i in range(len(ins))])
+    body = (f"static __thread int gl_scalar_status;\n"
+            f"int gl_scalar_failed(void) {{ int s = gl_scalar_status; gl_scalar_status = 0; "
+            f"return s; }}\n"
+            f"{rc} gl_scalar({params}) {{ {rc} r; char err[512]; char *o[1] = {{(char *)&r}}; "
+            f"int64_t sh[1]; int status = gl_run({call}); if (status) {{ gl_scalar_status = "
+            f"status; return {sentinel}; }} return r; }}")
+    return body, f"int gl_scalar_failed(void);\n{rc} gl_scalar({params});"

@@ -30,6 +30,7 @@ from graphlab_kernel.backend.c.codegen import Rendered
 FLAGS = ("-O2", "-fvect-cost-model=dynamic", "-fno-math-errno", "-fwrapv", "-fno-strict-aliasing",
          "-ffp-contract=off", "-march=native", "-fPIC", "-w")
 GENERATOR_VERSION = "1"
+COMPILE_TIMEOUT = 120  # seconds; a slower compile falls back to NumPy with a warning
 
 
 class CompileError(RuntimeError):
@@ -137,7 +138,12 @@ def _run_all(commands: list[list[str]]) -> None:
              for c in commands]
     errors = []
     for p in procs:
-        _, err = p.communicate()
+        try:
+            _, err = p.communicate(timeout=COMPILE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            err = f"the compiler ran longer than {COMPILE_TIMEOUT} s and was stopped"
         if p.returncode != 0:
             errors.append(err)
     if errors:
@@ -178,7 +184,7 @@ def make_runner(mod, rendered: Rendered, fgraph):
         out_specs.append((offset, offset + v.type.ndim, np.dtype(v.type.dtype)))
         offset += v.type.ndim
     n_out = len(out_specs)
-    err = ffi.new("char[512]")
+    new = ffi.new
     empty = np.empty
 
     def pointer(a):
@@ -199,8 +205,9 @@ def make_runner(mod, rendered: Rendered, fgraph):
             args.append(from_buffer(a))
             args += a.shape
             args += a.strides
-        oshape = ffi.new("int64_t[]", offset or 1)
-        outs = ffi.new("char *[]", n_out or 1)
+        oshape = new("int64_t[]", offset or 1)
+        outs = new("char *[]", n_out or 1)
+        err = new("char[512]")
         status = gl_run(0, outs, oshape, err, *args)
         if status:
             _raise(status, err, ffi)
@@ -223,19 +230,21 @@ def make_runner(mod, rendered: Rendered, fgraph):
 
 
 def make_scalar_call(mod, fgraph):
-    """A by-value fast path for all-0-d float64/int64 graphs: `call(args)` returns the outputs, or
-    None when an argument is not exactly a Python float (float64) / int (int64)."""
-    lib, ffi = mod.lib, mod.ffi
+    """A by-value fast path for one-output, all-0-d float64/int64 graphs: `call(args)` returns
+    the output array, or None when an argument is not exactly a Python float (for float64) or
+    int (for int64), or when the C call failed; the general path then runs (and raises)."""
+    lib = mod.lib
     kinds = tuple(float if v.type.dtype == "float64" else int for v in fgraph.inputs)
-    n_out = len(fgraph.outputs)
-    res = [ffi.new(f"{'double' if v.type.dtype == 'float64' else 'int64_t'}[1]")
-           for v in fgraph.outputs]
-    err = ffi.new("char[512]")
-    gl_scalar = lib.gl_scalar
+    gl_scalar, failed = lib.gl_scalar, lib.gl_scalar_failed
     array = np.array
-    if len(kinds) == 2 and n_out == 1:
+    sentinel = float("nan") if fgraph.outputs[0].type.dtype == "float64" else -2**63
+
+    def failure(r) -> bool:
+        # Only a sentinel-valued result can mean failure; a genuine NaN is told apart by the flag.
+        return (r != r or r == sentinel) and bool(failed())
+
+    if len(kinds) == 2:
         k0, k1 = kinds
-        r0 = res[0]
 
         def call2(args):
             if len(args) != 2:
@@ -244,10 +253,12 @@ def make_scalar_call(mod, fgraph):
             if type(a) is not k0 or type(b) is not k1:
                 return None
             try:
-                gl_scalar(a, b, r0, err)
+                r = gl_scalar(a, b)
             except OverflowError:
                 return None
-            return [array(r0[0])]
+            if (r != r or r == sentinel) and failure(r):
+                return None
+            return array(r)
         return call2
 
     def call(args):
@@ -257,10 +268,10 @@ def make_scalar_call(mod, fgraph):
             if type(a) is not k:
                 return None
         try:
-            gl_scalar(*args, *res, err)
+            r = gl_scalar(*args)
         except OverflowError:
             return None
-        return [array(r[0]) for r in res]
+        return None if failure(r) else array(r)
     return call
 
 
