@@ -70,8 +70,13 @@ def test_zero_size_and_odd_layouts(fns):
         np.testing.assert_allclose(fns["fused"](a, b), np.exp(a) * b + 1)
         np.testing.assert_allclose(fns["sum"](a), a.sum(axis=0))
         np.testing.assert_allclose(fns["dot"](a, a.T.copy()), a @ a.T)
-    unaligned = np.frombuffer(bytearray(8 * 13 + 1), dtype=np.float64, offset=1, count=12)
+    unaligned = np.frombuffer(bytearray(8 * 1001 + 1), dtype=np.float64, offset=1, count=1000)
+    assert not unaligned.flags.aligned
     np.testing.assert_array_equal(fns["max"](unaligned), 0.0)
+    u2 = unaligned.reshape(40, 25)
+    np.testing.assert_array_equal(fns["fused"](u2, u2), np.exp(u2) * u2 + 1)
+    odd = np.lib.stride_tricks.as_strided(np.zeros(200), shape=(10, 10), strides=(44, 4))
+    np.testing.assert_array_equal(fns["add"](odd, odd), odd + odd)
 
 
 def test_huge_broadcast_raises_memory_error():

@@ -196,7 +196,8 @@ def make_runner(mod, rendered: Rendered, fgraph):
     def run(values):
         args = []
         for a, (dtype, ndim, label) in zip(values, in_specs):
-            if type(a) is not np.ndarray or a.dtype != dtype or a.ndim != ndim:
+            if type(a) is not np.ndarray or a.dtype != dtype or a.ndim != ndim \
+                    or not a.flags.aligned:
                 a = _check_value(a, dtype, ndim, label)
             args.append(pointer(a))
             args += a.shape
@@ -280,6 +281,8 @@ def _check_value(a, dtype, ndim, label):
     if a.dtype != dtype or a.ndim != ndim:
         raise TypeError(f"{label}: expected a {ndim}-d array of {dtype}; got a {a.ndim}-d array "
                         f"of {a.dtype} with shape {a.shape}")
+    if not a.flags.aligned:
+        a = a.copy()  # compiled loops may use aligned vector loads: give them an aligned copy
     return a
 
 
