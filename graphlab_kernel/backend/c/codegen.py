@@ -349,10 +349,12 @@ def _elemwise(w: _Writer, node, step: int, last_use: dict) -> None:
     body = scalar_lines(op.scalar_op, [f"x{j}" for j in range(len(ins))], in_dtypes,
                         out.type.dtype, "y")
     single = [all(v.type.broadcastable) for v in node.inputs]
-    w.run_code += _elemwise_loop(name, ins, in_dtypes, out.type.dtype, r, body, single)
+    code, helper = _elemwise_loop(name, ins, in_dtypes, out.type.dtype, r, body, single)
+    w.run_code += code
+    w.statics += helper
 
 
-def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single) -> list[str]:
+def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single):
     """The loop: a flat one when every operand is contiguous or a single value, else strided.
 
     `single[j]` says input j is a single value by its type (every dimension broadcastable).
@@ -372,17 +374,27 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single) -> list[str
         conds += [f"(n_{name}[{d}] <= 1 || s_{name}[{d}] == s_{name}[{d + 1}] * n_{name}[{d + 1}])"
                   for d in range(r - 1)]
     code.append(f"if ({' && '.join(conds) or '1'}) {{")
-    loads = []
+    # The flat loop is a function of its own: gcc vectorizes it reliably there (inline, next to
+    # the strided loop, it sometimes does not). ivdep: an output buffer is either distinct from
+    # the inputs or exactly one of them (in-place), so no iteration depends on another.
+    params, args, loads = ["int64_t n"], [f"size_{name}"], []
     for j, a in enumerate(ins):
         cj = ctype(in_dtypes[j])
         if single[j] or not r:
-            code.append(f"const {cj} x{j} = *(const {cj} *)p_{a};")
+            params.append(f"const {cj} x{j}")
+            args.append(f"*(const {cj} *)p_{a}")
         else:
-            code.append(f"const {cj} *q{j} = (const {cj} *)p_{a};")
+            params.append(f"const {cj} *q{j}")
+            args.append(f"(const {cj} *)p_{a}")
             loads.append(f"const {cj} x{j} = q{j}[i];")
-    code.append(f"{oc} *qy = ({oc} *)p_{name};")
-    code.append(f"for (int64_t i = 0; i < size_{name}; i++) {{")
-    code += loads + body + ["qy[i] = y;", "}", "} else {"]
+    params.append(f"{oc} *qy")
+    args.append(f"({oc} *)p_{name}")
+    fn = f"gl_flat_{name}"
+    helper = [f"static __attribute__((noinline)) void {fn}({', '.join(params)}) {{",
+              "#pragma GCC ivdep", "for (int64_t i = 0; i < n; i++) {"]
+    helper += loads + body + ["qy[i] = y;", "}", "}"]
+    code.append(f"{fn}({', '.join(args)});")
+    code += ["} else {"]
     # strided: an odometer over the outer dimensions, a loop over the last
     code.append(f"if (size_{name} > 0) {{")
     for j, a in enumerate(ins):
@@ -413,7 +425,7 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single) -> list[str
     code.append("}")
     code.append("}")
     code.append("}")
-    return code
+    return code, helper
 
 
 def _reduce(w: _Writer, node) -> None:
