@@ -671,9 +671,10 @@ def _subtensor(w: _Writer, node) -> None:
         n, st = f"n_{a}[{axis}]", f"s_{a}[{axis}]"
         if entry[0] == "index":
             code.append(f"{{ const int64_t given = {value(entry[1], '0')}; int64_t i = given; "
-                        f"if (i < 0) i += {n}; if (i < 0 || i >= {n}) {{ status = 3; "
+                        f"if (i < 0) i += {n}; if (i < 0 || i >= {n}) {{ char sb[96]; status = 3; "
                         f"snprintf(gl_err, 512, \"{label}: index %lld is out of range for axis "
-                        f"{axis} of length %lld\", (long long)given, (long long){n}); goto done; }}"
+                        f"{axis} of length %lld (input shape %s)\", (long long)given, "
+                        f"(long long){n}, gl_shape_str(sb, {x.type.ndim}, n_{a})); goto done; }}"
                         f" base += i * {st}; }}")
             continue
         step = value(entry[3], "1")
