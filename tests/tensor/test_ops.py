@@ -13,6 +13,8 @@ from graphlab_kernel import function, grad
 from gradcheck import check_grad, weighted_cost
 from op_cases import CASES, covered_ops, public_ops
 
+# The NumPy reference backend; the C backend's tests run the same CASES with backend="c".
+BACKEND = "numpy"
 BY_NAME = {c.name: c for c in CASES}
 DIFFERENTIABLE = [c.name for c in CASES if c.differentiable]
 
@@ -44,7 +46,7 @@ def test_op_matches_numpy(name):
     inputs = [spec.variable(f"in{i}") for i, spec in enumerate(case.inputs)]
     values = [spec.value(rng) for spec in case.inputs]
     out = case.build(*inputs)
-    result = function(inputs, out)(*values)
+    result = function(inputs, out, backend=BACKEND)(*values)
     expected = np.asarray(case.reference(*values))
     assert isinstance(result, np.ndarray)
     assert result.dtype == expected.dtype, f"dtype {result.dtype}, NumPy gives {expected.dtype}"
@@ -67,8 +69,8 @@ def test_gradient_matches_finite_differences(name):
     values = [s.value(rng, d) for s, d in zip(case.inputs, dtypes)]
     wrt = [i for i, d in enumerate(dtypes) if d == "float64"]
     out = case.build(*inputs)
-    cost = weighted_cost(out, function(inputs, out)(*values), rng)
-    check_grad(inputs, cost, values, wrt, rng)
+    cost = weighted_cost(out, function(inputs, out, backend=BACKEND)(*values), rng)
+    check_grad(inputs, cost, values, wrt, rng, backend=BACKEND)
 
 
 SECOND_ORDER = ["tanh/float64", "mul/operator", "true_div/operator", "pow/float**float",
@@ -84,10 +86,10 @@ def test_gradient_of_gradient(name):
     inputs = [s.variable(f"in{i}", "float64") for i, s in enumerate(case.inputs)]
     values = [s.value(rng, "float64") for s in case.inputs]
     out = case.build(*inputs)
-    cost = weighted_cost(out, function(inputs, out)(*values), rng)
+    cost = weighted_cost(out, function(inputs, out, backend=BACKEND)(*values), rng)
     first = grad(cost, inputs[0])
     second_cost = T.sum(first * rng.standard_normal(np.shape(values[0])))
-    check_grad(inputs, second_cost, values, range(len(inputs)), rng)
+    check_grad(inputs, second_cost, values, range(len(inputs)), rng, backend=BACKEND)
 
 
 def test_second_derivative_of_a_scalar_function():
@@ -95,7 +97,7 @@ def test_second_derivative_of_a_scalar_function():
     d2 = grad(grad(T.sin(x) * x ** 3, x), x)
     value = 0.7
     expected = -np.sin(value) * value ** 3 + 6 * np.cos(value) * value ** 2 + 6 * np.sin(value) * value
-    np.testing.assert_allclose(function([x], d2)(value), expected, rtol=1e-12)
+    np.testing.assert_allclose(function([x], d2, backend=BACKEND)(value), expected, rtol=1e-12)
 
 
 FLOAT32_DIFFERENTIABLE = [c.name for c in CASES if c.differentiable
@@ -111,9 +113,9 @@ def test_gradient_keeps_each_input_type(name):
     values = [spec.value(rng) for spec in case.inputs]
     wrt = [v for v in inputs if v.dtype in ("float32", "float64")]
     out = case.build(*inputs)
-    cost = weighted_cost(out, function(inputs, out)(*values), rng)
+    cost = weighted_cost(out, function(inputs, out, backend=BACKEND)(*values), rng)
     grads = grad(cost, wrt, disconnected_inputs="ignore")
     for w, g in zip(wrt, grads):
         assert g.type == w.type, f"gradient of {w} is {g.type}; expected {w.type}"
-    for w, g in zip(wrt, function(inputs, grads)(*values)):
+    for w, g in zip(wrt, function(inputs, grads, backend=BACKEND)(*values)):
         assert g.dtype == w.dtype and g.shape == values[inputs.index(w)].shape
