@@ -147,3 +147,18 @@ def test_subtensor_views_match_numpy_and_bad_indices_raise():
     for bad in (4, -5, 2**62):
         with pytest.raises(IndexError, match="out of range"):
             f_c(a, bad, 0)
+
+
+def test_constant_and_input_outputs_are_fresh_copies():
+    x = T.dvector("x")
+    big = np.arange(300.0)
+    f = function([x], [T.constant(2.0), x, T.constant(big), x[::-1]], backend="c")
+    assert f.backend == "c"
+    a = np.arange(3.0)
+    two, same, const, rev = f(a)
+    assert two == 2.0 and two.shape == ()
+    np.testing.assert_array_equal(same, a)
+    np.testing.assert_array_equal(const, big)
+    np.testing.assert_array_equal(rev, a[::-1])
+    const[0] = -1
+    np.testing.assert_array_equal(f(a)[2], big)

@@ -24,6 +24,11 @@ class CBackend:
             rendered = render(fgraph)
         except Unsupported as exc:
             return _numpy_fallback(fgraph, str(exc))
+        except Exception as exc:  # a code generator bug must not stop the user's function
+            warnings.warn(f"graphlab: C code generation failed ({type(exc).__name__}: {exc}); "
+                          "running this function with the NumPy backend", RuntimeWarning,
+                          stacklevel=3)
+            return _numpy_fallback(fgraph, "code generation error")
         try:
             mod = runtime.load(rendered)
         except (CompileError, OSError, ImportError) as exc:

@@ -163,6 +163,9 @@ def render(fgraph) -> Rendered:
         for var in node.inputs:
             if isinstance(var, Constant) and var not in w.names:
                 _constant(w, var)
+    for var in fgraph.outputs:
+        if isinstance(var, Constant) and var not in w.names:
+            _constant(w, var)
     for k, var in enumerate(fgraph.outputs):
         w.out_index.setdefault(var, k)
     last_use = _last_uses(order, fgraph)
