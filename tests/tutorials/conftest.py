@@ -124,14 +124,26 @@ def chromium():
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    if report.when == "call":
-        item.stash.setdefault(_FAILED, False)
-        if report.failed:
-            item.stash[_FAILED] = True
+    if report.when == "call" and report.failed:
+        item.stash[_FAILED] = True
     return report
 
 
 _FAILED = pytest.StashKey[bool]()
+_PAGES = pytest.StashKey[list]()
+
+
+def _keep_screenshots(request) -> None:
+    """After a failed test, save a picture of every page it looked at under tests/artifacts/."""
+    if not request.node.stash.get(_FAILED, False):
+        return
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for k, page in enumerate(request.node.stash.get(_PAGES, [])):
+        shot = ARTIFACTS / f"{request.node.name.replace('/', '_')}-{k}.png"
+        try:
+            page.screenshot(path=str(shot))
+        except Exception as error:  # a crashed page cannot be photographed; say so
+            shot.with_suffix(".txt").write_text(f"no screenshot: {error}\n")
 
 
 @pytest.fixture
@@ -140,12 +152,46 @@ def page(chromium, request):
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
+    request.node.stash[_PAGES] = [page]
     yield page
-    if request.node.stash.get(_FAILED, False):
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shot = ARTIFACTS / f"{request.node.name.replace('/', '_')}.png"
-        try:
-            page.screenshot(path=str(shot), full_page=True)
-        except Exception as error:  # a crashed page cannot be photographed; say so
-            shot.with_suffix(".txt").write_text(f"no screenshot: {error}\n")
+    _keep_screenshots(request)
     context.close()
+
+
+@pytest.fixture(scope="session")
+def _notebooks_run_once(chromium, jupyter_lab):
+    """Pages of notebooks opened and run in full, one page per notebook, shared by tests."""
+    from tests.tutorials.lab import open_notebook, run_all_cells
+    pages: dict[str, object] = {}
+    contexts = []
+
+    def get(name: str):
+        if name not in pages:
+            context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+            contexts.append(context)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            open_notebook(page, jupyter_lab, name)
+            run_all_cells(page)
+            pages[name] = page
+        return pages[name]
+
+    yield get
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def executed_notebook(_notebooks_run_once, request):
+    """`executed_notebook(name)`: the page of tutorials/<name> after running all its cells (run once
+    per session; tests that use it must leave it usable). Screenshot kept on failure."""
+    request.node.stash[_PAGES] = []
+
+    def get(name: str):
+        page = _notebooks_run_once(name)
+        page.bring_to_front()
+        request.node.stash[_PAGES].append(page)
+        return page
+
+    yield get
+    _keep_screenshots(request)
