@@ -62,7 +62,9 @@ class FunctionGraph:
             self.clone_map = {}
         self.inputs: list[Variable] = inputs
         self.outputs: list[Variable] = []
-        self.clients: dict[Variable, list[tuple[Apply | str, int]]] = {i: [] for i in inputs}
+        # each variable's users, as an insertion-ordered set (a dict of None values), so that
+        # removing one user of a variable with thousands of users costs O(1)
+        self.clients: dict[Variable, dict[tuple[Apply | str, int], None]] = {i: {} for i in inputs}
         self.apply_nodes: set[Apply] = set()
         self.history: list[RewriteRecord] = []
         self.listeners: list[Callable[[str, Apply], None]] = []
@@ -70,7 +72,7 @@ class FunctionGraph:
         for i, out in enumerate(outputs):
             self._import(out)
             self.outputs.append(out)
-            self.clients[out].append((OUTPUT, i))
+            self.clients[out][(OUTPUT, i)] = None
 
     # -- structure -------------------------------------------------------------------------------
 
@@ -87,25 +89,48 @@ class FunctionGraph:
         """Add `var` and whatever it depends on that the graph does not have yet."""
         if var in self.clients:
             return
-        for node in toposort([var], blockers=list(self.clients)):
+        for node in self._new_nodes(var):
             for inp in node.inputs:
                 if inp not in self.clients:
                     if inp.owner is None and not isinstance(inp, Constant):
                         raise MissingInputError(
                             f"an output needs the input {inp} ({inp.type}), which was not given; "
                             f"inputs are [{', '.join(map(str, self.inputs))}]")
-                    self.clients[inp] = []
+                    self.clients[inp] = {}
             for position, inp in enumerate(node.inputs):
-                self.clients[inp].append((node, position))
+                self.clients[inp][(node, position)] = None
             for out in node.outputs:
-                self.clients.setdefault(out, [])
+                self.clients.setdefault(out, {})
             self.apply_nodes.add(node)
             for listener in self.listeners:
                 listener("import", node)
         if var not in self.clients:
             if var.owner is None and not isinstance(var, Constant):
                 raise MissingInputError(f"the output {var} is a free variable not among the inputs")
-            self.clients[var] = []
+            self.clients[var] = {}
+
+    def _new_nodes(self, var: Variable) -> list[Apply]:
+        """The nodes `var` depends on that the graph lacks, each after those it reads.
+
+        Only the new part is visited, so importing a rewrite's replacement costs time proportional
+        to the replacement, not to the graph.
+        """
+        order: list[Apply] = []
+        seen: set[Apply] = set()
+        stack: list[tuple[Apply, bool]] = [(var.owner, False)] if var.owner is not None else []
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            for inp in reversed(node.inputs):
+                if inp not in self.clients and inp.owner is not None and inp.owner not in seen:
+                    stack.append((inp.owner, False))
+        return order
 
     def _prune(self, var: Variable) -> None:
         """Remove `var`'s owner, and what only it used, once nothing uses `var` any more."""
@@ -126,7 +151,7 @@ class FunctionGraph:
             for position, inp in enumerate(node.inputs):
                 users = self.clients.get(inp)
                 if users is not None:
-                    users.remove((node, position))
+                    del users[(node, position)]
                     if not users:
                         stack.append(inp)
 
@@ -168,8 +193,8 @@ class FunctionGraph:
             self.outputs[position] = new
         else:
             client.inputs[position] = new
-        self.clients[old].remove((client, position))
-        self.clients[new].append((client, position))
+        del self.clients[old][(client, position)]
+        self.clients[new][(client, position)] = None
         record.edits.append(Edit(client, position, old, new))
         for listener in self.listeners:
             if client != OUTPUT:
@@ -177,7 +202,7 @@ class FunctionGraph:
 
     def clients_of(self, var: Variable) -> list[tuple[Apply | str, int]]:
         """The (node, input position) pairs that use `var`; (OUTPUT, i) for graph outputs."""
-        return self.clients.get(var, [])
+        return list(self.clients.get(var, ()))
 
     def __str__(self) -> str:
         return f"FunctionGraph({', '.join(map(str, self.outputs))})"

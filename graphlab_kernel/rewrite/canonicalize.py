@@ -13,10 +13,13 @@ from graphlab_kernel.rewrite.patterns import (
     folded_constant,
     is_constant_equal,
     same_value,
+    strip_broadcast,
 )
 from graphlab_kernel.tensor import math as M
 from graphlab_kernel.tensor import scalar_ops as S
 from graphlab_kernel.tensor.elemwise import DimShuffle
+from graphlab_kernel.tensor.shape import Alloc, Shape, Shape_i
+from graphlab_kernel.tensor.subtensor import Subtensor
 
 
 def _other_when_constant(node, value):
@@ -142,6 +145,41 @@ def fill_sink(fgraph, node):
     return None
 
 
+@rule(Subtensor)
+def shape_index(fgraph, node):
+    """shape(x)[i] -> shape_i(x, i)"""
+    source = node.inputs[0].owner
+    if source is None or not isinstance(source.op, Shape) or len(node.inputs) != 1:
+        return None
+    if len(node.op.idx_list) != 1 or node.op.idx_list[0][0] != "index":
+        return None
+    x, axis = source.inputs[0], node.op.idx_list[0][1]
+    if not isinstance(axis, int) or not -x.ndim <= axis < x.ndim:
+        return None
+    return fit(Shape_i(axis % x.ndim)(x), node.outputs[0])
+
+
+@rule(Alloc)
+def alloc_of_own_shape(fgraph, node):
+    """alloc(x, x.shape[0], ..., x.shape[n-1]) -> x"""
+    value, *lengths = node.inputs
+    if value.ndim != len(lengths):
+        return None
+    for axis, length in enumerate(lengths):
+        owner = length.owner
+        if (owner is None or not isinstance(owner.op, Shape_i) or owner.op.i != axis
+                or not same_value(owner.inputs[0], value)):
+            return None
+    return fit(value, node.outputs[0])
+
+
+@rule(Alloc)
+def alloc_of_scalar_shape(fgraph, node):
+    """alloc(x) with no lengths -> x"""
+    value, *lengths = node.inputs
+    return fit(value, node.outputs[0]) if not lengths else None
+
+
 def _constant_and_other(node):
     """(constant input, other input) of a binary node with exactly one constant input."""
     a, b = node.inputs
@@ -167,7 +205,7 @@ def combine_constants(fgraph, node):
     if found is None:
         return None
     c1, x = found
-    combined = node.op(c1, c2)
+    combined = node.op(strip_broadcast(c1), strip_broadcast(c2))
     folded = constant_folding(fgraph, combined.owner)
     if folded is None:
         return None
@@ -203,15 +241,6 @@ def dimshuffle_of_dimshuffle(fgraph, node):
     if pattern == list(range(x.ndim)):
         return fit(x, node.outputs[0])
     return fit(DimShuffle(x.broadcastable, pattern)(x), node.outputs[0])
-
-
-@rule(S.Mul)
-def mul_constant_first(fgraph, node):
-    """x * c -> c * x (constants first, so that equal products merge and print as 2.0 * x)"""
-    a, b = node.inputs
-    if isinstance(a, Constant) or constant_value(a) is not None or constant_value(b) is None:
-        return None
-    return fit(M.mul(b, a), node.outputs[0])
 
 
 def _neg_inner(var):
@@ -257,6 +286,7 @@ def sqr_of_neg(fgraph, node):
 CANONICALIZE_RULES = (
     constant_folding, mul_by_one, add_zero, sub_zero, sub_self, sub_zero_from, div_by_one,
     neg_neg, mul_by_minus_one, pow_one, pow_two, fill_known_shape, fill_of_fill, fill_sink,
+    shape_index, alloc_of_own_shape, alloc_of_scalar_shape,
     combine_constants, cast_to_same, dimshuffle_identity, dimshuffle_of_dimshuffle,
-    mul_constant_first, add_neg, sub_neg, mul_neg_neg, sqr_of_neg,
+    add_neg, sub_neg, mul_neg_neg, sqr_of_neg,
 )

@@ -18,6 +18,8 @@ def merge(fgraph: FunctionGraph) -> None:
     """identical subgraphs and equal constants -> one"""
     constants: dict[tuple, Constant] = {}
     seen: dict[tuple, Apply] = {}
+    equal_ops: dict = {}      # op -> the first op equal to it
+    op_by_id: dict[int, object] = {}  # most nodes share a few op instances: hash each once
     for node in fgraph.toposort():
         if node not in fgraph.apply_nodes:
             continue
@@ -26,7 +28,10 @@ def merge(fgraph: FunctionGraph) -> None:
                 first = constants.setdefault(inp.signature(), inp)
                 if first is not inp:
                     fgraph.replace_all([(inp, first)], "merge", "equal constants -> one constant")
-        key = (node.op, tuple(id(i) for i in node.inputs))
+        op = op_by_id.get(id(node.op))
+        if op is None:
+            op = op_by_id[id(node.op)] = equal_ops.setdefault(node.op, node.op)
+        key = (id(op), *map(id, node.inputs))
         earlier = seen.get(key)
         if earlier is None or earlier not in fgraph.apply_nodes:
             seen[key] = node

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from graphlab_kernel.gof.graph import Apply, Constant, Variable
@@ -42,15 +44,31 @@ def constant_value(var: Variable) -> np.ndarray | None:
     return None
 
 
+_NOT_UNIFORM = object()
+_uniform_values: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def scalar_constant(var: Variable) -> np.generic | None:
     """The one value every element of `var` has, if `var` is such a constant; else None."""
-    data = constant_value(var)
-    if data is None or data.size == 0:
+    if var.owner is not None and not isinstance(var.owner.op, DimShuffle):
         return None
+    var = strip_broadcast(var)
+    if not isinstance(var, Constant):
+        return None
+    found = _uniform_values.get(var)
+    if found is None:
+        found = _uniform_value(var.data)
+        _uniform_values[var] = found
+    return None if found is _NOT_UNIFORM else found
+
+
+def _uniform_value(data: np.ndarray):
+    if data.size == 0:
+        return _NOT_UNIFORM
     flat = data.reshape(-1)
     first = flat[0]
     if flat.size > 1 and not np.all(flat == first):
-        return None
+        return _NOT_UNIFORM
     return first
 
 

@@ -10,7 +10,7 @@ from graphlab_kernel.rewrite.canonicalize import CANONICALIZE_RULES
 from graphlab_kernel.rewrite.engine import GraphPass, RuleSet, Step
 from graphlab_kernel.rewrite.fusion import fusion
 from graphlab_kernel.rewrite.inplace import inplace
-from graphlab_kernel.rewrite.merge import merge
+from graphlab_kernel.rewrite.merge import constant_folding, merge
 from graphlab_kernel.rewrite.specialize import SPECIALIZE_RULES
 from graphlab_kernel.rewrite.stabilize import STABILIZE_RULES
 
@@ -18,7 +18,7 @@ canonicalize = RuleSet("canonicalize", CANONICALIZE_RULES,
                        "remove what computes nothing; fold and combine constants")
 stabilize = RuleSet("stabilize", STABILIZE_RULES + CANONICALIZE_RULES,
                     "numerically stable forms: sigmoid, softplus, log1p, expm1, log_softmax")
-specialize = RuleSet("specialize", SPECIALIZE_RULES + CANONICALIZE_RULES,
+specialize = RuleSet("specialize", SPECIALIZE_RULES + (constant_folding,),
                      "faster forms for the backends: gemv, gemm")
 
 # Every step in its place; a pipeline is the subset of these it runs, in this order.

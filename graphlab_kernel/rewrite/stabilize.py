@@ -7,6 +7,7 @@ from graphlab_kernel.rewrite.patterns import UNARY, elemwise_op, fit, is_constan
 from graphlab_kernel.rewrite.products import PRODUCT_RULES
 from graphlab_kernel.tensor import math as M
 from graphlab_kernel.tensor import scalar_ops as S
+from graphlab_kernel.tensor.nnet import Softmax, log_softmax
 
 
 def negated(var):
@@ -113,7 +114,16 @@ def expm1_from_exp(fgraph, node):
     return fit(M.expm1(x), node.outputs[0])
 
 
+@rule(UNARY["log"])
+def log_of_softmax(fgraph, node):
+    """log(softmax(x)) -> log_softmax(x)"""
+    inner = node.inputs[0].owner
+    if inner is None or not isinstance(inner.op, Softmax):
+        return None
+    return fit(log_softmax(inner.inputs[0]), node.outputs[0])
+
+
 STABILIZE_RULES = (
     sigmoid_from_division, sigmoid_from_exp_ratio, one_minus_sigmoid, log_sigmoid,
-    log_one_minus_sigmoid, log_one_plus, softplus_from_log1p_exp, expm1_from_exp,
+    log_one_minus_sigmoid, log_one_plus, softplus_from_log1p_exp, expm1_from_exp, log_of_softmax,
 ) + PRODUCT_RULES

@@ -1,0 +1,141 @@
+"""Every rule, structurally (the graph it makes, by `pp`) and numerically (the rewritten graph gives
+the unoptimized graph's outputs on random inputs, with the NumPy reference backend)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import graphlab_kernel.tensor as T
+from graphlab_kernel.printing import pp
+from graphlab_kernel.rewrite import canonicalize as C
+from graphlab_kernel.rewrite import products as P
+from graphlab_kernel.rewrite import specialize as SP
+from graphlab_kernel.rewrite import stabilize as ST
+from graphlab_kernel.rewrite.merge import constant_folding
+from tests.rewrite.helpers import random_values, rewritten, run_fgraph
+
+
+def _vec():
+    x, y = T.dvector("x"), T.dvector("y")
+    return [x, y]
+
+
+def _mat():
+    return [T.dmatrix("A"), T.dvector("v"), T.dvector("u")]
+
+
+# (rule, inputs maker, expression of the inputs, expected pp after the rule alone)
+CASES = [
+    (constant_folding, _vec, lambda x, y: x + (T.constant(2.0) * 3.0), "(x + TensorConstant{[6.]})"),
+    (C.mul_by_one, _vec, lambda x, y: x * 1.0, "x"),
+    (C.add_zero, _vec, lambda x, y: 0.0 + x, "x"),
+    (C.sub_zero, _vec, lambda x, y: x - 0.0, "x"),
+    (C.sub_self, _vec, lambda x, y: (x + y) - (x + y), "fill((x + y), 0.0)"),
+    (C.sub_zero_from, _vec, lambda x, y: 0.0 - x, "(-x)"),
+    (C.div_by_one, _vec, lambda x, y: x / 1.0, "x"),
+    (C.neg_neg, _vec, lambda x, y: -(-x), "x"),
+    (C.mul_by_minus_one, _vec, lambda x, y: x * -1.0, "(-x)"),
+    (C.pow_one, _vec, lambda x, y: x ** 1, "x"),
+    (C.pow_two, _vec, lambda x, y: x ** 2, "sqr(x)"),
+    (C.fill_known_shape, lambda: [T.dscalar("x"), T.dscalar("y")],
+     lambda x, y: T.fill(x, y), "y"),
+    (C.fill_of_fill, _vec, lambda x, y: T.fill(x, T.fill(x, y)), "fill(x, y)"),
+    (C.fill_sink, _vec, lambda x, y: T.fill(x, 3.0) * x, "(TensorConstant{3.0} * x)"),
+    (C.combine_constants, _vec, lambda x, y: (x + 2.0) + 3.0, "(x + 5.0)"),
+    (C.cast_to_same, _vec, lambda x, y: T.Elemwise(T.scalar_ops.Cast("float64"))(x), "x"),
+    (C.dimshuffle_identity, _vec, lambda x, y: T.DimShuffle((False,), (0,))(x), "x"),
+    (C.dimshuffle_of_dimshuffle, lambda: [T.dmatrix("x"), T.dvector("y")],
+     lambda x, y: x.T.T + y, "(x + y)"),
+    (C.add_neg, _vec, lambda x, y: x + (-y), "(x - y)"),
+    (C.sub_neg, _vec, lambda x, y: x - (-y), "(x + y)"),
+    (C.mul_neg_neg, _vec, lambda x, y: (-x) * (-y), "(x * y)"),
+    (C.sqr_of_neg, _vec, lambda x, y: T.sqr(-x), "sqr(x)"),
+    (C.shape_index, _vec, lambda x, y: x.shape[0] + 0, "(x.shape[0] + TensorConstant{0})"),
+    (C.alloc_of_own_shape, lambda: [T.dmatrix("x"), T.dvector("y")],
+     lambda x, y: T.alloc(x, T.shape_i(x, 0), T.shape_i(x, 1)), "x"),
+    (C.alloc_of_scalar_shape, lambda: [T.dscalar("x"), T.dscalar("y")],
+     lambda x, y: T.alloc(x) + y, "(x + y)"),
+    (ST.sigmoid_from_division, _vec, lambda x, y: 1 / (1 + T.exp(-x)), "sigmoid(x)"),
+    (ST.sigmoid_from_exp_ratio, _vec, lambda x, y: T.exp(x) / (1 + T.exp(x)), "sigmoid(x)"),
+    (ST.one_minus_sigmoid, _vec, lambda x, y: 1 - T.sigmoid(x), "sigmoid((-x))"),
+    (ST.log_sigmoid, _vec, lambda x, y: T.log(T.sigmoid(x)), "(-softplus((-x)))"),
+    (ST.log_one_minus_sigmoid, _vec, lambda x, y: T.log(1 - T.sigmoid(x)), "(-softplus(x))"),
+    (ST.log_one_plus, _vec, lambda x, y: T.log(1 + x * x), "log1p((x * x))"),
+    (ST.softplus_from_log1p_exp, _vec, lambda x, y: T.log1p(T.exp(x)), "softplus(x)"),
+    (ST.expm1_from_exp, _vec, lambda x, y: T.exp(x) - 1, "expm1(x)"),
+    (ST.log_of_softmax, lambda: [T.dmatrix("x"), T.dvector("y")],
+     lambda x, y: T.log(T.nnet.softmax(x)), "logsoftmax(x)"),
+    (P.simplify_sigmoid_product, _vec,
+     lambda x, y: y * T.exp(x) / ((1 + T.exp(x)) * (1 + T.exp(x))),
+     "((y * sigmoid(x)) * sigmoid((-x)))"),
+]
+
+IDS = [case[0].name for case in CASES]
+
+
+def _graph(case):
+    _, make_inputs, expr, _ = case
+    inputs = make_inputs()
+    return inputs, expr(*inputs)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_rule_makes_the_expected_graph(case):
+    rule_, _, _, expected = case
+    inputs, out = _graph(case)
+    fgraph = rewritten(inputs, out, rule_)
+    assert pp(fgraph.outputs[0]) == expected
+    assert [r.rule for r in fgraph.history] and {r.rule for r in fgraph.history} == {rule_.name}
+    assert all(r.doc == rule_.doc for r in fgraph.history)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_rule_keeps_the_outputs(case):
+    rule_, _, _, _ = case
+    inputs, out = _graph(case)
+    before = rewritten(inputs, out)
+    after = rewritten(inputs, out, rule_)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        values = random_values(inputs, rng)
+        (expected,), (got,) = run_fgraph(before, values), run_fgraph(after, values)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_every_rule_of_every_pipeline_has_a_case():
+    from graphlab_kernel.rewrite.pipelines import ALL_STEPS
+    from graphlab_kernel.rewrite.engine import RuleSet
+    rules = {r.name for s in ALL_STEPS if isinstance(s, RuleSet) for r in s.rules}
+    covered = set(IDS) | {"gemv_from_add", "gemv_from_sub"}  # tested in test_specialize
+    assert rules <= covered, sorted(rules - covered)
+
+
+GEMV_CASES = [
+    (SP.gemv_from_add, lambda A, v, u: u + T.dot(A, v), "Gemv"),
+    (SP.gemv_from_add, lambda A, v, u: 0.5 * T.dot(A, v) + u, "Gemv"),
+    (SP.gemv_from_add, lambda A, v, u: u + T.dot(v, A), "Gemv"),
+    (SP.gemv_from_sub, lambda A, v, u: u - 0.1 * T.dot(A, v), "Gemv"),
+    (SP.gemv_from_add, lambda A, v, u: A + 2.0 * T.dot(A, A), "Gemm"),
+]
+
+
+@pytest.mark.parametrize("case", GEMV_CASES, ids=lambda c: c[0].name if hasattr(c, "__len__") else c)
+def test_dot_scale_add_becomes_one_blas_op(case):
+    rule_, expr, op_name = case
+    inputs = _mat()
+    out = expr(*inputs)
+    used = [i for i in inputs if i in set(_ancestors(out))]
+    before = rewritten(used, out)
+    after = rewritten(used, out, rule_, constant_folding)
+    assert type(after.outputs[0].owner.op).__name__ == op_name
+    rng = np.random.default_rng(1)
+    values = random_values(used, rng)
+    np.testing.assert_allclose(run_fgraph(after, values)[0], run_fgraph(before, values)[0],
+                               rtol=1e-9)
+
+
+def _ancestors(out):
+    from graphlab_kernel.gof.graph import ancestors
+    return ancestors([out])
