@@ -26,7 +26,7 @@ def _plural(ttype: TensorType):
 
 
 for _name, _type in CANONICAL.items():
-    plural = _name + ("es" if _name.endswith("x") else "s")
+    plural = _name[:-2] + "ices" if _name.endswith("matrix") else _name + "s"  # dmatrices
     globals()[plural] = _plural(_type)
 del _name, _type, plural
 

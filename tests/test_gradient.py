@@ -1,0 +1,111 @@
+"""grad: reverse mode for a scalar cost, with Theano's disconnected_inputs and consider_constant."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import graphlab_kernel.tensor as T
+from graphlab_kernel import function, grad, pp
+from graphlab_kernel.gradient import DisconnectedInputError
+
+
+def test_grad_of_square_prints_unoptimized():
+    x = T.dscalar("x")
+    assert pp(T.grad(x ** 2, x)) == ("((fill((x ** TensorConstant{2}), TensorConstant{1.0}) * "
+                                     "TensorConstant{2}) * (x ** (TensorConstant{2} - "
+                                     "TensorConstant{1})))")
+
+
+def test_grad_of_a_list_returns_a_list():
+    x, y = T.dscalars("x", "y")
+    gx, gy = grad(x * y + x, [x, y])
+    f = function([x, y], [gx, gy])
+    assert [float(v) for v in f(2.0, 3.0)] == [4.0, 2.0]
+
+
+def test_non_scalar_cost_is_refused():
+    v = T.dvector("v")
+    with pytest.raises(TypeError, match=r"cost must be a scalar to take its gradient; .* is "
+                                        r"TensorType\(float64, vector\) \(sum or average it "
+                                        r"first\)"):
+        grad(v * 2, v)
+
+
+def test_discrete_cost_and_non_variable_wrt_are_refused():
+    i = T.iscalar("i")
+    with pytest.raises(TypeError, match="cost .* has the discrete dtype int32"):
+        grad(i * 2, i)
+    x = T.dscalar("x")
+    with pytest.raises(TypeError, match="wrt\\[0\\] must be a tensor variable; got str 'x'"):
+        grad(x * 2, ["x"])
+    with pytest.raises(TypeError, match="cost must be a tensor variable; got float 1.0"):
+        grad(1.0, x)
+    with pytest.raises(ValueError, match="disconnected_inputs must be 'raise', 'warn' or "
+                                         "'ignore'; got 'maybe'"):
+        grad(x * 2, x, disconnected_inputs="maybe")
+
+
+def test_disconnected_inputs_raise_warn_ignore():
+    x, y = T.dscalars("x", "y")
+    cost = x * 3
+    with pytest.raises(DisconnectedInputError, match=r"the cost does not depend on wrt\[1\] "
+                                                     r"\(y\)"):
+        grad(cost, [x, y])
+    with pytest.warns(UserWarning, match=r"does not depend on wrt\[1\] \(y\)"):
+        gx, gy = grad(cost, [x, y], disconnected_inputs="warn")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gx, gy = grad(cost, [x, y], disconnected_inputs="ignore")
+    assert gy.type == y.type
+    assert [float(v) for v in function([x, y], [gx, gy])(1.0, 2.0)] == [3.0, 0.0]
+
+
+def test_input_reached_only_through_a_discrete_path_is_disconnected():
+    x = T.dvector("x")
+    cost = T.sum(T.cast(T.argmax(x), "float64"))
+    with pytest.raises(DisconnectedInputError, match="does not depend on wrt"):
+        grad(cost, x)
+
+
+def test_consider_constant_stops_the_gradient():
+    x = T.dscalar("x")
+    y = x * x
+    cost = y * x  # x ** 3
+    np.testing.assert_allclose(function([x], grad(cost, x))(2.0), 12.0)
+    np.testing.assert_allclose(function([x], grad(cost, x, consider_constant=[y]))(2.0), 4.0)
+    with pytest.raises(DisconnectedInputError):
+        grad(y * 2, x, consider_constant=[y])
+
+
+def test_gradient_accumulates_over_several_uses():
+    x = T.dvector("x")
+    cost = T.sum(x * x) + T.sum(T.exp(x)) + T.sum(x[1:])
+    value = np.array([0.5, -1.0, 2.0])
+    expected = 2 * value + np.exp(value) + np.array([0.0, 1.0, 1.0])
+    np.testing.assert_allclose(function([x], grad(cost, x))(value), expected)
+
+
+def test_gradient_has_the_type_of_its_variable():
+    row = T.frow("row")
+    m = T.fmatrix("m")
+    g = grad(T.sum(m * row), row)
+    assert g.type is T.frow
+    value = function([m, row], g)(np.ones((3, 2), "float32"), np.ones((1, 2), "float32"))
+    assert value.dtype == np.float32 and value.shape == (1, 2)
+
+
+def test_third_derivative():
+    x = T.dscalar("x")
+    d3 = grad(grad(grad(T.exp(2 * x), x), x), x)
+    np.testing.assert_allclose(function([x], d3)(0.3), 8 * np.exp(0.6))
+
+
+def test_gradient_of_a_shared_variable():
+    from graphlab_kernel import shared
+    w = shared(np.array([1.0, 2.0]), name="w")
+    x = T.dvector("x")
+    g = grad(T.sum((w * x) ** 2), w)
+    np.testing.assert_allclose(function([x], g)([3.0, 1.0]), 2 * np.array([3.0, 2.0]) * [3.0, 1.0])
