@@ -28,21 +28,16 @@ from graphlab_kernel.tensor.math import ArgReduce, Dot, Reduce
 from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax
 from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.shape import Shape, Shape_i
-from graphlab_kernel.tensor.subtensor import SYMBOLIC, Subtensor
+from graphlab_kernel.tensor.subtensor import Subtensor
+from graphlab_kernel.backend.c.kernels import (emit_arg_reduce, emit_dot, emit_reduce,
+                                               emit_scaled_product, emit_shape, emit_softmax,
+                                               emit_subtensor)
+from graphlab_kernel.backend.c.writer import (Unsupported, Writer, alloc, c_literal, ctype,
+                                              op_label, size_code)
 
 PRELUDE = (Path(__file__).with_name("prelude.h")).read_text()
-
-CTYPES = {"bool": "gl_bool", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t",
-          "int64": "int64_t", "uint8": "uint8_t", "uint16": "uint16_t", "uint32": "uint32_t",
-          "uint64": "uint64_t", "float32": "float", "float64": "double"}
-INT_LIMITS = {d: (np.iinfo(d).min, np.iinfo(d).max) for d in CTYPES if d[0] in "iu"}
 EMBED_LIMIT = 256  # constants with more elements are passed in as hidden inputs
 MAX_GRAPH_SIZE = 2000  # larger graphs run on NumPy: compiling them would take seconds
-
-
-class Unsupported(Exception):
-    """The graph has an op (or dtype) with no C form; the caller falls back to NumPy."""
-
 
 @dataclass
 class Rendered:
@@ -52,31 +47,6 @@ class Rendered:
     cdef: str
     hidden_inputs: list = field(default_factory=list)   # constant arrays passed after the inputs
     scalar_entry: bool = False                          # gl_scalar(...) exists (all 0-d)
-
-
-def ctype(dtype: str) -> str:
-    if dtype not in CTYPES:
-        raise Unsupported(f"dtype {dtype} has no C form")
-    return CTYPES[dtype]
-
-
-def c_literal(value, dtype: str) -> str:
-    """An exact C literal for one value of `dtype`."""
-    if dtype == "bool":
-        return "1" if value else "0"
-    if dtype in ("float32", "float64"):
-        value = float(value)
-        if value != value:
-            return "NAN"
-        if value in (float("inf"), float("-inf")):
-            return "INFINITY" if value > 0 else "-INFINITY"
-        return value.hex()
-    value = int(value)
-    if dtype == "uint64":
-        return f"{value}ULL"
-    if dtype == "int64" and value == INT_LIMITS["int64"][0]:
-        return "(-9223372036854775807LL - 1)"
-    return f"{value}LL"
 
 
 # --- scalar expressions -------------------------------------------------------------------------
@@ -123,34 +93,9 @@ def scalar_lines(op: S.ScalarOp, args: list[str], in_dtypes: list[str], out_dtyp
 # --- the module ---------------------------------------------------------------------------------
 
 
-class _Writer:
-    """Accumulates the generated function; holds the C names of every variable."""
-
-    def __init__(self, fgraph):
-        self.fgraph = fgraph
-        self.names: dict = {}          # variable -> C prefix (p_, n_, s_ arrays)
-        self.root: dict = {}           # variable -> the variable owning its buffer
-        self.statics: list[str] = []
-        self.decls: list[str] = []
-        self.shape_code: list[str] = []
-        self.run_code: list[str] = []
-        self.params: list[str] = []
-        self.hidden: list = []
-        self.owned: list[str] = []     # C names of malloc'ed buffer slots
-        self.out_index = {}            # variable -> first output index it is
-
-    def declare(self, var) -> str:
-        name = f"v{len(self.names)}"
-        self.names[var] = name
-        r = max(var.type.ndim, 1)
-        self.decls.append(f"char *p_{name} = 0; int64_t n_{name}[{r}] = {{0}}, "
-                          f"s_{name}[{r}] = {{0}}, size_{name} = 1;")
-        return name
-
-
 def render(fgraph) -> Rendered:
     """Generate the C module computing `fgraph`, or raise Unsupported."""
-    w = _Writer(fgraph)
+    w = Writer(fgraph)
     order = fgraph.toposort()
     size = sum(len(n.op.scalar_op.program) if isinstance(n.op, Elemwise) and
                isinstance(n.op.scalar_op, S.Composite) else 1 for n in order)
@@ -175,7 +120,7 @@ def render(fgraph) -> Rendered:
     return _assemble(w, fgraph)
 
 
-def _input(w: _Writer, var, _) -> None:
+def _input(w: Writer, var, _) -> None:
     name = w.declare(var)
     ctype(var.type.dtype)
     r = var.type.ndim
@@ -185,11 +130,11 @@ def _input(w: _Writer, var, _) -> None:
     w.shape_code.append(f"p_{name} = in_{name};")
     for d in range(r):
         w.shape_code.append(f"n_{name}[{d}] = in_n_{name}_{d}; s_{name}[{d}] = in_s_{name}_{d};")
-    w.shape_code.append(_size_code(name, r, str(var)))
+    w.shape_code.append(size_code(name, r, str(var)))
     w.root[var] = var
 
 
-def _constant(w: _Writer, var) -> None:
+def _constant(w: Writer, var) -> None:
     data = np.asarray(var.data)
     dtype = var.type.dtype
     if data.size > EMBED_LIMIT:
@@ -209,15 +154,6 @@ def _constant(w: _Writer, var) -> None:
     w.root[var] = var
 
 
-def _size_code(name: str, r: int, label: str) -> str:
-    if r == 0:
-        return f"size_{name} = 1;"
-    label = label.replace('"', "'").replace("%", "%%")
-    return (f"size_{name} = 1; for (int d = 0; d < {r}; d++) {{ if (n_{name}[d] < 0 || "
-            f"gl_mul_size(size_{name}, n_{name}[d], &size_{name})) "
-            f"{{ status = 2; snprintf(gl_err, 512, \"{label}: shape too large\"); goto done; }} }}")
-
-
 def _last_uses(order, fgraph) -> dict:
     """For each variable, the index of the last node that reads it (views extend their root)."""
     last = {}
@@ -227,60 +163,34 @@ def _last_uses(order, fgraph) -> dict:
     return last
 
 
-def _node(w: _Writer, node, step: int, last_use: dict) -> None:
+def _node(w: Writer, node, step: int, last_use: dict) -> None:
     op = node.op
     if isinstance(op, DimShuffle):
         _dimshuffle(w, node)
     elif isinstance(op, Elemwise):
         _elemwise(w, node, step, last_use)
     elif isinstance(op, Reduce):
-        _reduce(w, node)
+        emit_reduce(w, node)
     elif isinstance(op, Dot):
-        _dot(w, node)
+        emit_dot(w, node)
     elif isinstance(op, _ScaledProduct) and node.inputs[0].type.dtype in ("float32", "float64"):
-        _scaled_product(w, node)
+        emit_scaled_product(w, node)
     elif isinstance(op, (Softmax, LogSoftmax)):
-        _softmax(w, node, log=isinstance(op, LogSoftmax))
+        emit_softmax(w, node, log=isinstance(op, LogSoftmax))
     elif isinstance(op, ArgReduce):
-        _arg_reduce(w, node)
+        emit_arg_reduce(w, node)
     elif isinstance(op, Subtensor):
-        _subtensor(w, node)
+        emit_subtensor(w, node)
     elif isinstance(op, Shape):
-        _shape(w, node)
+        emit_shape(w, node)
     elif isinstance(op, Shape_i):
-        _shape(w, node, op.i)
+        emit_shape(w, node, op.i)
     else:
         raise Unsupported(f"{op} has no C form")
     _free_dead(w, node, step, last_use)
 
 
-def _label(node) -> str:
-    return str(node.op).replace('"', "'").replace("%", "%%")
-
-
-def _alloc(w: _Writer, var, name: str) -> None:
-    """Give `var` a C-contiguous buffer: the caller's output array, or a malloc'ed one."""
-    r = var.type.ndim
-    item = np.dtype(var.type.dtype).itemsize
-    code = w.run_code
-    if r:
-        code.append(f"s_{name}[{r - 1}] = {item};")
-        for d in reversed(range(r - 1)):
-            code.append(f"s_{name}[{d}] = s_{name}[{d + 1}] * (n_{name}[{d + 1}] ? "
-                        f"n_{name}[{d + 1}] : 1);")
-    if var in w.out_index:
-        code.append(f"p_{name} = outs[{w.out_index[var]}];")
-    else:
-        slot = f"buf_{name}"
-        w.owned.append(slot)
-        code.append(f"{{ int64_t bytes; if (gl_mul_size(size_{name}, {item}, &bytes) || "
-                    f"!({slot} = malloc((size_t)bytes + 16))) {{ status = 2; "
-                    f"snprintf(gl_err, 512, \"out of memory\"); goto done; }} }}")
-        code.append(f"p_{name} = {slot};")
-    w.root[var] = var
-
-
-def _free_dead(w: _Writer, node, step: int, last_use: dict) -> None:
+def _free_dead(w: Writer, node, step: int, last_use: dict) -> None:
     """Free the buffers whose every user has run."""
     for var in node.inputs:
         root = w.root.get(var)
@@ -294,7 +204,7 @@ def _free_dead(w: _Writer, node, step: int, last_use: dict) -> None:
             w.run_code.append(f"free({slot}); {slot} = 0;")
 
 
-def _dimshuffle(w: _Writer, node) -> None:
+def _dimshuffle(w: Writer, node) -> None:
     op, (x,), (out,) = node.op, node.inputs, node.outputs
     a, name = w.names[x], w.declare(out)
     code = [f"p_{name} = p_{a};"]
@@ -309,8 +219,8 @@ def _dimshuffle(w: _Writer, node) -> None:
     w.root[out] = w.root[x]
 
 
-def _broadcast_shape_code(w: _Writer, node, name: str, ins: list[str], r: int) -> list[str]:
-    label = _label(node)
+def _broadcast_shape_code(w: Writer, node, name: str, ins: list[str], r: int) -> list[str]:
+    label = op_label(node)
     fmt = ", ".join(["%s"] * len(ins))
     shapes = ", ".join(f"gl_shape_str(sb{j}, {r}, n_{a})" for j, a in enumerate(ins))
     bufs = " ".join(f"char sb{j}[96];" for j in range(len(ins)))
@@ -321,11 +231,11 @@ def _broadcast_shape_code(w: _Writer, node, name: str, ins: list[str], r: int) -
             code.append(f"if (n_{a}[{d}] != 1) {{ if (n_{name}[{d}] != 1 && n_{name}[{d}] != "
                         f"n_{a}[{d}]) {{ {bufs} GL_FAIL(\"{label}: input shapes {fmt} do not "
                         f"broadcast\", {shapes}); }} n_{name}[{d}] = n_{a}[{d}]; }}")
-    code.append(_size_code(name, r, label))
+    code.append(size_code(name, r, label))
     return code
 
 
-def _elemwise(w: _Writer, node, step: int, last_use: dict) -> None:
+def _elemwise(w: Writer, node, step: int, last_use: dict) -> None:
     op, out = node.op, node.outputs[0]
     r = out.type.ndim
     ins = [w.names[v] for v in node.inputs]
@@ -344,10 +254,10 @@ def _elemwise(w: _Writer, node, step: int, last_use: dict) -> None:
         same = " && ".join(f"n_{t}[{d}] == n_{name}[{d}]" for d in range(r)) or "1"
         w.run_code.append(f"if ({same}) {{ buf_{name} = buf_{t}; buf_{t} = 0; p_{name} = p_{t};"
                           + "".join(f" s_{name}[{d}] = s_{t}[{d}];" for d in range(r)) + " } else {")
-        _alloc(w, out, name)
+        alloc(w, out, name)
         w.run_code.append("}")
     else:
-        _alloc(w, out, name)
+        alloc(w, out, name)
     in_dtypes = [v.type.dtype for v in node.inputs]
     body = scalar_lines(op.scalar_op, [f"x{j}" for j in range(len(ins))], in_dtypes,
                         out.type.dtype, "y")
@@ -431,293 +341,7 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single):
     return code, helper
 
 
-def _reduce(w: _Writer, node) -> None:
-    op, (x,), (out,) = node.op, node.inputs, node.outputs
-    a, name = w.names[x], w.declare(out)
-    rx = x.type.ndim
-    axes = [d for d in op.axis if d < rx]
-    kept = [d for d in range(rx) if d not in axes]
-    label = _label(node)
-    code = [f"n_{name}[{i}] = n_{a}[{d}];" for i, d in enumerate(kept)]
-    code.append(_size_code(name, len(kept), label))
-    if op.kind in ("max", "min") and axes:
-        empty = " || ".join(f"n_{a}[{d}] == 0" for d in axes)
-        code.append(f"if (size_{a} == 0 && ({empty})) {{ char sb[96]; GL_FAIL(\"{label}: cannot "
-                    f"take the {op.kind} of an empty array of shape %s\", "
-                    f"gl_shape_str(sb, {rx}, n_{a})); }}")
-    w.shape_code += code
-    _alloc(w, out, name)
-    odt, xdt = out.type.dtype, x.type.dtype
-    oc, xc = ctype(odt), ctype(xdt)
-    ident = _identity(op.kind, odt)
-    combine = op.c_combine[op.kind].format(acc="acc", x="xv")
-    c = w.run_code
-    c.append("{")
-    c.append(f"{oc} *qy = ({oc} *)p_{name};")
-    c.append(f"for (int64_t i = 0; i < size_{name}; i++) qy[i] = {ident};")
-    if rx == 0:
-        c.append(f"{{ {oc} acc = qy[0]; {oc} xv = ({oc})*(const {xc} *)p_{a}; acc = {combine}; "
-                 f"qy[0] = acc; }}")
-        c.append("}")
-        return
-    # byte strides of the output, per input dimension (0 along reduced ones)
-    ostr = []
-    for d in range(rx):
-        ostr.append(f"s_{name}[{kept.index(d)}]" if d in kept else "0")
-    c.append(f"if (size_{a} > 0) {{")
-    c.append(f"int64_t u[{rx}] = {{{', '.join(ostr)}}}; int64_t idx[{rx}] = {{0}};")
-    c.append(f"const char *bx = p_{a}; char *by = p_{name};")
-    last = rx - 1
-    c.append("for (;;) {")
-    c.append(f"const int64_t sx = s_{a}[{last}], nn = n_{a}[{last}];")
-    if last in axes:
-        c.append(f"{oc} acc = *({oc} *)by;")
-        c.append(f"if (sx == sizeof({xc})) {{ const {xc} *qx = (const {xc} *)bx; "
-                 f"for (int64_t i = 0; i < nn; i++) {{ {oc} xv = ({oc})qx[i]; acc = {combine}; }} }}")
-        c.append(f"else for (int64_t i = 0; i < nn; i++) {{ {oc} xv = ({oc})*(const {xc} *)"
-                 f"(bx + i * sx); acc = {combine}; }}")
-        c.append(f"*({oc} *)by = acc;")
-    else:
-        c.append(f"{oc} *ry = ({oc} *)by;")
-        c.append(f"for (int64_t i = 0; i < nn; i++) {{ {oc} acc = ry[i]; {oc} xv = ({oc})*(const "
-                 f"{xc} *)(bx + i * sx); ry[i] = {combine}; }}")
-    c.append(f"int d = {rx - 2};")
-    c.append("for (; d >= 0; d--) {")
-    c.append(f"idx[d]++; bx += s_{a}[d]; by += u[d];")
-    c.append(f"if (idx[d] < n_{a}[d]) break;")
-    c.append(f"bx -= s_{a}[d] * n_{a}[d]; by -= u[d] * n_{a}[d]; idx[d] = 0;")
-    c.append("}")
-    c.append("if (d < 0) break;")
-    c.append("}")
-    c.append("}")
-    c.append("}")
-
-
-def _identity(kind: str, dtype: str) -> str:
-    if kind in ("max", "min"):
-        if dtype == "bool":
-            return "0" if kind == "max" else "1"
-        if dtype in INT_LIMITS:
-            lo, hi = INT_LIMITS[dtype]
-            return c_literal(lo if kind == "max" else hi, dtype)
-        return "-INFINITY" if kind == "max" else "INFINITY"
-    return Reduce.c_identity[kind]
-
-
-def _dot(w: _Writer, node) -> None:
-    (x, y), (out,) = node.inputs, node.outputs
-    a, b, name = w.names[x], w.names[y], w.declare(out)
-    label = _label(node)
-    k_x = f"n_{a}[{x.type.ndim - 1}]"
-    k_y = f"n_{b}[0]"
-    code = [f"if ({k_x} != {k_y}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: shapes %s and %s are "
-            f"not aligned (%lld != %lld)\", gl_shape_str(sa, {x.type.ndim}, n_{a}), "
-            f"gl_shape_str(sb, {y.type.ndim}, n_{b}), (long long){k_x}, (long long){k_y}); }}"]
-    dims = []
-    if x.type.ndim == 2:
-        dims.append(f"n_{a}[0]")
-    if y.type.ndim == 2:
-        dims.append(f"n_{b}[1]")
-    code += [f"n_{name}[{i}] = {d};" for i, d in enumerate(dims)]
-    code.append(_size_code(name, len(dims), label))
-    w.shape_code += code
-    _alloc(w, out, name)
-    m = f"n_{a}[0]" if x.type.ndim == 2 else "1"
-    sa0 = f"s_{a}[0]" if x.type.ndim == 2 else "0"
-    sa1 = f"s_{a}[{x.type.ndim - 1}]"
-    n = f"n_{b}[1]" if y.type.ndim == 2 else "1"
-    sb0 = f"s_{b}[0]"
-    sb1 = f"s_{b}[1]" if y.type.ndim == 2 else "0"
-    odt = out.type.dtype
-    args = f"{m}, {n}, {k_x}, p_{a}, {sa0}, {sa1}, p_{b}, {sb0}, {sb1}"
-    if x.type.dtype == y.type.dtype == odt and odt in ("float32", "float64"):
-        fn = "gl_matmul_f64" if odt == "float64" else "gl_matmul_f32"
-        w.run_code.append(f"if ({fn}({args}, ({ctype(odt)} *)p_{name})) {{ status = 2; "
-                          f"snprintf(gl_err, 512, \"out of memory\"); goto done; }}")
-        return
-    oc, xc, yc = ctype(odt), ctype(x.type.dtype), ctype(y.type.dtype)
-    w.run_code.append(
-        f"{{ const int64_t m = {m}, n = {n}, k = {k_x}; {oc} *qy = ({oc} *)p_{name};"
-        f" for (int64_t i = 0; i < m; i++) for (int64_t j = 0; j < n; j++) {{ {oc} acc = 0;"
-        f" for (int64_t p = 0; p < k; p++) acc += ({oc})*(const {xc} *)(p_{a} + i * {sa0} + p * {sa1})"
-        f" * ({oc})*(const {yc} *)(p_{b} + p * {sb0} + j * {sb1}); qy[i * n + j] = acc; }} }}")
-
-
-def _scaled_product(w: _Writer, node) -> None:
-    """Gemv / Gemm: beta * z + alpha * dot(a, b), the product by BLAS, then one pass for z."""
-    (z, alpha, x, y, beta), (out,) = node.inputs, node.outputs
-    za, al, a, b, be = (w.names[v] for v in (z, alpha, x, y, beta))
-    name = w.declare(out)
-    label = _label(node)
-    r = out.type.ndim
-    k_x, k_y = f"n_{a}[1]", f"n_{b}[0]"
-    dims = [f"n_{a}[0]"] + ([f"n_{b}[1]"] if y.type.ndim == 2 else [])
-    code = [f"if ({k_x} != {k_y}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: shapes %s and %s are "
-            f"not aligned (%lld != %lld)\", gl_shape_str(sa, 2, n_{a}), "
-            f"gl_shape_str(sb, {y.type.ndim}, n_{b}), (long long){k_x}, (long long){k_y}); }}"]
-    code += [f"n_{name}[{i}] = {d};" for i, d in enumerate(dims)]
-    bad = " || ".join(f"(n_{za}[{d}] != 1 && n_{za}[{d}] != n_{name}[{d}])" for d in range(r))
-    code.append(f"if ({bad}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: z has shape %s but "
-                f"dot(a, b) has %s\", gl_shape_str(sa, {r}, n_{za}), "
-                f"gl_shape_str(sb, {r}, n_{name})); }}")
-    code.append(_size_code(name, r, label))
-    w.shape_code += code
-    _alloc(w, out, name)
-    dt = out.type.dtype
-    oc = ctype(dt)
-    fn = "gl_matmul_f64" if dt == "float64" else "gl_matmul_f32"
-    n = f"n_{b}[1]" if y.type.ndim == 2 else "1"
-    sb1 = f"s_{b}[1]" if y.type.ndim == 2 else "0"
-    w.run_code.append(f"if ({fn}(n_{a}[0], {n}, {k_x}, p_{a}, s_{a}[0], s_{a}[1], p_{b}, s_{b}[0], "
-                      f"{sb1}, ({oc} *)p_{name})) {{ status = 2; snprintf(gl_err, 512, "
-                      f"\"out of memory\"); goto done; }}")
-    zs = [f"(n_{za}[{d}] == 1 ? 0 : s_{za}[{d}])" for d in range(r)]
-    inner = f"for (int64_t j = 0; j < {n}; j++) {{ {oc} zv = *(const {oc} *)(p_{za} + i * {zs[0]}"
-    inner += f" + j * {zs[1]}" if r == 2 else ""
-    w.run_code.append(
-        f"{{ const {oc} al = *(const {oc} *)p_{al}, be = *(const {oc} *)p_{be}; {oc} *qy = "
-        f"({oc} *)p_{name}; for (int64_t i = 0; i < n_{name}[0]; i++) {inner}); "
-        f"qy[i * {n} + j] = be * zv + al * qy[i * {n} + j]; }} }}")
-
-
-def _nested_loops(dims: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
-    """`for` headers over (index name, length expression) pairs, and their closing braces."""
-    return ([f"for (int64_t {i} = 0; {i} < {n}; {i}++) {{" for i, n in dims], ["}"] * len(dims))
-
-
-def _softmax(w: _Writer, node, log: bool) -> None:
-    """softmax / log_softmax over the last axis: max, exp and sum, then scale, one row at a time."""
-    (x,), (out,) = node.inputs, node.outputs
-    a, name = w.names[x], w.declare(out)
-    r = x.type.ndim
-    w.shape_code += [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(r)]
-    w.shape_code.append(_size_code(name, r, _label(node)))
-    _alloc(w, out, name)
-    oc, xc = ctype(out.type.dtype), ctype(x.type.dtype)
-    math = "" if oc == "double" else "f"
-    heads, tails = _nested_loops([(f"i{d}", f"n_{a}[{d}]") for d in range(r - 1)])
-    offset_x = " + ".join([f"i{d} * s_{a}[{d}]" for d in range(r - 1)] or ["0"])
-    offset_y = " + ".join([f"i{d} * s_{name}[{d}]" for d in range(r - 1)] or ["0"])
-    last = r - 1
-    body = [
-        f"const char *rx = p_{a} + {offset_x}; {oc} *ry = ({oc} *)(p_{name} + {offset_y});",
-        f"const int64_t nn = n_{a}[{last}], sx = s_{a}[{last}];",
-        "if (nn > 0) {",
-        f"{oc} m = ({oc})*(const {xc} *)rx;",
-        f"for (int64_t j = 1; j < nn; j++) {{ {oc} v = ({oc})*(const {xc} *)(rx + j * sx); "
-        f"m = gl_max(v, m); }}",
-        f"{oc} total = 0;",
-        f"for (int64_t j = 0; j < nn; j++) {{ {oc} e = exp{math}(({oc})*(const {xc} *)(rx + j * sx)"
-        f" - m); ry[j] = e; total += e; }}",
-    ]
-    if log:
-        body.append(f"{oc} lt = log{math}(total); for (int64_t j = 0; j < nn; j++) ry[j] = "
-                    f"(({oc})*(const {xc} *)(rx + j * sx) - m) - lt;")
-    else:
-        body.append("for (int64_t j = 0; j < nn; j++) ry[j] = ry[j] / total;")
-    body.append("}")
-    w.run_code += ["{"] + heads + body + tails + ["}"]
-
-
-def _arg_reduce(w: _Writer, node) -> None:
-    """argmax / argmin: the first extreme (a NaN counts as one) in C order over the axes."""
-    op, (x,), (out,) = node.op, node.inputs, node.outputs
-    a, name = w.names[x], w.declare(out)
-    r = x.type.ndim
-    axes = list(op.axis)
-    kept = [d for d in range(r) if d not in axes]
-    label = _label(node)
-    code = [f"n_{name}[{i}] = n_{a}[{d}];" for i, d in enumerate(kept)]
-    empty = " || ".join(f"n_{a}[{d}] == 0" for d in axes) or "0"
-    code.append(f"if ({empty}) {{ char sb[96]; GL_FAIL(\"{label}: cannot take the {op.kind} of an "
-                f"empty array of shape %s\", gl_shape_str(sb, {r}, n_{a})); }}")
-    code.append(_size_code(name, len(kept), label))
-    w.shape_code += code
-    _alloc(w, out, name)
-    xc = ctype(x.type.dtype)
-    better = ">" if op.kind == "argmax" else "<"
-    outer_h, outer_t = _nested_loops([(f"i{d}", f"n_{a}[{d}]") for d in kept])
-    inner_h, inner_t = _nested_loops([(f"i{d}", f"n_{a}[{d}]") for d in axes])
-    offset = " + ".join(f"i{d} * s_{a}[{d}]" for d in range(r)) or "0"
-    w.run_code += ["{", "int64_t o = 0;"] + outer_h + [
-        f"int64_t k = 0, best_k = 0; {xc} best = 0;"] + inner_h + [
-        f"{xc} v = *(const {xc} *)(p_{a} + {offset});",
-        f"if (k == 0 || (v {better} best) || (v != v && best == best)) {{ best = v; best_k = k; }}",
-        "k++;"] + inner_t + ["((int64_t *)p_%s)[o++] = best_k;" % name] + outer_t + ["}"]
-
-
-def _subtensor(w: _Writer, node) -> None:
-    """x[idx] with integers and slices: a view (new shape, strides and data offset).
-
-    Symbolic indices must be function inputs or constants, whose values are known when shapes
-    are computed (phase 0); otherwise the graph runs on NumPy."""
-    op, (x, *scalars), (out,) = node.op, node.inputs, node.outputs
-    for v in scalars:
-        if not (isinstance(v, Constant) or v in w.fgraph.inputs):
-            raise Unsupported(f"{op} with an index computed inside the graph")
-    a, name = w.names[x], w.declare(out)
-    label = _label(node)
-    values = iter(scalars)
-
-    def value(v, default: str) -> str:
-        if v is None:
-            return default
-        if v == SYMBOLIC:
-            s = next(values)
-            return f"(int64_t)*(const {ctype(s.type.dtype)} *)p_{w.names[s]}"
-        return f"(int64_t){int(v)}LL"
-
-    code = [f"{{ const char *base = p_{a};"]
-    d_out = 0
-    for axis in range(x.type.ndim):
-        entry = op.idx_list[axis] if axis < len(op.idx_list) else ("slice", None, None, None)
-        n, st = f"n_{a}[{axis}]", f"s_{a}[{axis}]"
-        if entry[0] == "index":
-            code.append(f"{{ const int64_t given = {value(entry[1], '0')}; int64_t i = given; "
-                        f"if (i < 0) i += {n}; if (i < 0 || i >= {n}) {{ char sb[96]; status = 3; "
-                        f"snprintf(gl_err, 512, \"{label}: index %lld is out of range for axis "
-                        f"{axis} of length %lld (input shape %s)\", (long long)given, "
-                        f"(long long){n}, gl_shape_str(sb, {x.type.ndim}, n_{a})); goto done; }}"
-                        f" base += i * {st}; }}")
-            continue
-        step = value(entry[3], "1")
-        code.append(f"{{ int64_t L = {n}, step = {step}; if (step == 0) GL_FAIL(\"{label}: slice "
-                    f"step cannot be zero\");")
-        code.append(f"int64_t start = {value(entry[1], '(step > 0 ? 0 : L - 1)')}, "
-                    f"stop = {value(entry[2], '(step > 0 ? L : -1 - L)')}, count;")
-        code.append("if (start < 0) start += L; if (stop < 0) stop += L;")
-        code.append("if (step > 0) { if (start < 0) start = 0; if (start > L) start = L; "
-                    "if (stop < 0) stop = 0; if (stop > L) stop = L; "
-                    "count = stop > start ? (stop - start - 1) / step + 1 : 0; }")
-        code.append("else { if (start < 0) start = -1; if (start >= L) start = L - 1; "
-                    "if (stop < 0) stop = -1; if (stop >= L) stop = L - 1; "
-                    "count = start > stop ? (start - stop - 1) / (-step) + 1 : 0; }")
-        code.append(f"n_{name}[{d_out}] = count; s_{name}[{d_out}] = {st} * step; "
-                    f"if (count > 0) base += start * {st}; }}")
-        d_out += 1
-    code.append(f"p_{name} = (char *)base; }}")
-    code.append(_size_code(name, out.type.ndim, label))
-    w.shape_code += code
-    w.run_code += code
-    w.root[out] = w.root[x]
-
-
-def _shape(w: _Writer, node, axis: int | None = None) -> None:
-    (x,), (out,) = node.inputs, node.outputs
-    a, name = w.names[x], w.declare(out)
-    rx = x.type.ndim
-    if axis is None:
-        w.shape_code += [f"n_{name}[0] = {rx};", f"size_{name} = {rx};"]
-    else:
-        w.shape_code.append(f"size_{name} = 1;")
-    _alloc(w, out, name)
-    if axis is None:
-        w.run_code += [f"((int64_t *)p_{name})[{d}] = n_{a}[{d}];" for d in range(rx)]
-    else:
-        w.run_code.append(f"((int64_t *)p_{name})[0] = n_{a}[{axis}];")
-
-
-def _outputs(w: _Writer, fgraph) -> None:
+def _outputs(w: Writer, fgraph) -> None:
     """Write each output's shape; copy outputs that are not already in the caller's buffer."""
     offset = 0
     for k, var in enumerate(fgraph.outputs):
@@ -748,7 +372,7 @@ def _outputs(w: _Writer, fgraph) -> None:
         del item
 
 
-def _assemble(w: _Writer, fgraph) -> Rendered:
+def _assemble(w: Writer, fgraph) -> Rendered:
     params = ", ".join(["int phase", "char **outs", "int64_t *oshape", "char *gl_err"] + w.params)
     lines = [PRELUDE, *w.statics, "",
              f"int gl_run({params})", "{", "int status = 0;"]
@@ -767,7 +391,7 @@ def _assemble(w: _Writer, fgraph) -> Rendered:
     return Rendered(source, cdef, w.hidden, bool(scalar))
 
 
-def _scalar_entry(fgraph, w: _Writer):
+def _scalar_entry(fgraph, w: Writer):
     """For one-output, all-0-d float64/int64 graphs: `T gl_scalar(values...)`, a by-value entry.
 
     It returns the output itself; on failure (only malloc can fail) it returns a sentinel (NaN,

@@ -1,0 +1,298 @@
+"""C for the non-elementwise ops: reductions, matrix products, softmax, indexing, shapes.
+
+Each `emit_*` function adds the shape code (phase 0) and the compute code (phase 1) of one node.
+"""
+
+from __future__ import annotations
+
+from graphlab_kernel.gof.graph import Constant
+from graphlab_kernel.tensor.math import Reduce
+from graphlab_kernel.tensor.subtensor import SYMBOLIC
+from graphlab_kernel.backend.c.writer import (INT_LIMITS, Unsupported, Writer, alloc, c_literal,
+                                              ctype, op_label, size_code)
+
+
+def emit_reduce(w: Writer, node) -> None:
+    op, (x,), (out,) = node.op, node.inputs, node.outputs
+    a, name = w.names[x], w.declare(out)
+    rx = x.type.ndim
+    axes = [d for d in op.axis if d < rx]
+    kept = [d for d in range(rx) if d not in axes]
+    label = op_label(node)
+    code = [f"n_{name}[{i}] = n_{a}[{d}];" for i, d in enumerate(kept)]
+    code.append(size_code(name, len(kept), label))
+    if op.kind in ("max", "min") and axes:
+        empty = " || ".join(f"n_{a}[{d}] == 0" for d in axes)
+        code.append(f"if (size_{a} == 0 && ({empty})) {{ char sb[96]; GL_FAIL(\"{label}: cannot "
+                    f"take the {op.kind} of an empty array of shape %s\", "
+                    f"gl_shape_str(sb, {rx}, n_{a})); }}")
+    w.shape_code += code
+    alloc(w, out, name)
+    odt, xdt = out.type.dtype, x.type.dtype
+    oc, xc = ctype(odt), ctype(xdt)
+    ident = _identity(op.kind, odt)
+    combine = op.c_combine[op.kind].format(acc="acc", x="xv")
+    c = w.run_code
+    c.append("{")
+    c.append(f"{oc} *qy = ({oc} *)p_{name};")
+    c.append(f"for (int64_t i = 0; i < size_{name}; i++) qy[i] = {ident};")
+    if rx == 0:
+        c.append(f"{{ {oc} acc = qy[0]; {oc} xv = ({oc})*(const {xc} *)p_{a}; acc = {combine}; "
+                 f"qy[0] = acc; }}")
+        c.append("}")
+        return
+    # byte strides of the output, per input dimension (0 along reduced ones)
+    ostr = []
+    for d in range(rx):
+        ostr.append(f"s_{name}[{kept.index(d)}]" if d in kept else "0")
+    c.append(f"if (size_{a} > 0) {{")
+    c.append(f"int64_t u[{rx}] = {{{', '.join(ostr)}}}; int64_t idx[{rx}] = {{0}};")
+    c.append(f"const char *bx = p_{a}; char *by = p_{name};")
+    last = rx - 1
+    c.append("for (;;) {")
+    c.append(f"const int64_t sx = s_{a}[{last}], nn = n_{a}[{last}];")
+    if last in axes:
+        c.append(f"{oc} acc = *({oc} *)by;")
+        c.append(f"if (sx == sizeof({xc})) {{ const {xc} *qx = (const {xc} *)bx; "
+                 f"for (int64_t i = 0; i < nn; i++) {{ {oc} xv = ({oc})qx[i]; acc = {combine}; }} }}")
+        c.append(f"else for (int64_t i = 0; i < nn; i++) {{ {oc} xv = ({oc})*(const {xc} *)"
+                 f"(bx + i * sx); acc = {combine}; }}")
+        c.append(f"*({oc} *)by = acc;")
+    else:
+        c.append(f"{oc} *ry = ({oc} *)by;")
+        c.append(f"for (int64_t i = 0; i < nn; i++) {{ {oc} acc = ry[i]; {oc} xv = ({oc})*(const "
+                 f"{xc} *)(bx + i * sx); ry[i] = {combine}; }}")
+    c.append(f"int d = {rx - 2};")
+    c.append("for (; d >= 0; d--) {")
+    c.append(f"idx[d]++; bx += s_{a}[d]; by += u[d];")
+    c.append(f"if (idx[d] < n_{a}[d]) break;")
+    c.append(f"bx -= s_{a}[d] * n_{a}[d]; by -= u[d] * n_{a}[d]; idx[d] = 0;")
+    c.append("}")
+    c.append("if (d < 0) break;")
+    c.append("}")
+    c.append("}")
+    c.append("}")
+
+
+def _identity(kind: str, dtype: str) -> str:
+    if kind in ("max", "min"):
+        if dtype == "bool":
+            return "0" if kind == "max" else "1"
+        if dtype in INT_LIMITS:
+            lo, hi = INT_LIMITS[dtype]
+            return c_literal(lo if kind == "max" else hi, dtype)
+        return "-INFINITY" if kind == "max" else "INFINITY"
+    return Reduce.c_identity[kind]
+
+
+def emit_dot(w: Writer, node) -> None:
+    (x, y), (out,) = node.inputs, node.outputs
+    a, b, name = w.names[x], w.names[y], w.declare(out)
+    label = op_label(node)
+    k_x = f"n_{a}[{x.type.ndim - 1}]"
+    k_y = f"n_{b}[0]"
+    code = [f"if ({k_x} != {k_y}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: shapes %s and %s are "
+            f"not aligned (%lld != %lld)\", gl_shape_str(sa, {x.type.ndim}, n_{a}), "
+            f"gl_shape_str(sb, {y.type.ndim}, n_{b}), (long long){k_x}, (long long){k_y}); }}"]
+    dims = []
+    if x.type.ndim == 2:
+        dims.append(f"n_{a}[0]")
+    if y.type.ndim == 2:
+        dims.append(f"n_{b}[1]")
+    code += [f"n_{name}[{i}] = {d};" for i, d in enumerate(dims)]
+    code.append(size_code(name, len(dims), label))
+    w.shape_code += code
+    alloc(w, out, name)
+    m = f"n_{a}[0]" if x.type.ndim == 2 else "1"
+    sa0 = f"s_{a}[0]" if x.type.ndim == 2 else "0"
+    sa1 = f"s_{a}[{x.type.ndim - 1}]"
+    n = f"n_{b}[1]" if y.type.ndim == 2 else "1"
+    sb0 = f"s_{b}[0]"
+    sb1 = f"s_{b}[1]" if y.type.ndim == 2 else "0"
+    odt = out.type.dtype
+    args = f"{m}, {n}, {k_x}, p_{a}, {sa0}, {sa1}, p_{b}, {sb0}, {sb1}"
+    if x.type.dtype == y.type.dtype == odt and odt in ("float32", "float64"):
+        fn = "gl_matmul_f64" if odt == "float64" else "gl_matmul_f32"
+        w.run_code.append(f"if ({fn}({args}, ({ctype(odt)} *)p_{name})) {{ status = 2; "
+                          f"snprintf(gl_err, 512, \"out of memory\"); goto done; }}")
+        return
+    oc, xc, yc = ctype(odt), ctype(x.type.dtype), ctype(y.type.dtype)
+    w.run_code.append(
+        f"{{ const int64_t m = {m}, n = {n}, k = {k_x}; {oc} *qy = ({oc} *)p_{name};"
+        f" for (int64_t i = 0; i < m; i++) for (int64_t j = 0; j < n; j++) {{ {oc} acc = 0;"
+        f" for (int64_t p = 0; p < k; p++) acc += ({oc})*(const {xc} *)(p_{a} + i * {sa0} + p * {sa1})"
+        f" * ({oc})*(const {yc} *)(p_{b} + p * {sb0} + j * {sb1}); qy[i * n + j] = acc; }} }}")
+
+
+def emit_scaled_product(w: Writer, node) -> None:
+    """Gemv / Gemm: beta * z + alpha * dot(a, b), the product by BLAS, then one pass for z."""
+    (z, alpha, x, y, beta), (out,) = node.inputs, node.outputs
+    za, al, a, b, be = (w.names[v] for v in (z, alpha, x, y, beta))
+    name = w.declare(out)
+    label = op_label(node)
+    r = out.type.ndim
+    k_x, k_y = f"n_{a}[1]", f"n_{b}[0]"
+    dims = [f"n_{a}[0]"] + ([f"n_{b}[1]"] if y.type.ndim == 2 else [])
+    code = [f"if ({k_x} != {k_y}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: shapes %s and %s are "
+            f"not aligned (%lld != %lld)\", gl_shape_str(sa, 2, n_{a}), "
+            f"gl_shape_str(sb, {y.type.ndim}, n_{b}), (long long){k_x}, (long long){k_y}); }}"]
+    code += [f"n_{name}[{i}] = {d};" for i, d in enumerate(dims)]
+    bad = " || ".join(f"(n_{za}[{d}] != 1 && n_{za}[{d}] != n_{name}[{d}])" for d in range(r))
+    code.append(f"if ({bad}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: z has shape %s but "
+                f"dot(a, b) has %s\", gl_shape_str(sa, {r}, n_{za}), "
+                f"gl_shape_str(sb, {r}, n_{name})); }}")
+    code.append(size_code(name, r, label))
+    w.shape_code += code
+    alloc(w, out, name)
+    dt = out.type.dtype
+    oc = ctype(dt)
+    fn = "gl_matmul_f64" if dt == "float64" else "gl_matmul_f32"
+    n = f"n_{b}[1]" if y.type.ndim == 2 else "1"
+    sb1 = f"s_{b}[1]" if y.type.ndim == 2 else "0"
+    w.run_code.append(f"if ({fn}(n_{a}[0], {n}, {k_x}, p_{a}, s_{a}[0], s_{a}[1], p_{b}, s_{b}[0], "
+                      f"{sb1}, ({oc} *)p_{name})) {{ status = 2; snprintf(gl_err, 512, "
+                      f"\"out of memory\"); goto done; }}")
+    zs = [f"(n_{za}[{d}] == 1 ? 0 : s_{za}[{d}])" for d in range(r)]
+    inner = f"for (int64_t j = 0; j < {n}; j++) {{ {oc} zv = *(const {oc} *)(p_{za} + i * {zs[0]}"
+    inner += f" + j * {zs[1]}" if r == 2 else ""
+    w.run_code.append(
+        f"{{ const {oc} al = *(const {oc} *)p_{al}, be = *(const {oc} *)p_{be}; {oc} *qy = "
+        f"({oc} *)p_{name}; for (int64_t i = 0; i < n_{name}[0]; i++) {inner}); "
+        f"qy[i * {n} + j] = be * zv + al * qy[i * {n} + j]; }} }}")
+
+
+def _nested_loops(dims: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """`for` headers over (index name, length expression) pairs, and their closing braces."""
+    return ([f"for (int64_t {i} = 0; {i} < {n}; {i}++) {{" for i, n in dims], ["}"] * len(dims))
+
+
+def emit_softmax(w: Writer, node, log: bool) -> None:
+    """softmax / log_softmax over the last axis: max, exp and sum, then scale, one row at a time."""
+    (x,), (out,) = node.inputs, node.outputs
+    a, name = w.names[x], w.declare(out)
+    r = x.type.ndim
+    w.shape_code += [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(r)]
+    w.shape_code.append(size_code(name, r, op_label(node)))
+    alloc(w, out, name)
+    oc, xc = ctype(out.type.dtype), ctype(x.type.dtype)
+    math = "" if oc == "double" else "f"
+    heads, tails = _nested_loops([(f"i{d}", f"n_{a}[{d}]") for d in range(r - 1)])
+    offset_x = " + ".join([f"i{d} * s_{a}[{d}]" for d in range(r - 1)] or ["0"])
+    offset_y = " + ".join([f"i{d} * s_{name}[{d}]" for d in range(r - 1)] or ["0"])
+    last = r - 1
+    body = [
+        f"const char *rx = p_{a} + {offset_x}; {oc} *ry = ({oc} *)(p_{name} + {offset_y});",
+        f"const int64_t nn = n_{a}[{last}], sx = s_{a}[{last}];",
+        "if (nn > 0) {",
+        f"{oc} m = ({oc})*(const {xc} *)rx;",
+        f"for (int64_t j = 1; j < nn; j++) {{ {oc} v = ({oc})*(const {xc} *)(rx + j * sx); "
+        f"m = gl_max(v, m); }}",
+        f"{oc} total = 0;",
+        f"for (int64_t j = 0; j < nn; j++) {{ {oc} e = exp{math}(({oc})*(const {xc} *)(rx + j * sx)"
+        f" - m); ry[j] = e; total += e; }}",
+    ]
+    if log:
+        body.append(f"{oc} lt = log{math}(total); for (int64_t j = 0; j < nn; j++) ry[j] = "
+                    f"(({oc})*(const {xc} *)(rx + j * sx) - m) - lt;")
+    else:
+        body.append("for (int64_t j = 0; j < nn; j++) ry[j] = ry[j] / total;")
+    body.append("}")
+    w.run_code += ["{"] + heads + body + tails + ["}"]
+
+
+def emit_arg_reduce(w: Writer, node) -> None:
+    """argmax / argmin: the first extreme (a NaN counts as one) in C order over the axes."""
+    op, (x,), (out,) = node.op, node.inputs, node.outputs
+    a, name = w.names[x], w.declare(out)
+    r = x.type.ndim
+    axes = list(op.axis)
+    kept = [d for d in range(r) if d not in axes]
+    label = op_label(node)
+    code = [f"n_{name}[{i}] = n_{a}[{d}];" for i, d in enumerate(kept)]
+    empty = " || ".join(f"n_{a}[{d}] == 0" for d in axes) or "0"
+    code.append(f"if ({empty}) {{ char sb[96]; GL_FAIL(\"{label}: cannot take the {op.kind} of an "
+                f"empty array of shape %s\", gl_shape_str(sb, {r}, n_{a})); }}")
+    code.append(size_code(name, len(kept), label))
+    w.shape_code += code
+    alloc(w, out, name)
+    xc = ctype(x.type.dtype)
+    better = ">" if op.kind == "argmax" else "<"
+    outer_h, outer_t = _nested_loops([(f"i{d}", f"n_{a}[{d}]") for d in kept])
+    inner_h, inner_t = _nested_loops([(f"i{d}", f"n_{a}[{d}]") for d in axes])
+    offset = " + ".join(f"i{d} * s_{a}[{d}]" for d in range(r)) or "0"
+    w.run_code += ["{", "int64_t o = 0;"] + outer_h + [
+        f"int64_t k = 0, best_k = 0; {xc} best = 0;"] + inner_h + [
+        f"{xc} v = *(const {xc} *)(p_{a} + {offset});",
+        f"if (k == 0 || (v {better} best) || (v != v && best == best)) {{ best = v; best_k = k; }}",
+        "k++;"] + inner_t + ["((int64_t *)p_%s)[o++] = best_k;" % name] + outer_t + ["}"]
+
+
+def emit_subtensor(w: Writer, node) -> None:
+    """x[idx] with integers and slices: a view (new shape, strides and data offset).
+
+    Symbolic indices must be function inputs or constants, whose values are known when shapes
+    are computed (phase 0); otherwise the graph runs on NumPy."""
+    op, (x, *scalars), (out,) = node.op, node.inputs, node.outputs
+    for v in scalars:
+        if not (isinstance(v, Constant) or v in w.fgraph.inputs):
+            raise Unsupported(f"{op} with an index computed inside the graph")
+    a, name = w.names[x], w.declare(out)
+    label = op_label(node)
+    values = iter(scalars)
+
+    def value(v, default: str) -> str:
+        if v is None:
+            return default
+        if v == SYMBOLIC:
+            s = next(values)
+            return f"(int64_t)*(const {ctype(s.type.dtype)} *)p_{w.names[s]}"
+        return f"(int64_t){int(v)}LL"
+
+    code = [f"{{ const char *base = p_{a};"]
+    d_out = 0
+    for axis in range(x.type.ndim):
+        entry = op.idx_list[axis] if axis < len(op.idx_list) else ("slice", None, None, None)
+        n, st = f"n_{a}[{axis}]", f"s_{a}[{axis}]"
+        if entry[0] == "index":
+            code.append(f"{{ const int64_t given = {value(entry[1], '0')}; int64_t i = given; "
+                        f"if (i < 0) i += {n}; if (i < 0 || i >= {n}) {{ char sb[96]; status = 3; "
+                        f"snprintf(gl_err, 512, \"{label}: index %lld is out of range for axis "
+                        f"{axis} of length %lld (input shape %s)\", (long long)given, "
+                        f"(long long){n}, gl_shape_str(sb, {x.type.ndim}, n_{a})); goto done; }}"
+                        f" base += i * {st}; }}")
+            continue
+        step = value(entry[3], "1")
+        code.append(f"{{ int64_t L = {n}, step = {step}; if (step == 0) GL_FAIL(\"{label}: slice "
+                    f"step cannot be zero\");")
+        code.append(f"int64_t start = {value(entry[1], '(step > 0 ? 0 : L - 1)')}, "
+                    f"stop = {value(entry[2], '(step > 0 ? L : -1 - L)')}, count;")
+        code.append("if (start < 0) start += L; if (stop < 0) stop += L;")
+        code.append("if (step > 0) { if (start < 0) start = 0; if (start > L) start = L; "
+                    "if (stop < 0) stop = 0; if (stop > L) stop = L; "
+                    "count = stop > start ? (stop - start - 1) / step + 1 : 0; }")
+        code.append("else { if (start < 0) start = -1; if (start >= L) start = L - 1; "
+                    "if (stop < 0) stop = -1; if (stop >= L) stop = L - 1; "
+                    "count = start > stop ? (start - stop - 1) / (-step) + 1 : 0; }")
+        code.append(f"n_{name}[{d_out}] = count; s_{name}[{d_out}] = {st} * step; "
+                    f"if (count > 0) base += start * {st}; }}")
+        d_out += 1
+    code.append(f"p_{name} = (char *)base; }}")
+    code.append(size_code(name, out.type.ndim, label))
+    w.shape_code += code
+    w.run_code += code
+    w.root[out] = w.root[x]
+
+
+def emit_shape(w: Writer, node, axis: int | None = None) -> None:
+    (x,), (out,) = node.inputs, node.outputs
+    a, name = w.names[x], w.declare(out)
+    rx = x.type.ndim
+    if axis is None:
+        w.shape_code += [f"n_{name}[0] = {rx};", f"size_{name} = {rx};"]
+    else:
+        w.shape_code.append(f"size_{name} = 1;")
+    alloc(w, out, name)
+    if axis is None:
+        w.run_code += [f"((int64_t *)p_{name})[{d}] = n_{a}[{d}];" for d in range(rx)]
+    else:
+        w.run_code.append(f"((int64_t *)p_{name})[0] = n_{a}[{axis}];")

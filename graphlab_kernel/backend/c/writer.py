@@ -1,0 +1,102 @@
+"""What the code generator's parts share: C types and literals, and the Writer that collects the
+generated function and knows the C name of every variable."""
+
+from __future__ import annotations
+
+import numpy as np
+
+CTYPES = {"bool": "gl_bool", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t",
+          "int64": "int64_t", "uint8": "uint8_t", "uint16": "uint16_t", "uint32": "uint32_t",
+          "uint64": "uint64_t", "float32": "float", "float64": "double"}
+INT_LIMITS = {d: (np.iinfo(d).min, np.iinfo(d).max) for d in CTYPES if d[0] in "iu"}
+
+
+class Unsupported(Exception):
+    """The graph has an op (or dtype) with no C form; the caller falls back to NumPy."""
+
+
+def ctype(dtype: str) -> str:
+    if dtype not in CTYPES:
+        raise Unsupported(f"dtype {dtype} has no C form")
+    return CTYPES[dtype]
+
+
+def c_literal(value, dtype: str) -> str:
+    """An exact C literal for one value of `dtype`."""
+    if dtype == "bool":
+        return "1" if value else "0"
+    if dtype in ("float32", "float64"):
+        value = float(value)
+        if value != value:
+            return "NAN"
+        if value in (float("inf"), float("-inf")):
+            return "INFINITY" if value > 0 else "-INFINITY"
+        return value.hex()
+    value = int(value)
+    if dtype == "uint64":
+        return f"{value}ULL"
+    if dtype == "int64" and value == INT_LIMITS["int64"][0]:
+        return "(-9223372036854775807LL - 1)"
+    return f"{value}LL"
+
+
+class Writer:
+    """Accumulates the generated function; holds the C names of every variable."""
+
+    def __init__(self, fgraph):
+        self.fgraph = fgraph
+        self.names: dict = {}          # variable -> C prefix (p_, n_, s_ arrays)
+        self.root: dict = {}           # variable -> the variable owning its buffer
+        self.statics: list[str] = []
+        self.decls: list[str] = []
+        self.shape_code: list[str] = []
+        self.run_code: list[str] = []
+        self.params: list[str] = []
+        self.hidden: list = []
+        self.owned: list[str] = []     # C names of malloc'ed buffer slots
+        self.out_index = {}            # variable -> first output index it is
+
+    def declare(self, var) -> str:
+        name = f"v{len(self.names)}"
+        self.names[var] = name
+        r = max(var.type.ndim, 1)
+        self.decls.append(f"char *p_{name} = 0; int64_t n_{name}[{r}] = {{0}}, "
+                          f"s_{name}[{r}] = {{0}}, size_{name} = 1;")
+        return name
+
+
+def size_code(name: str, r: int, label: str) -> str:
+    """C computing `size_<name>`, the element count, failing (as out of memory) on overflow."""
+    if r == 0:
+        return f"size_{name} = 1;"
+    label = label.replace('"', "'").replace("%", "%%")
+    return (f"size_{name} = 1; for (int d = 0; d < {r}; d++) {{ if (n_{name}[d] < 0 || "
+            f"gl_mul_size(size_{name}, n_{name}[d], &size_{name})) "
+            f"{{ status = 2; snprintf(gl_err, 512, \"{label}: shape too large\"); goto done; }} }}")
+
+
+def op_label(node) -> str:
+    """The node's op as it may appear inside a C string literal of an error message."""
+    return str(node.op).replace('"', "'").replace("%", "%%")
+
+
+def alloc(w: Writer, var, name: str) -> None:
+    """Give `var` a C-contiguous buffer: the caller's output array, or a malloc'ed one."""
+    r = var.type.ndim
+    item = np.dtype(var.type.dtype).itemsize
+    code = w.run_code
+    if r:
+        code.append(f"s_{name}[{r - 1}] = {item};")
+        for d in reversed(range(r - 1)):
+            code.append(f"s_{name}[{d}] = s_{name}[{d + 1}] * (n_{name}[{d + 1}] ? "
+                        f"n_{name}[{d + 1}] : 1);")
+    if var in w.out_index:
+        code.append(f"p_{name} = outs[{w.out_index[var]}];")
+    else:
+        slot = f"buf_{name}"
+        w.owned.append(slot)
+        code.append(f"{{ int64_t bytes; if (gl_mul_size(size_{name}, {item}, &bytes) || "
+                    f"!({slot} = malloc((size_t)bytes + 16))) {{ status = 2; "
+                    f"snprintf(gl_err, 512, \"out of memory\"); goto done; }} }}")
+        code.append(f"p_{name} = {slot};")
+    w.root[var] = var
