@@ -171,3 +171,28 @@ def test_static_index_errors():
         m[1.5]
     with pytest.raises(IndexError, match=r"index 2 is out of range for axis 0 of r"):
         T.drow("r")[2]
+
+
+def test_op_construction_errors_name_the_input_and_expected_rank():
+    m, v, s = T.dmatrix("m"), T.dvector("v"), T.dscalar("s")
+    with pytest.raises(TypeError, match=r"concatenate: input 1 \(v\) is TensorType\(float64, "
+                                        r"vector\); expected 2 dimension\(s\) like input 0"):
+        T.concatenate([m, v])
+    with pytest.raises(TypeError, match=r"outer takes two vectors; got TensorType\(float64, "
+                                        r"matrix\) and TensorType\(float64, vector\)"):
+        T.outer(m, v)
+    with pytest.raises(TypeError, match=r"Softmax needs an input of at least 1 dimension; got s"):
+        T.nnet.softmax(s)
+    with pytest.raises(TypeError, match="set_subtensor expects an indexed tensor such as x\\[1:3\\]"):
+        T.set_subtensor(m, 0.0)
+    with pytest.raises(TypeError, match=r"IncSubtensor\{0\}: cannot write .* \(float64\) into "
+                                        r".* \(int32\) without loss"):
+        T.inc_subtensor(T.ivector("i")[0], 1.5 * s)
+    with pytest.raises(ValueError, match=r"axis 2 is out of range for m with 2 dimension\(s\)"):
+        T.sum(m, axis=2)
+    with pytest.raises(ValueError, match=r"flatten: ndim=3 must be between 1 and 2"):
+        T.flatten(m, 3)
+    with pytest.raises(TypeError, match=r"reshape to a symbolic shape vector needs ndim="):
+        T.reshape(m, T.lvector("shape"))
+    with pytest.raises(TypeError, match=r"needs integer or boolean inputs; got float64"):
+        m & v
