@@ -162,3 +162,20 @@ def test_constant_and_input_outputs_are_fresh_copies():
     np.testing.assert_array_equal(rev, a[::-1])
     const[0] = -1
     np.testing.assert_array_equal(f(a)[2], big)
+
+
+def test_reshape_and_join_check_shapes():
+    x, y, v = T.dmatrix("x"), T.dmatrix("y"), T.lvector("v")
+    f = function([x, y, v], [x.reshape(v, ndim=2), T.concatenate([x, y])], backend="c")
+    assert f.backend == "c"
+    a = np.arange(12.0).reshape(4, 3)
+    got = f(a[::-1], a, np.array([-1, 6]))
+    np.testing.assert_array_equal(got[0], a[::-1].reshape(-1, 6))
+    np.testing.assert_array_equal(got[1], np.concatenate([a[::-1], a]))
+    with pytest.raises(ValueError, match=r"Reshape\{2\}: cannot reshape an array of shape \(4, 3\) "
+                                         r"\(size 12\) into shape \(5, 2\)"):
+        f(a, a, np.array([5, 2]))
+    with pytest.raises(ValueError, match="length -2"):
+        f(a, a, np.array([-2, 6]))
+    with pytest.raises(ValueError, match=r"Join\{axis=0\}: input 1 has shape \(4, 5\)"):
+        f(a, np.ones((4, 5)), np.array([6, 2]))

@@ -27,11 +27,11 @@ from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise
 from graphlab_kernel.tensor.math import ArgReduce, Dot, Reduce
 from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax
 from graphlab_kernel.tensor.blas import _ScaledProduct
-from graphlab_kernel.tensor.shape import Shape, Shape_i
+from graphlab_kernel.tensor.shape import Join, Reshape, Shape, Shape_i
 from graphlab_kernel.tensor.subtensor import Subtensor
-from graphlab_kernel.backend.c.kernels import (emit_arg_reduce, emit_dot, emit_reduce,
-                                               emit_scaled_product, emit_shape, emit_softmax,
-                                               emit_subtensor)
+from graphlab_kernel.backend.c.kernels import (emit_arg_reduce, emit_dot, emit_join, emit_reduce,
+                                               emit_reshape, emit_scaled_product, emit_shape,
+                                               emit_softmax, emit_subtensor)
 from graphlab_kernel.backend.c.writer import (Unsupported, Writer, alloc, c_literal, ctype,
                                               op_label, size_code)
 
@@ -181,6 +181,10 @@ def _node(w: Writer, node, step: int, last_use: dict) -> None:
         emit_arg_reduce(w, node)
     elif isinstance(op, Subtensor):
         emit_subtensor(w, node)
+    elif isinstance(op, Reshape):
+        emit_reshape(w, node)
+    elif isinstance(op, Join):
+        emit_join(w, node)
     elif isinstance(op, Shape):
         emit_shape(w, node)
     elif isinstance(op, Shape_i):

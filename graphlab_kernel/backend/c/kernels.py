@@ -9,7 +9,7 @@ from graphlab_kernel.gof.graph import Constant
 from graphlab_kernel.tensor.math import Reduce
 from graphlab_kernel.tensor.subtensor import SYMBOLIC
 from graphlab_kernel.backend.c.writer import (INT_LIMITS, Unsupported, Writer, alloc, c_literal,
-                                              ctype, op_label, size_code)
+                                              ctype, op_label, size_code, strided_copy)
 
 
 def emit_reduce(w: Writer, node) -> None:
@@ -296,3 +296,94 @@ def emit_shape(w: Writer, node, axis: int | None = None) -> None:
         w.run_code += [f"((int64_t *)p_{name})[{d}] = n_{a}[{d}];" for d in range(rx)]
     else:
         w.run_code.append(f"((int64_t *)p_{name})[0] = n_{a}[{axis}];")
+
+
+def emit_reshape(w: Writer, node) -> None:
+    """x.reshape(shape): a view of a C-contiguous x, else a contiguous copy. The shape must be a
+    constant or a function input (its values are needed in phase 0)."""
+    (x, shp), (out,) = node.inputs, node.outputs
+    if not (isinstance(shp, Constant) or shp in w.fgraph.inputs):
+        raise Unsupported(f"{node.op} with a shape computed inside the graph")
+    a, sv, name = w.names[x], w.names[shp], w.declare(out)
+    label, r, rx = op_label(node), out.type.ndim, x.type.ndim
+    sc = ctype(shp.type.dtype)
+    item = x.type.numpy_dtype.itemsize
+    code = [f"{{ char sa[96], sb[96]; int64_t want[{max(r, 1)}], unknown = -1, known = 1;",
+            f"if (n_{sv}[0] != {r}) GL_FAIL(\"{label}: got a shape of %lld lengths; expected {r}\","
+            f" (long long)n_{sv}[0]);"]
+    for d in range(r):
+        code.append(f"want[{d}] = (int64_t)*(const {sc} *)(p_{sv} + {d} * s_{sv}[0]);")
+        code.append(f"if (want[{d}] == -1 && unknown < 0) unknown = {d}; else if (want[{d}] < 0) "
+                    f"GL_FAIL(\"{label}: cannot reshape an array of shape %s into a shape with "
+                    f"length %lld\", gl_shape_str(sa, {rx}, n_{a}), (long long)want[{d}]); "
+                    f"else if (gl_mul_size(known, want[{d}], &known)) GL_FAIL(\"{label}: shape too "
+                    f"large\");")
+    code.append(f"if (unknown >= 0) {{ if (known == 0 || size_{a} % known) GL_FAIL(\"{label}: "
+                f"cannot reshape an array of shape %s (size %lld) into shape %s\", "
+                f"gl_shape_str(sa, {rx}, n_{a}), (long long)size_{a}, gl_shape_str(sb, {r}, want)); "
+                f"want[unknown] = size_{a} / known; known = size_{a}; }}")
+    code.append(f"if (known != size_{a}) GL_FAIL(\"{label}: cannot reshape an array of shape %s "
+                f"(size %lld) into shape %s\", gl_shape_str(sa, {rx}, n_{a}), (long long)size_{a}, "
+                f"gl_shape_str(sb, {r}, want));")
+    for d, must_be_one in enumerate(out.type.broadcastable):
+        if must_be_one:
+            code.append(f"if (want[{d}] != 1) GL_FAIL(\"{label}: axis {d} of the result must have "
+                        f"length 1; got shape %s\", gl_shape_str(sb, {r}, want));")
+    code += [f"n_{name}[{d}] = want[{d}];" for d in range(r)]
+    code += ["}", size_code(name, r, label)]
+    w.shape_code += code
+    # run: contiguous strides; the data is x's when x is C-contiguous, else a copy
+    run = [f"s_{name}[{r - 1}] = {item};"] if r else []
+    run += [f"s_{name}[{d}] = s_{name}[{d + 1}] * (n_{name}[{d + 1}] ? n_{name}[{d + 1}] : 1);"
+            for d in reversed(range(r - 1))]
+    contiguous = " && ".join([f"(n_{a}[{d}] <= 1 || s_{a}[{d}] == {_c_stride(a, d, rx, item)})"
+                              for d in range(rx)] or ["1"])
+    slot = f"buf_{name}"
+    w.owned.append(slot)
+    run.append(f"if ({contiguous}) p_{name} = p_{a}; else {{")
+    run.append(f"{{ int64_t bytes; if (gl_mul_size(size_{a}, {item}, &bytes) || !({slot} = "
+               f"malloc((size_t)bytes + 16))) {{ status = 2; snprintf(gl_err, 512, \"out of "
+               f"memory\"); goto done; }} }}")
+    xc = ctype(x.type.dtype)
+    run.append(f"int64_t cs[{max(rx, 1)}];")
+    if rx:
+        run.append(f"cs[{rx - 1}] = {item};")
+        run += [f"cs[{d}] = cs[{d + 1}] * (n_{a}[{d + 1}] ? n_{a}[{d + 1}] : 1);"
+                for d in reversed(range(rx - 1))]
+    run += strided_copy(slot, "cs", f"p_{a}", f"s_{a}", f"n_{a}", rx, xc, xc)
+    run += [f"p_{name} = {slot};", "}"]
+    w.run_code += run
+    w.root[out] = w.root[x]
+
+
+def _c_stride(a: str, d: int, r: int, item: int) -> str:
+    """The byte stride axis d of a C-contiguous array `a` has (lengths of 0 count as 1)."""
+    return " * ".join([str(item)] + [f"(n_{a}[{k}] ? n_{a}[{k}] : 1)" for k in range(d + 1, r)])
+
+
+def emit_join(w: Writer, node) -> None:
+    """concatenate(inputs, axis): each input copied (and converted) into its slab of the output."""
+    op, out = node.op, node.outputs[0]
+    ins = [w.names[v] for v in node.inputs]
+    name, label, r, axis = w.declare(out), op_label(node), out.type.ndim, node.op.axis
+    first = ins[0]
+    code = [f"n_{name}[{axis}] = 0;"]
+    for k, a in enumerate(ins):
+        others = " || ".join(f"n_{a}[{d}] != n_{first}[{d}]" for d in range(r) if d != axis)
+        if others:
+            code.append(f"if ({others}) {{ char sa[96]; GL_FAIL(\"{label}: input {k} has shape %s, "
+                        f"which does not match input 0 outside axis {axis}\", "
+                        f"gl_shape_str(sa, {r}, n_{a})); }}")
+        code.append(f"n_{name}[{axis}] += n_{a}[{axis}];")
+    code += [f"n_{name}[{d}] = n_{first}[{d}];" for d in range(r) if d != axis]
+    code.append(size_code(name, r, label))
+    w.shape_code += code
+    alloc(w, out, name)
+    oc = ctype(out.type.dtype)
+    run = ["{ int64_t offset = 0;"]
+    for a, v in zip(ins, node.inputs):
+        run += ["{"] + strided_copy(f"p_{name} + offset", f"s_{name}", f"p_{a}", f"s_{a}", f"n_{a}",
+                                    r, oc, ctype(v.type.dtype))
+        run += [f"offset += n_{a}[{axis}] * s_{name}[{axis}]; }}"]
+    run.append("}")
+    w.run_code += run
