@@ -25,24 +25,32 @@ def build(terms: int):
     return x, total
 
 
+REPEATS = 3  # best of: the machine is shared, and the minimum is the least disturbed run
+
+
 def time_compile(terms: int, backend: str) -> tuple[float, float, int]:
-    """(seconds to optimize, seconds for the whole function() call, nodes before optimizing)."""
+    """(seconds to optimize, seconds for the whole function() call, nodes before optimizing).
+
+    CPU seconds of this process (time.process_time), best of REPEATS fresh graphs.
+    """
     import graphlab_kernel as G
     from graphlab_kernel.gof.fg import FunctionGraph
     from graphlab_kernel.rewrite import optimize
-    x, total = build(terms)
-    nodes = len(FunctionGraph([x], [total]).apply_nodes)
-    fgraph = FunctionGraph([x], [total])
-    start = time.perf_counter()
-    optimize(fgraph, G.Mode())
-    optimize_s = time.perf_counter() - start
-    start = time.perf_counter()
-    f = G.function([x], total, backend=backend)
-    compile_s = time.perf_counter() - start
+    best_optimize = best_compile = float("inf")
+    for _ in range(REPEATS):
+        x, total = build(terms)
+        fgraph = FunctionGraph([x], [total])
+        nodes = len(fgraph.apply_nodes)
+        start = time.process_time()
+        optimize(fgraph, G.Mode())
+        best_optimize = min(best_optimize, time.process_time() - start)
+        start = time.process_time()
+        f = G.function([x], total, backend=backend)
+        best_compile = min(best_compile, time.process_time() - start)
     value = 0.5
     expected = sum(np.exp(value * (1.0 + i * 1e-4)) * (0.5 + i * 1e-4) for i in range(terms))
     np.testing.assert_allclose(f(value), expected, rtol=1e-9)
-    return optimize_s, compile_s, nodes
+    return best_optimize, best_compile, nodes
 
 
 def _backends() -> list[str]:
@@ -54,7 +62,7 @@ def _report(label: str, rows: list[tuple[int, float]]) -> None:
     previous = None
     for nodes, seconds in rows:
         ratio = f"  x{seconds / previous:.2f} for double" if previous else ""
-        print(f"  {label:<24} {nodes:>7} nodes  {seconds:8.3f} s{ratio}")
+        print(f"  {label:<24} {nodes:>7} nodes  {seconds:8.3f} s CPU{ratio}")
         previous = seconds
 
 

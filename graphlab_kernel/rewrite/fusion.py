@@ -102,6 +102,7 @@ def fusion(fgraph: FunctionGraph) -> None:
         if len(cluster) < 2:
             continue
         composite, inputs = _composite_of(cluster)
-        fused = Elemwise(composite)(*inputs)
+        # the program computes the root's dtype by construction; skip make_node's inference
+        fused = Apply(Elemwise(composite), inputs, [root.outputs[0].type()]).outputs[0]
         fgraph.replace_all([(root.outputs[0], fused)], "fusion",
                            f"{len(cluster)} elementwise ops -> one Composite loop")

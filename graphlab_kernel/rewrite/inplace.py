@@ -8,7 +8,7 @@ in `fgraph.toposort()` order, so a single reader is the only one that surely run
 from __future__ import annotations
 
 from graphlab_kernel.gof.fg import OUTPUT, FunctionGraph
-from graphlab_kernel.gof.graph import Constant, Variable
+from graphlab_kernel.gof.graph import Apply, Constant, Variable
 from graphlab_kernel.rewrite.engine import graph_pass
 from graphlab_kernel.tensor.elemwise import Elemwise
 
@@ -49,7 +49,9 @@ def inplace(fgraph: FunctionGraph) -> None:
                 continue
             if sum(1 for other in node.inputs if other is inp) != 1:
                 continue  # reading the same array twice while writing it is unsafe in C loops
-            new_out = Elemwise(node.op.scalar_op, {0: position})(*node.inputs)
+            # the same inputs and output type, so the node is built directly (no type inference)
+            new_out = Apply(Elemwise(node.op.scalar_op, {0: position}), list(node.inputs),
+                            [out.type()]).outputs[0]
             fgraph.replace_all([(out, new_out)], "inplace",
                                f"{node.op.scalar_op.name} writes into its input {position}")
             break

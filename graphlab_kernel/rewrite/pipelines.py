@@ -22,8 +22,7 @@ specialize = RuleSet("specialize", SPECIALIZE_RULES + (constant_folding,),
                      "faster forms for the backends: gemv, gemm")
 
 # Every step in its place; a pipeline is the subset of these it runs, in this order.
-ALL_STEPS: list[Step] = [merge, canonicalize, merge, stabilize, merge, specialize, merge,
-                         fusion, inplace]
+ALL_STEPS: list[Step] = [merge, canonicalize, stabilize, merge, specialize, fusion, inplace]
 
 PIPELINES: dict[str, set[str]] = {
     "fast_run": {"merge", "canonicalize", "stabilize", "specialize", "fusion", "inplace"},
