@@ -109,3 +109,27 @@ def test_gradient_of_a_shared_variable():
     x = T.dvector("x")
     g = grad(T.sum((w * x) ** 2), w)
     np.testing.assert_allclose(function([x], g)([3.0, 1.0]), 2 * np.array([3.0, 2.0]) * [3.0, 1.0])
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+@pytest.mark.parametrize("values", [
+    [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]],   # no zero
+    [[0.0, 2.0, 3.0], [4.0, 0.0, 6.0]],   # one zero per row
+    [[0.0, 0.0, 3.0], [4.0, 5.0, 6.0]],   # two zeros in a row
+], ids=["no-zero", "one-zero", "two-zeros"])
+def test_prod_gradient_is_right_where_elements_are_zero(axis, values):
+    x = T.dmatrix("x")
+    a = np.array(values)
+    g = function([x], T.grad(T.prod(x, axis=axis).sum(), x), backend="numpy")(a)
+    numeric = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        step = np.zeros_like(a)
+        step[i] = 1e-6
+        numeric[i] = (np.prod(a + step, axis=axis).sum() - np.prod(a - step, axis=axis).sum()) / 2e-6
+    np.testing.assert_allclose(g, numeric, atol=1e-6)
+
+
+def test_floor_division_has_a_zero_gradient_as_in_theano():
+    x = T.dvector("x")
+    g = function([x], T.grad((x // 2).sum(), x), backend="numpy")
+    np.testing.assert_array_equal(g(np.array([1.0, 3.0])), [0.0, 0.0])

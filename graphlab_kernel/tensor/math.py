@@ -145,7 +145,7 @@ class Reduce(Op):
         if self.kind == "sum":
             return [gz_full]
         if self.kind == "prod":
-            return [gz_full * dimshuffle(out, keep) / x]
+            return [gz_full * _prod_of_others(x, self.axis, keep)]
         # max / min: the gradient goes to every element equal to the extremum
         return [gz_full * cast(eq(x, dimshuffle(out, keep)), x.dtype)]
 
@@ -153,6 +153,20 @@ class Reduce(Op):
         if len(self.axis) == len(node.inputs[0].broadcastable):
             return f"{self.kind}({args[0]})"
         return f"{self.kind}({args[0]}, axis={list(self.axis)})"
+
+
+def _prod_of_others(x, axes: Sequence[int], keep: list):
+    """For each element, the product of the other elements of its reduction group.
+
+    prod / x would divide by zero; instead count the zeros: with none it is prod / x, with exactly
+    one it is the product of the nonzero elements at the zero and 0 elsewhere, with more it is 0.
+    """
+    is_zero = eq(x, 0)
+    zeros = dimshuffle(Reduce("sum", tuple(axes))(cast(is_zero, "int64")), keep)
+    nonzero_prod = dimshuffle(Reduce("prod", tuple(axes))(switch(is_zero, 1, x)), keep)
+    safe_x = switch(is_zero, 1, x)
+    return switch(eq(zeros, 0), nonzero_prod / safe_x,
+                  switch(and_(eq(zeros, 1), is_zero), nonzero_prod, 0))
 
 
 def _restore_axes(x, axes: Sequence[int]) -> list:

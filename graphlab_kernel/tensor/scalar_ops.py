@@ -135,7 +135,9 @@ class IntDiv(ScalarOp):
     c_expr = "gl_floordiv({0}, {1})"
 
     def grad(self, inputs, output, gz):
-        return [None, None]
+        # piecewise constant: zero almost everywhere (as Theano), None for integer inputs
+        T = _T()
+        return [T.zeros_like(x) for x in inputs]
 
 
 class Mod(ScalarOp):
