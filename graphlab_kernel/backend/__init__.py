@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import warnings
 
+from graphlab_kernel.backend.c import CBackend
+from graphlab_kernel.backend.c.runtime import toolchain_problem
 from graphlab_kernel.backend.numpy_backend import NumpyBackend
 
 BACKENDS = {"numpy": NumpyBackend}
@@ -18,7 +20,6 @@ _warned: set[str] = set()
 
 def c_backend_problem() -> str | None:
     """Why the C backend is unavailable here (None if it is available)."""
-    from graphlab_kernel.backend.c.runtime import toolchain_problem
     return toolchain_problem()
 
 
@@ -29,7 +30,6 @@ def get_backend(name: str | None):
     if name == "c":
         problem = c_backend_problem()
         if problem is None:
-            from graphlab_kernel.backend.c import CBackend
             return CBackend()
         if problem not in _warned:
             _warned.add(problem)

@@ -49,9 +49,7 @@ def toolchain_problem() -> str | None:
 
 @lru_cache(maxsize=8)
 def _toolchain_problem(cc: str) -> str | None:
-    try:
-        import cffi  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("cffi") is None or importlib.util.find_spec("_cffi_backend") is None:
         return "cffi is not installed"
     argv = shlex.split(cc)
     if not argv or shutil.which(argv[0]) is None:
@@ -95,12 +93,12 @@ def _mvec() -> list[str]:
 
 
 def _module_name(rendered: Rendered) -> tuple[str, list[str]]:
-    import cffi
+    import _cffi_backend  # the compiled modules need it anyway; importing `cffi` costs more
     cc = os.environ.get("CC") or "cc"
     blas_flags, blas_id = _blas()
     flags = list(FLAGS) + blas_flags + _mvec()
     key = "\0".join([rendered.source, rendered.cdef, _compiler_identity(cc), " ".join(flags),
-                     cffi.__version__, sys.implementation.cache_tag, sys.platform,
+                     _cffi_backend.__version__, sys.implementation.cache_tag, sys.platform,
                      GENERATOR_VERSION, blas_id])
     return "_gl_" + hashlib.sha256(key.encode()).hexdigest()[:32], flags
 
