@@ -11,7 +11,14 @@ data pointer with a shape and byte strides, so views (DimShuffle) cost nothing a
 layout (transposed, negative strides, broadcast) are read in place. Intermediates are malloc'ed,
 freed after their last use, and a dead intermediate's buffer is reused by an elementwise node of
 the same dtype and shape (this is also how an in-place Elemwise's destroy_map is honoured).
-A nonzero return means an error whose message is in `gl_err` (1: bad shapes, 2: out of memory).
+A nonzero return means an error whose message is in `gl_err` (1: bad shapes or values, 2: out of
+memory, 3: index out of range).
+
+Ops rendered: Elemwise (any scalar op with a c_expr, and fused Composites: one loop), DimShuffle,
+Reduce, ArgReduce, Dot, Gemv/Gemm, Softmax/LogSoftmax, Subtensor, Reshape, Join, Shape, Shape_i.
+Anything else, a Subtensor/Reshape whose indices or shape are computed inside the graph, float16 or
+complex dtypes, or a graph above MAX_GRAPH_SIZE raises Unsupported: the function then runs whole
+on the NumPy backend (f.backend == "numpy").
 """
 
 from __future__ import annotations
@@ -103,7 +110,7 @@ def render(fgraph) -> Rendered:
         raise Unsupported(f"the graph has {size} nodes and fused instructions; above "
                           f"{MAX_GRAPH_SIZE}, the C compiler would take longer than NumPy saves")
     for var in fgraph.inputs:
-        _input(w, var, len(w.params))
+        _input(w, var)
     for node in order:
         for var in node.inputs:
             if isinstance(var, Constant) and var not in w.names:
@@ -120,7 +127,7 @@ def render(fgraph) -> Rendered:
     return _assemble(w, fgraph)
 
 
-def _input(w: Writer, var, _) -> None:
+def _input(w: Writer, var) -> None:
     name = w.declare(var)
     ctype(var.type.dtype)
     r = var.type.ndim
@@ -139,7 +146,7 @@ def _constant(w: Writer, var) -> None:
     dtype = var.type.dtype
     if data.size > EMBED_LIMIT:
         w.hidden.append(np.ascontiguousarray(data, dtype=dtype))
-        _input(w, var, None)
+        _input(w, var)
         return
     name = w.declare(var)
     flat = ", ".join(c_literal(x, dtype) for x in data.reshape(-1).tolist()) or "0"
@@ -360,7 +367,6 @@ def _outputs(w: Writer, fgraph) -> None:
             continue
         # An input, a constant, a view, or a repeated output: copy into the fresh array.
         dc = ctype(var.type.dtype)
-        item = np.dtype(var.type.dtype).itemsize
         c = w.run_code
         c.append(f"if (size_{name} > 0) {{ {dc} *qy = ({dc} *)outs[{k}]; int64_t idx[{max(r, 1)}]"
                  f" = {{0}}; const char *bx = p_{name}; int64_t i = 0;")
@@ -373,7 +379,6 @@ def _outputs(w: Writer, fgraph) -> None:
         c.append(f"int d = {r - 2}; for (; d >= 0; d--) {{ idx[d]++; bx += s_{name}[d]; "
                  f"if (idx[d] < n_{name}[d]) break; bx -= s_{name}[d] * n_{name}[d]; idx[d] = 0; }}")
         c.append("if (d < 0) break; } }")
-        del item
 
 
 def _assemble(w: Writer, fgraph) -> Rendered:
