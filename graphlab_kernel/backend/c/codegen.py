@@ -273,15 +273,18 @@ def _elemwise(w: Writer, node, step: int, last_use: dict) -> None:
     body = scalar_lines(op.scalar_op, [f"x{j}" for j in range(len(ins))], in_dtypes,
                         out.type.dtype, "y")
     single = [all(v.type.broadcastable) for v in node.inputs]
-    code, helper = _elemwise_loop(name, ins, in_dtypes, out.type.dtype, r, body, single)
+    inner_bcast = [bool(v.type.broadcastable) and v.type.broadcastable[-1] for v in node.inputs]
+    code, helper = _elemwise_loop(name, ins, in_dtypes, out.type.dtype, r, body, single,
+                                  inner_bcast)
     w.run_code += code
     w.statics += helper
 
 
-def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single):
+def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single, inner_bcast):
     """The loop: a flat one when every operand is contiguous or a single value, else strided.
 
-    `single[j]` says input j is a single value by its type (every dimension broadcastable).
+    `single[j]` says input j is a single value by its type (every dimension broadcastable);
+    `inner_bcast[j]` that its last dimension is broadcastable (one value per row).
     """
     oc = ctype(out_dtype)
     code = ["{"]
@@ -298,35 +301,32 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single):
         conds += [f"(n_{name}[{d}] <= 1 || s_{name}[{d}] == s_{name}[{d + 1}] * n_{name}[{d + 1}])"
                   for d in range(r - 1)]
     code.append(f"if ({' && '.join(conds) or '1'}) {{")
-    # The flat loop is a function of its own: gcc vectorizes it reliably there (inline, next to
-    # the strided loop, it sometimes does not). ivdep: an output buffer is either distinct from
-    # the inputs or exactly one of them (in-place), so no iteration depends on another.
-    params, args, loads = ["int64_t n"], [f"size_{name}"], []
-    for j, a in enumerate(ins):
-        cj = ctype(in_dtypes[j])
-        if single[j] or not r:
-            params.append(f"const {cj} x{j}")
-            args.append(f"*(const {cj} *)p_{a}")
-        else:
-            params.append(f"const {cj} *q{j}")
-            args.append(f"(const {cj} *)p_{a}")
-            loads.append(f"const {cj} x{j} = q{j}[i];")
-    params.append(f"{oc} *qy")
-    args.append(f"({oc} *)p_{name}")
-    fn = f"gl_flat_{name}"
-    helper = [f"static __attribute__((noinline)) void {fn}({', '.join(params)}) {{",
-              "#pragma GCC ivdep", "for (int64_t i = 0; i < n; i++) {"]
-    helper += loads + body + ["qy[i] = y;", "}", "}"]
-    code.append(f"{fn}({', '.join(args)});")
+    flat = [single[j] or not r for j in range(len(ins))]
+    helper = _loop_helper(f"gl_flat_{name}", in_dtypes, flat, oc, body)
+    code.append(_call_helper(f"gl_flat_{name}", ins, in_dtypes, flat, "p", f"size_{name}",
+                             f"p_{name}", oc))
     code += ["} else {"]
-    # strided: an odometer over the outer dimensions, a loop over the last
+    # strided: an odometer over the outer dimensions, a loop over the last. Rows whose operands
+    # are contiguous along the last axis (or constant along it) go to a vectorized row helper.
+    per_row = [single[j] or inner_bcast[j] or not r for j in range(len(ins))]
+    row_fn = f"gl_flat_{name}" if per_row == flat else f"gl_row_{name}"
+    if per_row != flat:
+        helper += _loop_helper(row_fn, in_dtypes, per_row, oc, body)
     code.append(f"if (size_{name} > 0) {{")
     for j, a in enumerate(ins):
         strides = ", ".join(f"n_{a}[{d}] == 1 ? 0 : s_{a}[{d}]" for d in range(r)) or "0"
         code.append(f"int64_t t{j}[{max(r, 1)}] = {{{strides}}}; const char *b{j} = p_{a};")
     code.append(f"char *by = p_{name}; int64_t idx[{max(r, 1)}] = {{0}};")
     inner_n = f"n_{name}[{r - 1}]" if r else "1"
+    rows_ok = " && ".join(
+        [f"t{j}[{r - 1}] == {np.dtype(in_dtypes[j]).itemsize}" for j in range(len(ins))
+         if not per_row[j]] + ([f"s_{name}[{r - 1}] == {np.dtype(out_dtype).itemsize}"] if r else
+                               [])) or "1"
+    code.append(f"const int rows_ok = {rows_ok};")
     code.append("for (;;) {")
+    code.append("if (rows_ok) " + _call_helper(row_fn, [f"b{j}" for j in range(len(ins))],
+                                              in_dtypes, per_row, "", inner_n, "by", oc))
+    code.append("else")
     code.append(f"for (int64_t i = 0; i < {inner_n}; i++) {{")
     for j in range(len(ins)):
         cj = ctype(in_dtypes[j])
@@ -350,6 +350,36 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single):
     code.append("}")
     code.append("}")
     return code, helper
+
+
+def _loop_helper(fn: str, in_dtypes, scalar, oc: str, body: list[str]) -> list[str]:
+    """A loop over n elements as a function of its own, where gcc vectorizes it reliably (inline,
+    next to the strided loop, it sometimes does not). Inputs flagged in `scalar` come in as values.
+    ivdep: an output buffer is either distinct from the inputs or exactly one of them (in-place),
+    so no iteration depends on another."""
+    params, loads = ["int64_t n"], []
+    for j, dtype in enumerate(in_dtypes):
+        cj = ctype(dtype)
+        if scalar[j]:
+            params.append(f"const {cj} x{j}")
+        else:
+            params.append(f"const {cj} *q{j}")
+            loads.append(f"const {cj} x{j} = q{j}[i];")
+    params.append(f"{oc} *qy")
+    return ([f"static __attribute__((noinline)) void {fn}({', '.join(params)}) {{",
+             "#pragma GCC ivdep", "for (int64_t i = 0; i < n; i++) {"]
+            + loads + body + ["qy[i] = y;", "}", "}"])
+
+
+def _call_helper(fn: str, ins, in_dtypes, scalar, prefix: str, n: str, out: str, oc: str) -> str:
+    """The call of a loop helper; input pointers are `<prefix>_<name>` (or the names themselves)."""
+    args = [n]
+    for j, a in enumerate(ins):
+        cj = ctype(in_dtypes[j])
+        pointer = f"{prefix}_{a}" if prefix else a
+        args.append(f"*(const {cj} *){pointer}" if scalar[j] else f"(const {cj} *){pointer}")
+    args.append(f"({oc} *){out}")
+    return f"{fn}({', '.join(args)});"
 
 
 def _outputs(w: Writer, fgraph) -> None:

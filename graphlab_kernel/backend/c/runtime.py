@@ -67,20 +67,31 @@ def _compiler_identity(cc: str) -> str:
 
 @lru_cache(maxsize=1)
 def _blas() -> tuple[list[str], str]:
-    """Link flags for scipy-openblas64 (empty if the wheel is not installed), and its identity.
+    """Link flags for an OpenBLAS with the scipy-openblas64 symbols, and its identity (for the
+    cache key); no flags when none is found (matrix products then use plain loops).
 
-    Found without importing the package (importing it loads the library, which costs ~70 ms).
+    NumPy's own copy (in numpy.libs) is preferred when its wheel vendors one: sharing NumPy's thread
+    pool avoids two OpenBLAS pools spinning against each other on the same cores. Otherwise the
+    scipy-openblas64 wheel, which exists to be built against. Found without importing anything.
     """
-    spec = importlib.util.find_spec("scipy_openblas64")
-    if spec is None or not spec.submodule_search_locations:
-        return [], "no-blas"
-    libdir = os.path.join(list(spec.submodule_search_locations)[0], "lib")
-    path = os.path.join(libdir, "libscipy_openblas64_.so")
-    if not os.path.exists(path):
-        return [], "no-blas"
-    flags = ["-DGL_HAVE_BLAS", f"-L{libdir}", "-lscipy_openblas64_", f"-Wl,-rpath,{libdir}"]
-    st = os.stat(path)
-    return flags, f"{path}|{st.st_size}|{st.st_mtime_ns}"
+    candidates = []
+    numpy_spec = importlib.util.find_spec("numpy")
+    if numpy_spec is not None and numpy_spec.submodule_search_locations:
+        vendored = os.path.join(os.path.dirname(list(numpy_spec.submodule_search_locations)[0]),
+                                "numpy.libs")
+        if os.path.isdir(vendored):
+            candidates += sorted(os.path.join(vendored, f) for f in os.listdir(vendored)
+                                 if f.startswith("libscipy_openblas64_") and ".so" in f)
+    wheel = importlib.util.find_spec("scipy_openblas64")
+    if wheel is not None and wheel.submodule_search_locations:
+        candidates.append(os.path.join(list(wheel.submodule_search_locations)[0], "lib",
+                                       "libscipy_openblas64_.so"))
+    for path in candidates:
+        if os.path.exists(path):
+            st = os.stat(path)
+            flags = ["-DGL_HAVE_BLAS", path, f"-Wl,-rpath,{os.path.dirname(path)}"]
+            return flags, f"{path}|{st.st_size}|{st.st_mtime_ns}"
+    return [], "no-blas"
 
 
 @lru_cache(maxsize=1)
