@@ -179,3 +179,40 @@ def test_reshape_and_join_check_shapes():
         f(a, a, np.array([-2, 6]))
     with pytest.raises(ValueError, match=r"Join\{axis=0\}: input 1 has shape \(4, 5\)"):
         f(a, np.ones((4, 5)), np.array([6, 2]))
+
+
+def test_concurrent_calls_from_threads_give_their_own_results():
+    import threading
+    x, y = T.dscalar("x"), T.dscalar("y")
+    v = T.dvector("v")
+    scalar = function([x, y], x * y + 1, backend="c")
+    vector = function([v], T.exp(v).sum(), backend="c")
+    errors = []
+
+    def work(seed):
+        rng = np.random.default_rng(seed)
+        for _ in range(300):
+            a, b = float(rng.standard_normal()), float(rng.standard_normal())
+            if scalar(a, b) != a * b + 1:
+                errors.append("scalar")
+            data = rng.standard_normal(int(rng.integers(1, 2000)))
+            if not np.isclose(vector(data), np.exp(data).sum()):
+                errors.append("vector")
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+def test_dead_intermediates_are_reused_and_inplace_is_honoured():
+    x = T.dvector("x")
+    out = T.sqrt(T.exp(x) + 1) * 2 - x
+    f_c = function([x], out, backend="c", mode="NO_OPT")
+    import re
+    assert re.search(r"buf_v\d+ = buf_v\d+; buf_v\d+ = 0;", f_c.c_source)  # a buffer handed on
+    a = np.linspace(-3, 3, 11)
+    np.testing.assert_allclose(f_c(a), np.sqrt(np.exp(a) + 1) * 2 - a)
+    np.testing.assert_array_equal(a, np.linspace(-3, 3, 11))
