@@ -387,3 +387,36 @@ def emit_join(w: Writer, node) -> None:
         run += [f"offset += n_{a}[{axis}] * s_{name}[{axis}]; }}"]
     run.append("}")
     w.run_code += run
+
+
+def emit_alloc(w: Writer, node) -> None:
+    """alloc(value, *lengths): value broadcast to the given shape, in a fresh array. The lengths
+    must be constants or function inputs (their values are needed in phase 0)."""
+    (value, *lengths), (out,) = node.inputs, node.outputs
+    for s in lengths:
+        if not (isinstance(s, Constant) or s in w.fgraph.inputs):
+            raise Unsupported(f"{node.op} with a length computed inside the graph")
+    a, name, label = w.names[value], w.declare(out), op_label(node)
+    r, rv = out.type.ndim, value.type.ndim
+    code = ["{ char sa[96], sb[96];"]
+    for d, s in enumerate(lengths):
+        code.append(f"n_{name}[{d}] = (int64_t)*(const {ctype(s.type.dtype)} *)p_{w.names[s]};")
+    code.append(f"for (int d = 0; d < {r}; d++) if (n_{name}[d] < 0) GL_FAIL(\"{label}: negative "
+                f"length in shape %s\", gl_shape_str(sb, {r}, n_{name}));")
+    for d in range(rv):
+        od = r - rv + d
+        code.append(f"if (n_{a}[{d}] != 1 && n_{a}[{d}] != n_{name}[{od}]) GL_FAIL(\"{label}: a "
+                    f"value of shape %s does not broadcast to shape %s\", gl_shape_str(sa, {rv}, "
+                    f"n_{a}), gl_shape_str(sb, {r}, n_{name}));")
+    for d, must_be_one in enumerate(out.type.broadcastable):
+        if must_be_one:
+            code.append(f"if (n_{name}[{d}] != 1) GL_FAIL(\"{label}: axis {d} must have length 1; "
+                        f"got shape %s\", gl_shape_str(sb, {r}, n_{name}));")
+    code += ["}", size_code(name, r, label)]
+    w.shape_code += code
+    alloc(w, out, name)
+    vc = ctype(value.type.dtype)
+    strides = ", ".join(["0"] * (r - rv) + [f"n_{a}[{d}] == 1 ? 0 : s_{a}[{d}]" for d in range(rv)])
+    w.run_code += [f"{{ int64_t vs[{max(r, 1)}] = {{{strides or '0'}}};"]
+    w.run_code += strided_copy(f"p_{name}", f"s_{name}", f"p_{a}", "vs", f"n_{name}", r, vc, vc)
+    w.run_code.append("}")
