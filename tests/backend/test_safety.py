@@ -216,3 +216,22 @@ def test_dead_intermediates_are_reused_and_inplace_is_honoured():
     a = np.linspace(-3, 3, 11)
     np.testing.assert_allclose(f_c(a), np.sqrt(np.exp(a) + 1) * 2 - a)
     np.testing.assert_array_equal(a, np.linspace(-3, 3, 11))
+
+
+def test_set_and_inc_subtensor_check_shapes():
+    x, r, i = T.dmatrix("x"), T.dvector("r"), T.lscalar("i")
+    f = function([x, r, i], [T.set_subtensor(x[:1], r), T.inc_subtensor(x[::-1, i], 2.0)],
+                 backend="c")
+    assert f.backend == "c"
+    a = np.arange(12.0).reshape(3, 4)
+    set_, inc = f(a, np.ones(4), -1)
+    expected_set, expected_inc = a.copy(), a.copy()
+    expected_set[:1] = 1.0
+    expected_inc[::-1, -1] += 2.0
+    np.testing.assert_array_equal(set_, expected_set)
+    np.testing.assert_array_equal(inc, expected_inc)
+    np.testing.assert_array_equal(a, np.arange(12.0).reshape(3, 4))
+    with pytest.raises(ValueError, match=r"does not broadcast to the region of shape \(1, 4\)"):
+        f(a, np.ones(5), 0)
+    with pytest.raises(IndexError, match="out of range"):
+        f(a, np.ones(4), 9)

@@ -15,8 +15,8 @@ A nonzero return means an error whose message is in `gl_err` (1: bad shapes or v
 memory, 3: index out of range).
 
 Ops rendered: Elemwise (any scalar op with a c_expr, and fused Composites: one loop), DimShuffle,
-Reduce, ArgReduce, Dot, Gemv/Gemm, Softmax/LogSoftmax, Subtensor, Reshape, Join, Alloc, Shape,
-Shape_i.
+Reduce, ArgReduce, Dot, Gemv/Gemm, Softmax/LogSoftmax, Subtensor, IncSubtensor, Reshape, Join,
+Alloc, Shape, Shape_i.
 Anything else, a Subtensor/Reshape whose indices or shape are computed inside the graph, float16 or
 complex dtypes, or a graph above MAX_GRAPH_SIZE raises Unsupported: the function then runs whole
 on the NumPy backend (f.backend == "numpy").
@@ -36,10 +36,11 @@ from graphlab_kernel.tensor.math import ArgReduce, Dot, Reduce
 from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax
 from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.shape import Alloc, Join, Reshape, Shape, Shape_i
-from graphlab_kernel.tensor.subtensor import Subtensor
-from graphlab_kernel.backend.c.kernels import (emit_alloc, emit_arg_reduce, emit_dot, emit_join,
-                                               emit_reduce, emit_reshape, emit_scaled_product,
-                                               emit_shape, emit_softmax, emit_subtensor)
+from graphlab_kernel.tensor.subtensor import IncSubtensor, Subtensor
+from graphlab_kernel.backend.c.kernels import (emit_alloc, emit_arg_reduce, emit_dot,
+                                               emit_inc_subtensor, emit_join, emit_reduce,
+                                               emit_reshape, emit_scaled_product, emit_shape,
+                                               emit_softmax, emit_subtensor)
 from graphlab_kernel.backend.c.writer import (Unsupported, Writer, alloc, c_literal, ctype,
                                               op_label, size_code)
 
@@ -195,6 +196,8 @@ def _node(w: Writer, node, step: int, last_use: dict) -> None:
         emit_join(w, node)
     elif isinstance(op, Alloc):
         emit_alloc(w, node)
+    elif isinstance(op, IncSubtensor):
+        emit_inc_subtensor(w, node)
     elif isinstance(op, Shape):
         emit_shape(w, node)
     elif isinstance(op, Shape_i):

@@ -227,17 +227,15 @@ def emit_arg_reduce(w: Writer, node) -> None:
         "k++;"] + inner_t + ["((int64_t *)p_%s)[o++] = best_k;" % name] + outer_t + ["}"]
 
 
-def emit_subtensor(w: Writer, node) -> None:
-    """x[idx] with integers and slices: a view (new shape, strides and data offset).
-
-    Symbolic indices must be function inputs or constants, whose values are known when shapes
-    are computed (phase 0); otherwise the graph runs on NumPy."""
-    op, (x, *scalars), (out,) = node.op, node.inputs, node.outputs
+def _index_scalars_known(w: Writer, node, scalars) -> None:
     for v in scalars:
         if not (isinstance(v, Constant) or v in w.fgraph.inputs):
-            raise Unsupported(f"{op} with an index computed inside the graph")
-    a, name = w.names[x], w.declare(out)
-    label = op_label(node)
+            raise Unsupported(f"{node.op} with an index computed inside the graph")
+
+
+def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx: int) -> list[str]:
+    """C setting p_<dst>, n_<dst>, s_<dst> to the view src[idx] (integers and slices, with
+    Python's clamping rules); an integer out of range fails with status 3 (IndexError)."""
     values = iter(scalars)
 
     def value(v, default: str) -> str:
@@ -248,17 +246,17 @@ def emit_subtensor(w: Writer, node) -> None:
             return f"(int64_t)*(const {ctype(s.type.dtype)} *)p_{w.names[s]}"
         return f"(int64_t){int(v)}LL"
 
-    code = [f"{{ const char *base = p_{a};"]
+    code = [f"{{ const char *base = p_{src};"]
     d_out = 0
-    for axis in range(x.type.ndim):
-        entry = op.idx_list[axis] if axis < len(op.idx_list) else ("slice", None, None, None)
-        n, st = f"n_{a}[{axis}]", f"s_{a}[{axis}]"
+    for axis in range(rx):
+        entry = idx_list[axis] if axis < len(idx_list) else ("slice", None, None, None)
+        n, st = f"n_{src}[{axis}]", f"s_{src}[{axis}]"
         if entry[0] == "index":
             code.append(f"{{ const int64_t given = {value(entry[1], '0')}; int64_t i = given; "
                         f"if (i < 0) i += {n}; if (i < 0 || i >= {n}) {{ char sb[96]; status = 3; "
                         f"snprintf(gl_err, 512, \"{label}: index %lld is out of range for axis "
                         f"{axis} of length %lld (input shape %s)\", (long long)given, "
-                        f"(long long){n}, gl_shape_str(sb, {x.type.ndim}, n_{a})); goto done; }}"
+                        f"(long long){n}, gl_shape_str(sb, {rx}, n_{src})); goto done; }}"
                         f" base += i * {st}; }}")
             continue
         step = value(entry[3], "1")
@@ -273,14 +271,60 @@ def emit_subtensor(w: Writer, node) -> None:
         code.append("else { if (start < 0) start = -1; if (start >= L) start = L - 1; "
                     "if (stop < 0) stop = -1; if (stop >= L) stop = L - 1; "
                     "count = start > stop ? (start - stop - 1) / (-step) + 1 : 0; }")
-        code.append(f"n_{name}[{d_out}] = count; s_{name}[{d_out}] = {st} * step; "
+        code.append(f"n_{dst}[{d_out}] = count; s_{dst}[{d_out}] = {st} * step; "
                     f"if (count > 0) base += start * {st}; }}")
         d_out += 1
-    code.append(f"p_{name} = (char *)base; }}")
+    code.append(f"p_{dst} = (char *)base; }}")
+    return code
+
+
+def emit_subtensor(w: Writer, node) -> None:
+    """x[idx] with integers and slices: a view (new shape, strides and data offset).
+
+    Symbolic indices must be function inputs or constants, whose values are known when shapes
+    are computed (phase 0); otherwise the graph runs on NumPy."""
+    op, (x, *scalars), (out,) = node.op, node.inputs, node.outputs
+    _index_scalars_known(w, node, scalars)
+    a, name, label = w.names[x], w.declare(out), op_label(node)
+    code = _view_code(w, op.idx_list, scalars, label, a, name, x.type.ndim)
     code.append(size_code(name, out.type.ndim, label))
     w.shape_code += code
     w.run_code += code
     w.root[out] = w.root[x]
+
+
+def emit_inc_subtensor(w: Writer, node) -> None:
+    """set_subtensor / inc_subtensor: a copy of x, then y written (or added) into the region."""
+    op, (x, y, *scalars), (out,) = node.op, node.inputs, node.outputs
+    _index_scalars_known(w, node, scalars)
+    a, b, name, label = w.names[x], w.names[y], w.declare(out), op_label(node)
+    rx, ry = x.type.ndim, y.type.ndim
+    rr = sum(1 for e in op.idx_list if e[0] == "slice") + rx - len(op.idx_list)
+    region = f"rg_{name}"
+    decl = f"char *p_{region} = 0; int64_t n_{region}[{max(rr, 1)}], s_{region}[{max(rr, 1)}];"
+    checks = []
+    for d in range(ry):
+        rd = rr - ry + d
+        checks.append(f"(n_{b}[{d}] != 1 && n_{b}[{d}] != n_{region}[{rd}])")
+    code = [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(rx)]
+    code += ["{", decl] + _view_code(w, op.idx_list, scalars, label, a, region, rx)
+    if checks:
+        code.append(f"if ({' || '.join(checks)}) {{ char sa[96], sb[96], sc[96]; GL_FAIL(\"{label}: "
+                    f"a value of shape %s does not broadcast to the region of shape %s (input "
+                    f"shape %s)\", gl_shape_str(sa, {ry}, n_{b}), gl_shape_str(sb, {rr}, "
+                    f"n_{region}), gl_shape_str(sc, {rx}, n_{a})); }}")
+    code += ["}", size_code(name, rx, label)]
+    w.shape_code += code
+    alloc(w, out, name)
+    oc, yc = ctype(out.type.dtype), ctype(y.type.dtype)
+    run = strided_copy(f"p_{name}", f"s_{name}", f"p_{a}", f"s_{a}", f"n_{name}", rx, oc, oc)
+    run += ["{", decl] + _view_code(w, op.idx_list, scalars, label, name, region, rx)
+    ys = ", ".join(["0"] * (rr - ry) + [f"n_{b}[{d}] == 1 ? 0 : s_{b}[{d}]" for d in range(ry)])
+    run.append(f"int64_t ys[{max(rr, 1)}] = {{{ys or '0'}}};")
+    run += strided_copy(f"p_{region}", f"s_{region}", f"p_{b}", "ys", f"n_{region}", rr, oc, yc,
+                        "=" if op.set_instead_of_inc else "+=")
+    run.append("}")
+    w.run_code += run
 
 
 def emit_shape(w: Writer, node, axis: int | None = None) -> None:

@@ -103,11 +103,12 @@ def alloc(w: Writer, var, name: str) -> None:
 
 
 def strided_copy(dst: str, dst_strides: str, src: str, src_strides: str, shape: str, r: int,
-                 dst_ctype: str, src_ctype: str) -> list[str]:
-    """C copying (and converting) an r-d array of shape `shape` between two strided layouts;
-    the arguments are C expressions (pointers, and arrays of byte strides and lengths)."""
+                 dst_ctype: str, src_ctype: str, assign: str = "=") -> list[str]:
+    """C copying (and converting) an r-d array of shape `shape` between two strided layouts, or
+    adding it (`assign` "+="); the arguments are C expressions (pointers, arrays of byte strides
+    and lengths)."""
     if r == 0:
-        return [f"*({dst_ctype} *)({dst}) = ({dst_ctype})*(const {src_ctype} *)({src});"]
+        return [f"*({dst_ctype} *)({dst}) {assign} ({dst_ctype})*(const {src_ctype} *)({src});"]
     last = r - 1
     empty = " || ".join(f"{shape}[{d}] == 0" for d in range(r))
     return [
@@ -115,7 +116,7 @@ def strided_copy(dst: str, dst_strides: str, src: str, src_strides: str, shape: 
         f"const char *bs = (const char *)({src});",
         "for (;;) {",
         f"for (int64_t j = 0; j < {shape}[{last}]; j++) *({dst_ctype} *)(bd + j * {dst_strides}[{last}])"
-        f" = ({dst_ctype})*(const {src_ctype} *)(bs + j * {src_strides}[{last}]);",
+        f" {assign} ({dst_ctype})*(const {src_ctype} *)(bs + j * {src_strides}[{last}]);",
         f"int d = {r - 2}; for (; d >= 0; d--) {{ idx[d]++; bd += {dst_strides}[d]; "
         f"bs += {src_strides}[d]; if (idx[d] < {shape}[d]) break; bd -= {dst_strides}[d] * "
         f"{shape}[d]; bs -= {src_strides}[d] * {shape}[d]; idx[d] = 0; }}",
