@@ -235,3 +235,16 @@ def test_set_and_inc_subtensor_check_shapes():
         f(a, np.ones(5), 0)
     with pytest.raises(IndexError, match="out of range"):
         f(a, np.ones(4), 9)
+
+
+def test_graphs_without_a_c_form_run_whole_on_numpy():
+    z = T.zvector("z") if hasattr(T, "zvector") else T.tensor("complex128", (False,), "z")
+    f = function([z], z * 2, backend="c")
+    assert f.backend == "numpy" and f.c_source is None
+    np.testing.assert_array_equal(f(np.array([1j, 2])), np.array([2j, 4]))
+    x = T.dscalar("x")
+    y = x
+    for _ in range(2500):  # above MAX_GRAPH_SIZE: compiling would cost more than it saves
+        y = T.sin(y)
+    g = function([x], y, backend="c", mode="NO_OPT")
+    assert g.backend == "numpy"

@@ -37,6 +37,7 @@ from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax
 from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.shape import Alloc, Join, Reshape, Shape, Shape_i
 from graphlab_kernel.tensor.subtensor import IncSubtensor, Subtensor
+from graphlab_kernel.tensor.type import INT_DTYPES
 from graphlab_kernel.backend.c.kernels import (emit_alloc, emit_arg_reduce, emit_dot,
                                                emit_inc_subtensor, emit_join, emit_reduce,
                                                emit_reshape, emit_scaled_product, emit_shape,
@@ -123,14 +124,25 @@ def render(fgraph) -> Rendered:
     for k, var in enumerate(fgraph.outputs):
         w.out_index.setdefault(var, k)
     last_use = _last_uses(order, fgraph)
+    early = _early_nodes(order, fgraph)
     for step, node in enumerate(order):
-        _node(w, node, step, last_use)
+        if node in early:
+            # a small integer computation on shapes: run with the shape code (phase 0 too), so
+            # that Reshape, Alloc and indexing can read its values before outputs are allocated
+            run_code, w.run_code = w.run_code, w.shape_code
+            _node(w, node, step, None)
+            w.run_code = run_code
+            w.known.update(node.outputs)
+            _free_dead(w, node, step, last_use)
+        else:
+            _node(w, node, step, last_use)
     _outputs(w, fgraph)
     return _assemble(w, fgraph)
 
 
 def _input(w: Writer, var) -> None:
     name = w.declare(var)
+    w.known.add(var)
     ctype(var.type.dtype)
     r = var.type.ndim
     w.params.append(f"char *in_{name}")
@@ -151,6 +163,7 @@ def _constant(w: Writer, var) -> None:
         _input(w, var)
         return
     name = w.declare(var)
+    w.known.add(var)
     flat = ", ".join(c_literal(x, dtype) for x in data.reshape(-1).tolist()) or "0"
     w.statics.append(f"static const {ctype(dtype)} c_{name}[] = {{{flat}}};")
     w.shape_code.append(f"p_{name} = (char *)c_{name};")
@@ -172,7 +185,24 @@ def _last_uses(order, fgraph) -> dict:
     return last
 
 
-def _node(w: Writer, node, step: int, last_use: dict) -> None:
+def _early_nodes(order, fgraph) -> set:
+    """Nodes computing small integer values from shapes and constants only (shape arithmetic)."""
+    early, values = set(), set()
+    outputs = set(fgraph.outputs)
+    for node in order:
+        if any(o in outputs for o in node.outputs):
+            continue
+        small = all(o.type.ndim <= 1 and o.type.dtype in INT_DTYPES for o in node.outputs)
+        from_values = all(isinstance(i, Constant) or i in values for i in node.inputs)
+        if isinstance(node.op, (Shape, Shape_i)) or (
+                small and from_values and isinstance(node.op, (Elemwise, DimShuffle, Join))):
+            early.add(node)
+            values.update(node.outputs)
+    return early
+
+
+def _node(w: Writer, node, step: int, last_use: dict | None) -> None:
+    """Emit one node (`last_use` None: no buffer reuse, for nodes run in phase 0)."""
     op = node.op
     if isinstance(op, DimShuffle):
         _dimshuffle(w, node)
@@ -204,7 +234,8 @@ def _node(w: Writer, node, step: int, last_use: dict) -> None:
         emit_shape(w, node, op.i)
     else:
         raise Unsupported(f"{op} has no C form")
-    _free_dead(w, node, step, last_use)
+    if last_use is not None:
+        _free_dead(w, node, step, last_use)
 
 
 def _free_dead(w: Writer, node, step: int, last_use: dict) -> None:
@@ -259,7 +290,7 @@ def _elemwise(w: Writer, node, step: int, last_use: dict) -> None:
     name = w.declare(out)
     w.shape_code += _broadcast_shape_code(w, node, name, ins, r)
     # Reuse a dead intermediate's buffer (in-place) when dtype and shape allow.
-    reusable = [v for v in node.inputs
+    reusable = [] if last_use is None else [v for v in node.inputs
                 if w.root.get(v) is v and f"buf_{w.names[v]}" in w.owned
                 and last_use.get(v) == step and v.type.dtype == out.type.dtype
                 and sum(w.root.get(u) is v for u in node.inputs) == 1 and out not in w.out_index

@@ -5,7 +5,6 @@ Each `emit_*` function adds the shape code (phase 0) and the compute code (phase
 
 from __future__ import annotations
 
-from graphlab_kernel.gof.graph import Constant
 from graphlab_kernel.tensor.math import Reduce
 from graphlab_kernel.tensor.subtensor import SYMBOLIC
 from graphlab_kernel.backend.c.writer import (INT_LIMITS, Unsupported, Writer, alloc, c_literal,
@@ -229,8 +228,8 @@ def emit_arg_reduce(w: Writer, node) -> None:
 
 def _index_scalars_known(w: Writer, node, scalars) -> None:
     for v in scalars:
-        if not (isinstance(v, Constant) or v in w.fgraph.inputs):
-            raise Unsupported(f"{node.op} with an index computed inside the graph")
+        if v not in w.known:
+            raise Unsupported(f"{node.op} with an index computed from array values")
 
 
 def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx: int) -> list[str]:
@@ -346,8 +345,8 @@ def emit_reshape(w: Writer, node) -> None:
     """x.reshape(shape): a view of a C-contiguous x, else a contiguous copy. The shape must be a
     constant or a function input (its values are needed in phase 0)."""
     (x, shp), (out,) = node.inputs, node.outputs
-    if not (isinstance(shp, Constant) or shp in w.fgraph.inputs):
-        raise Unsupported(f"{node.op} with a shape computed inside the graph")
+    if shp not in w.known:
+        raise Unsupported(f"{node.op} with a shape computed from array values")
     a, sv, name = w.names[x], w.names[shp], w.declare(out)
     label, r, rx = op_label(node), out.type.ndim, x.type.ndim
     sc = ctype(shp.type.dtype)
@@ -438,8 +437,8 @@ def emit_alloc(w: Writer, node) -> None:
     must be constants or function inputs (their values are needed in phase 0)."""
     (value, *lengths), (out,) = node.inputs, node.outputs
     for s in lengths:
-        if not (isinstance(s, Constant) or s in w.fgraph.inputs):
-            raise Unsupported(f"{node.op} with a length computed inside the graph")
+        if s not in w.known:
+            raise Unsupported(f"{node.op} with a length computed from array values")
     a, name, label = w.names[value], w.declare(out), op_label(node)
     r, rv = out.type.ndim, value.type.ndim
     code = ["{ char sa[96], sb[96];"]

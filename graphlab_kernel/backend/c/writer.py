@@ -55,6 +55,7 @@ class Writer:
         self.hidden: list = []
         self.owned: list[str] = []     # C names of malloc'ed buffer slots
         self.out_index = {}            # variable -> first output index it is
+        self.known: set = set()        # variables whose values exist in phase 0
 
     def declare(self, var) -> str:
         name = f"v{len(self.names)}"
