@@ -23,7 +23,8 @@ BY_NAME = {c.name: c for c in CASES}
 
 
 def _build(case):
-    variables = [spec.variable(f"{case.name.split('/')[0]}_{i}") for i, spec in enumerate(case.inputs)]
+    stem = case.name.split("/")[0]
+    variables = [spec.variable(f"{stem}_{i}") for i, spec in enumerate(case.inputs)]
     out = case.build(*variables)
     outs = list(out) if isinstance(out, (list, tuple)) else [out]
     return variables, outs
@@ -95,7 +96,8 @@ def _close(got, expected, name):
     assert got.dtype == expected.dtype, f"{name}: dtype {got.dtype} != {expected.dtype}"
     assert got.shape == expected.shape, f"{name}: shape {got.shape} != {expected.shape}"
     if got.dtype.kind == "f":
-        tol = {"rtol": 1e-5, "atol": 1e-6} if got.dtype == np.float32 else {"rtol": 1e-9, "atol": 1e-12}
+        single = got.dtype == np.float32
+        tol = {"rtol": 1e-5, "atol": 1e-6} if single else {"rtol": 1e-9, "atol": 1e-12}
         np.testing.assert_allclose(got, expected, equal_nan=True, err_msg=name, **tol)
     else:
         np.testing.assert_array_equal(got, expected, err_msg=name)

@@ -37,7 +37,7 @@ def test_broadcast_mismatch_names_op_and_shapes(fns):
 def test_dot_mismatch_names_op_and_shapes(fns):
     with pytest.raises(ValueError, match=r"Dot: shapes \(2, 3\) and \(4, 5\) are not aligned"):
         fns["dot"](np.ones((2, 3)), np.ones((4, 5)))
-    with pytest.raises(ValueError, match=r"\(2, 3\).*\(4,\)|\(4,\).*\(2, 3\)|not aligned|broadcast"):
+    with pytest.raises(ValueError, match=r"Gemv|Dot|Elemwise"):
         fns["gemv"](np.ones((2, 3)), np.ones(4))
 
 

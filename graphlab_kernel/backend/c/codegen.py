@@ -301,7 +301,8 @@ def _elemwise(w: Writer, node, step: int, last_use: dict) -> None:
         t = w.names[reusable[0]]
         same = " && ".join(f"n_{t}[{d}] == n_{name}[{d}]" for d in range(r)) or "1"
         w.run_code.append(f"if ({same}) {{ buf_{name} = buf_{t}; buf_{t} = 0; p_{name} = p_{t};"
-                          + "".join(f" s_{name}[{d}] = s_{t}[{d}];" for d in range(r)) + " } else {")
+                          + "".join(f" s_{name}[{d}] = s_{t}[{d}];" for d in range(r))
+                          + " } else {")
         alloc(w, out, name)
         w.run_code.append("}")
     else:
@@ -329,7 +330,8 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single, inner_bcast
     for j, a in enumerate(ins):
         if single[j] or not r:
             continue
-        checks = [f"size_{a} == size_{name}", f"s_{a}[{r - 1}] == {np.dtype(in_dtypes[j]).itemsize}"]
+        item = np.dtype(in_dtypes[j]).itemsize
+        checks = [f"size_{a} == size_{name}", f"s_{a}[{r - 1}] == {item}"]
         for d in range(r - 1):
             checks.append(f"(n_{a}[{d}] <= 1 || s_{a}[{d}] == s_{a}[{d + 1}] * n_{a}[{d + 1}])")
         conds.append("(" + " && ".join(checks) + ")")
@@ -444,7 +446,8 @@ def _outputs(w: Writer, fgraph) -> None:
         c.append(f"for (int64_t j = 0; j < n_{name}[{r - 1}]; j++) qy[i++] = *(const {dc} *)"
                  f"(bx + j * s_{name}[{r - 1}]);")
         c.append(f"int d = {r - 2}; for (; d >= 0; d--) {{ idx[d]++; bx += s_{name}[d]; "
-                 f"if (idx[d] < n_{name}[d]) break; bx -= s_{name}[d] * n_{name}[d]; idx[d] = 0; }}")
+                 f"if (idx[d] < n_{name}[d]) break; bx -= s_{name}[d] * n_{name}[d]; "
+                 "idx[d] = 0; }")
         c.append("if (d < 0) break; } }")
 
 

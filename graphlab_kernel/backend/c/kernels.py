@@ -53,7 +53,8 @@ def emit_reduce(w: Writer, node) -> None:
     if last in axes:
         c.append(f"{oc} acc = *({oc} *)by;")
         c.append(f"if (sx == sizeof({xc})) {{ const {xc} *qx = (const {xc} *)bx; "
-                 f"for (int64_t i = 0; i < nn; i++) {{ {oc} xv = ({oc})qx[i]; acc = {combine}; }} }}")
+                 f"for (int64_t i = 0; i < nn; i++) {{ {oc} xv = ({oc})qx[i]; acc = {combine}; "
+                 "} }")
         c.append(f"else for (int64_t i = 0; i < nn; i++) {{ {oc} xv = ({oc})*(const {xc} *)"
                  f"(bx + i * sx); acc = {combine}; }}")
         c.append(f"*({oc} *)by = acc;")
@@ -119,7 +120,8 @@ def emit_dot(w: Writer, node) -> None:
     w.run_code.append(
         f"{{ const int64_t m = {m}, n = {n}, k = {k_x}; {oc} *qy = ({oc} *)p_{name};"
         f" for (int64_t i = 0; i < m; i++) for (int64_t j = 0; j < n; j++) {{ {oc} acc = 0;"
-        f" for (int64_t p = 0; p < k; p++) acc += ({oc})*(const {xc} *)(p_{a} + i * {sa0} + p * {sa1})"
+        f" for (int64_t p = 0; p < k; p++) acc += ({oc})*(const {xc} *)"
+        f"(p_{a} + i * {sa0} + p * {sa1})"
         f" * ({oc})*(const {yc} *)(p_{b} + p * {sb0} + j * {sb1}); qy[i * n + j] = acc; }} }}")
 
 
@@ -308,7 +310,8 @@ def emit_inc_subtensor(w: Writer, node) -> None:
     code = [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(rx)]
     code += ["{", decl] + _view_code(w, op.idx_list, scalars, label, a, region, rx)
     if checks:
-        code.append(f"if ({' || '.join(checks)}) {{ char sa[96], sb[96], sc[96]; GL_FAIL(\"{label}: "
+        code.append(f"if ({' || '.join(checks)}) {{ char sa[96], sb[96], sc[96]; "
+                    f"GL_FAIL(\"{label}: "
                     f"a value of shape %s does not broadcast to the region of shape %s (input "
                     f"shape %s)\", gl_shape_str(sa, {ry}, n_{b}), gl_shape_str(sb, {rr}, "
                     f"n_{region}), gl_shape_str(sc, {rx}, n_{a})); }}")
@@ -363,7 +366,8 @@ def emit_reshape(w: Writer, node) -> None:
                     f"large\");")
     code.append(f"if (unknown >= 0) {{ if (known == 0 || size_{a} % known) GL_FAIL(\"{label}: "
                 f"cannot reshape an array of shape %s (size %lld) into shape %s\", "
-                f"gl_shape_str(sa, {rx}, n_{a}), (long long)size_{a}, gl_shape_str(sb, {r}, want)); "
+                f"gl_shape_str(sa, {rx}, n_{a}), (long long)size_{a}, "
+                f"gl_shape_str(sb, {r}, want)); "
                 f"want[unknown] = size_{a} / known; known = size_{a}; }}")
     code.append(f"if (known != size_{a}) GL_FAIL(\"{label}: cannot reshape an array of shape %s "
                 f"(size %lld) into shape %s\", gl_shape_str(sa, {rx}, n_{a}), (long long)size_{a}, "

@@ -49,7 +49,7 @@ def toolchain_problem() -> str | None:
 
 @lru_cache(maxsize=8)
 def _toolchain_problem(cc: str) -> str | None:
-    if importlib.util.find_spec("cffi") is None or importlib.util.find_spec("_cffi_backend") is None:
+    if any(importlib.util.find_spec(name) is None for name in ("cffi", "_cffi_backend")):
         return "cffi is not installed"
     argv = shlex.split(cc)
     if not argv or shutil.which(argv[0]) is None:

@@ -116,7 +116,8 @@ def strided_copy(dst: str, dst_strides: str, src: str, src_strides: str, shape: 
         f"if (!({empty})) {{ int64_t idx[{r}] = {{0}}; char *bd = (char *)({dst}); "
         f"const char *bs = (const char *)({src});",
         "for (;;) {",
-        f"for (int64_t j = 0; j < {shape}[{last}]; j++) *({dst_ctype} *)(bd + j * {dst_strides}[{last}])"
+        f"for (int64_t j = 0; j < {shape}[{last}]; j++) "
+        f"*({dst_ctype} *)(bd + j * {dst_strides}[{last}])"
         f" {assign} ({dst_ctype})*(const {src_ctype} *)(bs + j * {src_strides}[{last}]);",
         f"int d = {r - 2}; for (; d >= 0; d--) {{ idx[d]++; bd += {dst_strides}[d]; "
         f"bs += {src_strides}[d]; if (idx[d] < {shape}[d]) break; bd -= {dst_strides}[d] * "
