@@ -95,6 +95,11 @@ def _lossless_cast(value: Any, dtype: np.dtype, name: str, ttype: TensorType) ->
         raise TypeError(f"{name} must be numeric for {ttype}; got an array of {source.dtype}")
     if np.can_cast(source.dtype, dtype, "safe"):
         return source.astype(dtype, copy=False)
+    if source.dtype.kind == "c" and dtype.kind != "c":
+        if np.any(source.imag != 0):
+            raise TypeError(f"{name} must be {ttype}; a complex value with a nonzero imaginary "
+                            f"part cannot be cast to {dtype}")
+        source = source.real
     with np.errstate(all="ignore"):
         cast = source.astype(dtype)
         lossless = cast.shape == source.shape and bool(np.all(
