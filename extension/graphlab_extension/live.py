@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import threading
+import time
 import weakref
 from typing import Any
 
@@ -212,37 +213,28 @@ class SharedWidget(anywidget.AnyWidget):
         self._changes = 0
         self._interval = float(interval)
         self._closed = False
-        self._lock = threading.Lock()  # guards _timer
-        self._push_lock = threading.Lock()  # one push at a time (timer thread or main thread)
-        self._timer: threading.Timer | None = None
+        self._push_lock = threading.Lock()  # one push at a time (flusher thread or main thread)
+        self._last_push = 0.0
         self._callback = self._on_change  # kept, so that close() can unobserve it
         variable.observe(self._callback)
         self.on_msg(self._on_message)
         _LIVE.add(self)
         self.push()
+        _FLUSHER.start()
 
     def _on_change(self, variable: SharedVariable) -> None:
-        # Called after every change of the variable, possibly 100,000 times a second, so the
-        # common path is one increment and one test; a timer sends the value once per interval.
+        # Called after every change of the variable, possibly 100,000 times a second, so it only
+        # counts; the shared flusher thread sends the value at most once per interval.
         self._changes += 1
-        if self._timer is None:
-            self._schedule()
-
-    def _schedule(self) -> None:
-        with self._lock:
-            if self._timer is None:
-                self._timer = threading.Timer(self._interval, self._flush_from_timer)
-                self._timer.daemon = True
-                self._timer.start()
 
     @traitlets.observe("interval")
     def _on_interval(self, change) -> None:
         self._interval = float(change["new"])
 
-    def _flush_from_timer(self) -> None:
-        self._timer = None
-        if not self._closed:
-            self.flush()
+    def _flush_if_due(self, now: float) -> None:
+        if not self._closed and self.version != self._changes \
+                and now - self._last_push >= self._interval:
+            self.push()
 
     def flush(self) -> None:
         """Send the current value if the widget has not shown it yet."""
@@ -272,10 +264,11 @@ class SharedWidget(anywidget.AnyWidget):
                     self.kind = "tensor"
                     self._set_data(np.zeros(0), 0, 0)
                 self.version = self._changes
+            self._last_push = time.monotonic()
 
     def _set_data(self, flat: np.ndarray, rows: int, cols: int) -> None:
         finite = flat[np.isfinite(flat)]
-        self.data = [float(x) for x in np.nan_to_num(flat)]
+        self.data = np.nan_to_num(flat).astype(float).tolist()
         self.rows, self.cols = rows, cols
         self.vmin = float(finite.min()) if finite.size else 0.0
         self.vmax = float(finite.max()) if finite.size else 0.0
@@ -298,13 +291,50 @@ class SharedWidget(anywidget.AnyWidget):
         """Stop following the variable and close the widget."""
         self._closed = True
         self._variable.unobserve(self._callback)
-        if self._timer is not None:
-            self._timer.cancel()
         _LIVE.discard(self)
         super().close()
 
 
 _LIVE: weakref.WeakSet[SharedWidget] = weakref.WeakSet()
+
+
+class _Flusher:
+    """One daemon thread for every live SharedWidget: each tick it sends the value of the widgets
+    whose variable changed and whose interval has passed. Nothing runs per change, and no thread is
+    started per interval; the thread ends when no widget is left."""
+
+    TICK = 0.02  # seconds
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="graphlab-widget-flusher",
+                                                daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.TICK)
+            widgets = list(_LIVE)
+            if not widgets:
+                with self._lock:
+                    if not _LIVE:
+                        self._thread = None
+                        return
+                continue
+            now = time.monotonic()
+            for widget in widgets:
+                try:
+                    widget._flush_if_due(now)
+                except Exception:  # a closing comm must not kill the thread the others need
+                    pass
+
+
+_FLUSHER = _Flusher()
 
 
 def flush_all() -> None:

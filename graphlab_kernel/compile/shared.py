@@ -21,7 +21,7 @@ class SharedVariable(TensorVariable):
     def __init__(self, type: TensorType, value: np.ndarray, name: str | None = None):
         super().__init__(type, name=name)
         self._value = value
-        self._observers: list[Callable[[SharedVariable], None]] = []
+        self._observers: tuple[Callable[[SharedVariable], None], ...] = ()
 
     def get_value(self, borrow: bool = False) -> np.ndarray:
         """The current value (a copy unless `borrow`, in which case do not modify it)."""
@@ -38,20 +38,22 @@ class SharedVariable(TensorVariable):
     def _assign(self, array: np.ndarray) -> None:
         """Store a value a compiled function computed (already of the right type and owned)."""
         self._value = array
-        if self._observers:
-            self._notify()
+        for callback in self._observers:  # a tuple, replaced (not mutated) on (un)observe
+            callback(self)
 
     def observe(self, callback: Callable[[SharedVariable], None]) -> None:
         """Call `callback(self)` after every change of value."""
-        self._observers.append(callback)
+        self._observers = self._observers + (callback,)
 
     def unobserve(self, callback: Callable[[SharedVariable], None]) -> None:
         """Stop calling `callback` on changes."""
         if callback in self._observers:
-            self._observers.remove(callback)
+            observers = list(self._observers)
+            observers.remove(callback)
+            self._observers = tuple(observers)
 
     def _notify(self) -> None:
-        for callback in list(self._observers):
+        for callback in self._observers:
             callback(self)
 
     def clone(self) -> TensorVariable:
