@@ -86,40 +86,32 @@ class Apply:
         return Apply(self.op, inputs, outputs)
 
 
-def _owner_inputs(var: Variable) -> list[Variable]:
-    return var.owner.inputs if var.owner is not None else []
-
-
 def toposort(outputs: Iterable[Variable], blockers: Iterable[Variable] = ()) -> list[Apply]:
     """Return the Apply nodes that `outputs` depend on, each after the nodes it depends on.
 
-    Traversal stops at `blockers` (treated as inputs). Iterative depth-first post-order.
+    Traversal stops at `blockers` (treated as inputs). Iterative depth-first post-order over the
+    nodes, visiting inputs in order; each stack entry keeps an iterator over its node's inputs.
     """
-    done: set[int] = {id(b) for b in blockers}
+    blocked = set(blockers)
     order: list[Apply] = []
-    visited_nodes: set[int] = set()
+    visited: set[Apply] = set()
     for root in outputs:
-        if id(root) in done:
+        node = root.owner
+        if node is None or node in visited or root in blocked:
             continue
-        stack: list[tuple[Variable, bool]] = [(root, False)]
+        visited.add(node)
+        stack = [(node, iter(node.inputs))]
         while stack:
-            var, expanded = stack.pop()
-            if expanded:
-                node = var.owner
-                if id(node) not in visited_nodes:
-                    visited_nodes.add(id(node))
-                    order.append(node)
-                done.add(id(var))
-                continue
-            if id(var) in done:
-                continue
-            if var.owner is None or id(var.owner) in visited_nodes:
-                done.add(id(var))
-                continue
-            stack.append((var, True))
-            for inp in reversed(var.owner.inputs):
-                if id(inp) not in done:
-                    stack.append((inp, False))
+            node, pending = stack[-1]
+            for inp in pending:
+                owner = inp.owner
+                if owner is not None and owner not in visited and inp not in blocked:
+                    visited.add(owner)
+                    stack.append((owner, iter(owner.inputs)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
     return order
 
 
