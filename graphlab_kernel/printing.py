@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from graphlab_kernel.gof.graph import Constant, Variable, toposort
+from graphlab_kernel.gof.graph import Variable, toposort
 
 
 def pp(var: Variable) -> str:
@@ -64,8 +64,7 @@ def _debug_lines(root: Variable, ids: dict, lines: list[str], print_type: bool) 
         type_text = f" <{var.type}>" if print_type else ""
         node = var.owner
         if node is None:
-            label = str(var) if not isinstance(var, Constant) else str(var)
-            lines.append(f"{pad}{label}{type_text}")
+            lines.append(f"{pad}{var}{type_text}")
             continue
         if node in ids:
             lines.append(f"{pad}{node.op} [id {ids[node]}]{type_text} ...")

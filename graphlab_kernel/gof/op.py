@@ -8,7 +8,23 @@ from typing import Any
 from graphlab_kernel.gof.graph import Apply, Variable
 
 
-class Op:
+class PropsEquality:
+    """Value semantics from `__props__`: two instances of one class with equal props are equal
+    and hash alike (which makes merging identical nodes and cache keys trivial)."""
+
+    __props__: tuple[str, ...] = ()
+
+    def _props(self) -> tuple:
+        return tuple(getattr(self, p) for p in self.__props__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self._props() == other._props()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._props()))
+
+
+class Op(PropsEquality):
     """A computation. Subclasses declare, in one place, everything about it:
 
     - `make_node(*inputs)`: check the inputs and build the Apply node (the output type rule);
@@ -19,7 +35,6 @@ class Op:
       overwrite an input.
     """
 
-    __props__: tuple[str, ...] = ()
     view_map: dict[int, list[int]] = {}
     destroy_map: dict[int, list[int]] = {}
 
@@ -36,15 +51,6 @@ class Op:
     def __call__(self, *inputs: Any):
         node = self.make_node(*inputs)
         return node.outputs[0] if len(node.outputs) == 1 else node.outputs
-
-    def _props(self) -> tuple:
-        return tuple(getattr(self, p) for p in self.__props__)
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self._props() == other._props()
-
-    def __hash__(self) -> int:
-        return hash((type(self), self._props()))
 
     def __str__(self) -> str:
         if not self.__props__:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from graphlab_kernel.gof.graph import Constant
 from graphlab_kernel.rewrite.engine import rule
 from graphlab_kernel.rewrite.merge import constant_folding
 from graphlab_kernel.rewrite.patterns import (

@@ -4,14 +4,16 @@ Use it as Theano's was used: `import graphlab_kernel.tensor as T`, then `T.dmatr
 `T.exp(x)`, `T.grad(cost, w)`.
 """
 
-from graphlab_kernel.gradient import grad
-from graphlab_kernel.tensor import nnet
-from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise, dimshuffle
+# Public re-exports: this module is the `T` namespace.
+from graphlab_kernel.gradient import grad  # noqa: F401
+from graphlab_kernel.tensor import nnet  # noqa: F401
+from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise, dimshuffle  # noqa: F401
 from graphlab_kernel.tensor.math import *  # noqa: F401,F403  (the operations)
 from graphlab_kernel.tensor.shape import *  # noqa: F401,F403
 from graphlab_kernel.tensor.subtensor import *  # noqa: F401,F403
 from graphlab_kernel.tensor.type import CANONICAL, TensorType
-from graphlab_kernel.tensor.var import TensorConstant, TensorVariable, as_tensor_variable, constant
+from graphlab_kernel.tensor.var import (  # noqa: F401
+    TensorConstant, TensorVariable, as_tensor_variable, constant)
 
 globals().update(CANONICAL)  # bscalar, ..., dscalar, dvector, dmatrix, ..., ctensor4
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from graphlab_kernel.gof.op import PropsEquality
 from graphlab_kernel.tensor.type import COMPLEX_DTYPES, DISCRETE_DTYPES, FLOAT_DTYPES
 
 _dtype_cache: dict = {}
@@ -28,7 +29,7 @@ def float_of(*dtypes: str) -> str:
     return "float64" if out in DISCRETE_DTYPES else out
 
 
-class ScalarOp:
+class ScalarOp(PropsEquality):
     """An elementwise function of `nin` scalars."""
 
     name: str = ""
@@ -37,8 +38,6 @@ class ScalarOp:
     c_expr: str | None = None   # C expression over {0}, {1}, ...; None: no C form
     ufunc = None                # the NumPy function applied to arrays
     output: str = "upcast"      # dtype rule: upcast | float | bool | first | int
-
-    __props__: tuple[str, ...] = ()
 
     def output_dtype(self, *dtypes: str) -> str:
         if self.output == "float":
@@ -62,15 +61,6 @@ class ScalarOp:
         if self.symbol is not None and len(args) == 1:
             return f"({self.symbol}{args[0]})"
         return f"{self.name}({', '.join(args)})"
-
-    def _props(self) -> tuple:
-        return tuple(getattr(self, p) for p in self.__props__)
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self._props() == other._props()
-
-    def __hash__(self) -> int:
-        return hash((type(self), self._props()))
 
     def __str__(self) -> str:
         return self.name

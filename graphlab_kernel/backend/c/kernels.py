@@ -5,6 +5,8 @@ Each `emit_*` function adds the shape code (phase 0) and the compute code (phase
 
 from __future__ import annotations
 
+import numpy as np
+
 from graphlab_kernel.tensor.math import Reduce
 from graphlab_kernel.tensor.subtensor import SYMBOLIC
 from graphlab_kernel.backend.c.writer import (INT_LIMITS, Unsupported, Writer, alloc, c_literal,
@@ -410,7 +412,7 @@ def _c_stride(a: str, d: int, r: int, item: int) -> str:
 
 def emit_join(w: Writer, node) -> None:
     """concatenate(inputs, axis): each input copied (and converted) into its slab of the output."""
-    op, out = node.op, node.outputs[0]
+    out = node.outputs[0]
     ins = [w.names[v] for v in node.inputs]
     name, label, r, axis = w.declare(out), op_label(node), out.type.ndim, node.op.axis
     first = ins[0]
@@ -467,3 +469,70 @@ def emit_alloc(w: Writer, node) -> None:
     w.run_code += [f"{{ int64_t vs[{max(r, 1)}] = {{{strides or '0'}}};"]
     w.run_code += strided_copy(f"p_{name}", f"s_{name}", f"p_{a}", "vs", f"n_{name}", r, vc, vc)
     w.run_code.append("}")
+
+
+def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
+    """DotMapGemv in one pass over X, GL_ROW_BLOCK rows at a time: the rows' dot products with w,
+    the scalar program (`body`, reading x0 = the dot and x1, x2, ... = the row inputs, declaring
+    y) on each row, and the block's X^T g added into r while the block is in cache.
+
+    `loop_helper(fn, in_dtypes, single, ctype, body)` makes the program's vectorizable loop."""
+    (X, vec, z, alpha, beta, *rows), (d, g, r) = node.inputs, node.outputs
+    xa, wa, za, al, be = (w.names[v] for v in (X, vec, z, alpha, beta))
+    ra = [w.names[v] for v in rows]
+    dn, gn, rn = (w.declare(v) for v in (d, g, r))
+    label = op_label(node)
+    code = [f"if (n_{wa}[0] != n_{xa}[1]) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: X has shape "
+            f"%s but w has %s\", gl_shape_str(sa, 2, n_{xa}), gl_shape_str(sb, 1, n_{wa})); }}",
+            f"if (n_{za}[0] != 1 && n_{za}[0] != n_{xa}[1]) {{ char sa[96], sb[96]; "
+            f"GL_FAIL(\"{label}: z has shape %s but X has shape %s\", gl_shape_str(sa, 1, n_{za}), "
+            f"gl_shape_str(sb, 2, n_{xa})); }}"]
+    for j, a in enumerate(ra):
+        code.append(f"if (n_{a}[0] != 1 && n_{a}[0] != n_{xa}[0]) {{ char sa[96], sb[96]; "
+                    f"GL_FAIL(\"{label}: row input {j} has shape %s but X has shape %s\", "
+                    f"gl_shape_str(sa, 1, n_{a}), gl_shape_str(sb, 2, n_{xa})); }}")
+    for name, dim in ((dn, 0), (gn, 0), (rn, 1)):
+        code += [f"n_{name}[0] = n_{xa}[{dim}];", size_code(name, 1, label)]
+    w.shape_code += code
+    for var, name in ((d, dn), (g, gn), (r, rn)):
+        alloc(w, var, name)
+    dt = X.type.dtype
+    oc, sfx = ctype(dt), "f64" if dt == "float64" else "f32"
+    in_dtypes = [dt] + [v.type.dtype for v in rows]
+    single = [False] + [v.type.broadcastable[0] for v in rows]
+    fn = f"gl_rowmap_{gn}"
+    w.statics += loop_helper(fn, in_dtypes, single, oc, body)
+    args, flat = ["nr", "qd + r0"], []
+    for v, a in zip(rows, ra):
+        cv = ctype(v.type.dtype)
+        if v.type.broadcastable[0]:
+            args.append(f"*(const {cv} *)p_{a}")
+        else:
+            args.append(f"(const {cv} *)(p_{a} + r0 * s_{a}[0])")
+            flat.append(f"n_{a}[0] == rn && s_{a}[0] == {np.dtype(v.type.dtype).itemsize}")
+    loads = [f"const {ctype(v.type.dtype)} x{j + 1} = *(const {ctype(v.type.dtype)} *)(p_{a} + "
+             f"i * (n_{a}[0] == 1 ? 0 : s_{a}[0]));" for j, (v, a) in enumerate(zip(rows, ra))]
+    w.run_code += [
+        "{",
+        f"const int64_t rn = n_{xa}[0], rk = n_{xa}[1], rs0 = s_{xa}[0], rs1 = s_{xa}[1];",
+        f"{oc} *qd = ({oc} *)p_{dn}, *qg = ({oc} *)p_{gn}, *qr = ({oc} *)p_{rn};",
+        f"const int flat = {' && '.join(flat) or '1'};",
+        "for (int64_t j = 0; j < rk; j++) qr[j] = 0;",
+        "for (int64_t r0 = 0; r0 < rn; r0 += GL_ROW_BLOCK) {",
+        "const int64_t nr = rn - r0 < GL_ROW_BLOCK ? rn - r0 : GL_ROW_BLOCK;",
+        f"const char *xb = p_{xa} + r0 * rs0;",
+        f"gl_rows_dot_{sfx}(nr, rk, xb, rs0, rs1, p_{wa}, s_{wa}[0], qd + r0);",
+        f"if (flat) {fn}({', '.join(args)}, qg + r0);",
+        "else for (int64_t i = r0; i < r0 + nr; i++) {",
+        f"const {oc} x0 = qd[i];",
+        *loads, *body,
+        "qg[i] = y;",
+        "}",
+        f"gl_rows_axpy_{sfx}(nr, rk, xb, rs0, rs1, qg + r0, qr);",
+        "}",
+        f"const {oc} al = *(const {oc} *)p_{al}, be = *(const {oc} *)p_{be};",
+        f"const int64_t tz = n_{za}[0] == 1 ? 0 : s_{za}[0];",
+        f"for (int64_t j = 0; j < rk; j++) qr[j] = be * *(const {oc} *)(p_{za} + j * tz) "
+        "+ al * qr[j];",
+        "}",
+    ]
