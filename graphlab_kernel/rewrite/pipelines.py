@@ -11,6 +11,7 @@ from graphlab_kernel.rewrite.engine import GraphPass, RuleSet, Step
 from graphlab_kernel.rewrite.fusion import fusion
 from graphlab_kernel.rewrite.inplace import inplace
 from graphlab_kernel.rewrite.merge import constant_folding, merge
+from graphlab_kernel.rewrite.row_fusion import row_fusion
 from graphlab_kernel.rewrite.specialize import SPECIALIZE_RULES
 from graphlab_kernel.rewrite.stabilize import STABILIZE_RULES
 
@@ -22,10 +23,12 @@ specialize = RuleSet("specialize", SPECIALIZE_RULES + (constant_folding,),
                      "faster forms for the backends: gemv, gemm")
 
 # Every step in its place; a pipeline is the subset of these it runs, in this order.
-ALL_STEPS: list[Step] = [merge, canonicalize, stabilize, merge, specialize, fusion, inplace]
+ALL_STEPS: list[Step] = [merge, canonicalize, stabilize, merge, specialize, fusion, row_fusion,
+                         inplace]
 
 PIPELINES: dict[str, set[str]] = {
-    "fast_run": {"merge", "canonicalize", "stabilize", "specialize", "fusion", "inplace"},
+    "fast_run": {"merge", "canonicalize", "stabilize", "specialize", "fusion", "row_fusion",
+                 "inplace"},
     "fast_compile": {"merge", "canonicalize", "stabilize"},
 }
 

@@ -15,8 +15,8 @@ A nonzero return means an error whose message is in `gl_err` (1: bad shapes or v
 memory, 3: index out of range).
 
 Ops rendered: Elemwise (any scalar op with a c_expr, and fused Composites: one loop), DimShuffle,
-Reduce, ArgReduce, Dot, Gemv/Gemm, Softmax/LogSoftmax, Subtensor, IncSubtensor, Reshape, Join,
-Alloc, Shape, Shape_i.
+Reduce, ArgReduce, Dot, Gemv/Gemm, DotMapGemv, Softmax/LogSoftmax, Subtensor, IncSubtensor,
+Reshape, Join, Alloc, Shape, Shape_i.
 Anything else, a Subtensor/Reshape whose indices or shape are computed inside the graph, float16 or
 complex dtypes, or a graph above MAX_GRAPH_SIZE raises Unsupported: the function then runs whole
 on the NumPy backend (f.backend == "numpy").
@@ -35,11 +35,12 @@ from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise
 from graphlab_kernel.tensor.math import ArgReduce, Dot, Reduce
 from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax
 from graphlab_kernel.tensor.blas import _ScaledProduct
+from graphlab_kernel.tensor.fused import DotMapGemv
 from graphlab_kernel.tensor.shape import Alloc, Join, Reshape, Shape, Shape_i
 from graphlab_kernel.tensor.subtensor import IncSubtensor, Subtensor
 from graphlab_kernel.tensor.type import INT_DTYPES
 from graphlab_kernel.backend.c.kernels import (emit_alloc, emit_arg_reduce, emit_dot,
-                                               emit_inc_subtensor, emit_join, emit_reduce,
+                                               emit_dot_map_gemv, emit_inc_subtensor, emit_join, emit_reduce,
                                                emit_reshape, emit_scaled_product, emit_shape,
                                                emit_softmax, emit_subtensor)
 from graphlab_kernel.backend.c.writer import (Unsupported, Writer, alloc, c_literal, ctype,
@@ -214,6 +215,12 @@ def _node(w: Writer, node, step: int, last_use: dict | None) -> None:
         emit_dot(w, node)
     elif isinstance(op, _ScaledProduct) and node.inputs[0].type.dtype in ("float32", "float64"):
         emit_scaled_product(w, node)
+    elif isinstance(op, DotMapGemv):
+        dtypes = [v.type.dtype for v in node.inputs]
+        dtypes = [dtypes[0], *dtypes[5:]]
+        body = scalar_lines(op.program, [f"x{j}" for j in range(len(dtypes))], dtypes, dtypes[0],
+                            "y")
+        emit_dot_map_gemv(w, node, body, _loop_helper)
     elif isinstance(op, (Softmax, LogSoftmax)):
         emit_softmax(w, node, log=isinstance(op, LogSoftmax))
     elif isinstance(op, ArgReduce):

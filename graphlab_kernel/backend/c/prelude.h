@@ -245,3 +245,74 @@ GL_MATMUL_LOOP(float, gl_matmul_f32)
 #define gl_matmul_f64 gl_matmul_f64_loop
 #define gl_matmul_f32 gl_matmul_f32_loop
 #endif
+
+/* DotMapGemv's two passes over a block of rows of X (byte strides s0, s1), run back to back so
+   that the second reads the block from cache: d = X.w, then r += X^T g. Four rows at a time in
+   vectors (independent sums, so that loads, not add latency, set the pace) when X's rows and w
+   are contiguous; plain loops otherwise. */
+#define GL_ROW_BLOCK 32
+#define GL_ROWS(T, S)                                                                      \
+typedef T gl_vec_##S __attribute__((vector_size(32)));                                   \
+enum { GL_LANES_##S = 32 / sizeof(T) };                                                  \
+static inline gl_vec_##S gl_load_##S(const T *p) {                                       \
+    gl_vec_##S v; memcpy(&v, p, sizeof v); return v;                                     \
+}                                                                                        \
+static inline T gl_hsum_##S(gl_vec_##S v) {                                              \
+    T s = 0; for (int l = 0; l < GL_LANES_##S; l++) s += v[l]; return s;                 \
+}                                                                                        \
+static void gl_rows_dot_##S(int64_t nr, int64_t k, const char *X, int64_t s0, int64_t s1, \
+                            const char *w, int64_t sw, T *d) {                           \
+    int64_t r = 0;                                                                       \
+    if (s1 == (int64_t)sizeof(T) && sw == (int64_t)sizeof(T)) {                          \
+        const T *q = (const T *)w;                                                       \
+        const int64_t kv = k - k % GL_LANES_##S;                                         \
+        for (; r + 4 <= nr; r += 4) {                                                    \
+            const T *x0 = (const T *)(X + r * s0), *x1 = (const T *)(X + (r + 1) * s0);  \
+            const T *x2 = (const T *)(X + (r + 2) * s0), *x3 = (const T *)(X + (r + 3) * s0); \
+            gl_vec_##S a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};                           \
+            for (int64_t j = 0; j < kv; j += GL_LANES_##S) {                             \
+                gl_vec_##S wv = gl_load_##S(q + j);                                      \
+                a0 += gl_load_##S(x0 + j) * wv; a1 += gl_load_##S(x1 + j) * wv;          \
+                a2 += gl_load_##S(x2 + j) * wv; a3 += gl_load_##S(x3 + j) * wv;          \
+            }                                                                            \
+            T t0 = gl_hsum_##S(a0), t1 = gl_hsum_##S(a1), t2 = gl_hsum_##S(a2),         \
+              t3 = gl_hsum_##S(a3);                                                      \
+            for (int64_t j = kv; j < k; j++) {                                           \
+                t0 += x0[j] * q[j]; t1 += x1[j] * q[j]; t2 += x2[j] * q[j]; t3 += x3[j] * q[j]; \
+            }                                                                            \
+            d[r] = t0; d[r + 1] = t1; d[r + 2] = t2; d[r + 3] = t3;                      \
+        }                                                                                \
+    }                                                                                    \
+    for (; r < nr; r++) {                                                                \
+        T acc = 0;                                                                       \
+        for (int64_t j = 0; j < k; j++)                                                  \
+            acc += *(const T *)(X + r * s0 + j * s1) * *(const T *)(w + j * sw);         \
+        d[r] = acc;                                                                      \
+    }                                                                                    \
+}                                                                                        \
+static void gl_rows_axpy_##S(int64_t nr, int64_t k, const char *X, int64_t s0, int64_t s1, \
+                             const T *g, T *acc) {                                       \
+    int64_t r = 0;                                                                       \
+    if (s1 == (int64_t)sizeof(T)) {                                                      \
+        for (; r + 4 <= nr; r += 4) {                                                    \
+            const T *x0 = (const T *)(X + r * s0), *x1 = (const T *)(X + (r + 1) * s0);  \
+            const T *x2 = (const T *)(X + (r + 2) * s0), *x3 = (const T *)(X + (r + 3) * s0); \
+            const T g0 = g[r], g1 = g[r + 1], g2 = g[r + 2], g3 = g[r + 3];             \
+            int64_t j = 0;                                                               \
+            for (; j + GL_LANES_##S <= k; j += GL_LANES_##S) {                           \
+                gl_vec_##S u = (g0 * gl_load_##S(x0 + j) + g1 * gl_load_##S(x1 + j))     \
+                             + (g2 * gl_load_##S(x2 + j) + g3 * gl_load_##S(x3 + j));    \
+                u += gl_load_##S(acc + j);                                               \
+                memcpy(acc + j, &u, sizeof u);                                           \
+            }                                                                            \
+            for (; j < k; j++)                                                           \
+                acc[j] += (g0 * x0[j] + g1 * x1[j]) + (g2 * x2[j] + g3 * x3[j]);         \
+        }                                                                                \
+    }                                                                                    \
+    for (; r < nr; r++) {                                                                \
+        const T gr = g[r];                                                               \
+        for (int64_t j = 0; j < k; j++) acc[j] += gr * *(const T *)(X + r * s0 + j * s1); \
+    }                                                                                    \
+}
+GL_ROWS(double, f64)
+GL_ROWS(float, f32)
