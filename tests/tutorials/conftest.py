@@ -112,7 +112,10 @@ def jupyter_lab(tmp_path_factory) -> JupyterLab:
 def chromium():
     """Headless Debian Chromium, driven by Playwright."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing; `make system-deps` installs it")
+        message = f"{CHROMIUM} is missing; `make system-deps` installs it"
+        if os.environ.get("CI"):  # CI runs `make test`, which installs it: missing is a failure
+            pytest.fail(message)
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
