@@ -121,6 +121,15 @@ function render({ model, el }) {
   prev.addEventListener("click", () => setStep(model.get("step") - 1));
   next.addEventListener("click", () => setStep(model.get("step") + 1));
   slider.addEventListener("input", () => setStep(parseInt(slider.value, 10)));
+  // JupyterLab's command-mode shortcuts would take the arrow keys from the notebook: step here
+  // and keep the event from reaching them.
+  steps.addEventListener("keydown", (event) => {
+    const delta = { ArrowLeft: -1, ArrowDown: -1, ArrowRight: 1, ArrowUp: 1 }[event.key];
+    if (delta === undefined) return;
+    event.preventDefault();
+    event.stopPropagation();
+    setStep(model.get("step") + delta);
+  });
   root.appendChild(steps);
   const rule = h("div", "gl-rule");
   const ruleName = h("span", "gl-rule-name");

@@ -157,6 +157,12 @@ def test_the_rewrite_slider_redraws_the_graph_and_highlights_the_changes(execute
     _photograph_for_the_readme(page, explorer, first["added"])
     assert explorer.locator(".gl-diff").inner_text().strip()
 
+    slider.focus()  # a person steps with the keyboard too: the arrows must reach the explorer
+    page.keyboard.press("ArrowRight")
+    expect(explorer.locator(".gl-step-label")).to_contain_text(f"step 2 of {last}")
+    page.keyboard.press("ArrowLeft")
+    expect(explorer.locator(".gl-step-label")).to_contain_text(f"step 1 of {last}")
+
     end = _go_to_step(page, explorer, last, last, "constant_folding")
     assert end["nodes"] != first["nodes"]
     assert end["added"] != first["added"] or end["removed"] != first["removed"]
