@@ -178,11 +178,12 @@ static inline int gl_blas_layout(int64_t rows, int64_t cols, int64_t s0, int64_t
 
 #define GL_MATMUL_LOOP(T, NAME)                                                            \
 static int NAME##_loop(int64_t m, int64_t n, int64_t k, const char *A, int64_t sa0,      \
-                       int64_t sa1, const char *B, int64_t sb0, int64_t sb1, T *C) {      \
-    for (int64_t i = 0; i < m * n; i++) C[i] = 0;                                        \
+                       int64_t sa1, const char *B, int64_t sb0, int64_t sb1, T alpha,     \
+                       int accumulate, T *C) {                                            \
+    if (!accumulate) for (int64_t i = 0; i < m * n; i++) C[i] = 0;                      \
     for (int64_t i = 0; i < m; i++)                                                      \
         for (int64_t p = 0; p < k; p++) {                                                \
-            T a = *(const T *)(A + i * sa0 + p * sa1);                                   \
+            T a = alpha * *(const T *)(A + i * sa0 + p * sa1);                           \
             const char *b = B + p * sb0;                                                 \
             T *c = C + i * n;                                                            \
             if (sb1 == (int64_t)sizeof(T)) {                                             \
@@ -206,11 +207,14 @@ static T *NAME##_pack(int64_t rows, int64_t cols, const char *X, int64_t s0, int
     return out;                                                                          \
 }                                                                                        \
 static int NAME(int64_t m, int64_t n, int64_t k, const char *A, int64_t sa0, int64_t sa1, \
-                const char *B, int64_t sb0, int64_t sb1, T *C) {                          \
+                const char *B, int64_t sb0, int64_t sb1, T alpha, int accumulate, T *C) { \
+    /* C = alpha * A.B, or C += alpha * A.B when accumulating (BLAS's beta = 1) */        \
     const int64_t item = sizeof(T);                                                      \
+    const T beta = accumulate ? 1 : 0;                                                   \
     if (m == 0 || n == 0) return 0;                                                      \
-    if (k == 0) { for (int64_t i = 0; i < m * n; i++) C[i] = 0; return 0; }              \
-    if (m * n * k < 512) return NAME##_loop(m, n, k, A, sa0, sa1, B, sb0, sb1, C);      \
+    if (k == 0) { if (!accumulate) for (int64_t i = 0; i < m * n; i++) C[i] = 0; return 0; } \
+    if (m * n * k < 512)                                                                 \
+        return NAME##_loop(m, n, k, A, sa0, sa1, B, sb0, sb1, alpha, accumulate, C);     \
     T *pa = NULL, *pb = NULL;                                                            \
     int64_t lda, ldb;                                                                    \
     int ta = gl_blas_layout(m, k, sa0, sa1, item, &lda);                                 \
@@ -221,18 +225,20 @@ static int NAME(int64_t m, int64_t n, int64_t k, const char *A, int64_t sa0, int
                   B = (const char *)pb; tb = 0; ldb = n; sb0 = n * item; sb1 = item; }   \
     int64_t inca = k <= 1 ? 1 : sa1 / item, incb = k <= 1 ? 1 : sb0 / item;              \
     if (m == 1 && n == 1) {                                                              \
-        C[0] = DOT(k, (const T *)A, inca, (const T *)B, incb);                           \
+        C[0] = beta * C[0] + alpha * DOT(k, (const T *)A, inca, (const T *)B, incb);     \
     } else if (n == 1) {                                                                 \
-        if (ta == 0) GEMV(GL_ROW, GL_NOTRANS, m, k, 1, (const T *)A, lda, (const T *)B,  \
-                          incb, 0, C, 1);                                                \
-        else GEMV(GL_ROW, GL_TRANS, k, m, 1, (const T *)A, lda, (const T *)B, incb, 0, C, 1); \
+        if (ta == 0) GEMV(GL_ROW, GL_NOTRANS, m, k, alpha, (const T *)A, lda,            \
+                          (const T *)B, incb, beta, C, 1);                               \
+        else GEMV(GL_ROW, GL_TRANS, k, m, alpha, (const T *)A, lda, (const T *)B, incb,  \
+                  beta, C, 1);                                                           \
     } else if (m == 1) {                                                                 \
-        if (tb == 0) GEMV(GL_ROW, GL_TRANS, k, n, 1, (const T *)B, ldb, (const T *)A,    \
-                          inca, 0, C, 1);                                                \
-        else GEMV(GL_ROW, GL_NOTRANS, n, k, 1, (const T *)B, ldb, (const T *)A, inca, 0, C, 1); \
+        if (tb == 0) GEMV(GL_ROW, GL_TRANS, k, n, alpha, (const T *)B, ldb,              \
+                          (const T *)A, inca, beta, C, 1);                               \
+        else GEMV(GL_ROW, GL_NOTRANS, n, k, alpha, (const T *)B, ldb, (const T *)A, inca, \
+                  beta, C, 1);                                                           \
     } else {                                                                             \
-        GEMM(GL_ROW, ta ? GL_TRANS : GL_NOTRANS, tb ? GL_TRANS : GL_NOTRANS, m, n, k, 1,  \
-             (const T *)A, lda, (const T *)B, ldb, 0, C, n);                             \
+        GEMM(GL_ROW, ta ? GL_TRANS : GL_NOTRANS, tb ? GL_TRANS : GL_NOTRANS, m, n, k,     \
+             alpha, (const T *)A, lda, (const T *)B, ldb, beta, C, n);                   \
     }                                                                                    \
     free(pa); free(pb);                                                                  \
     return 0;                                                                            \
