@@ -202,6 +202,17 @@ def _early_nodes(order, fgraph) -> set:
     return early
 
 
+# The ops whose kernel needs only the writer and the node (looked up along the op's class MRO).
+_EMITTERS = {
+    Reduce: emit_reduce, Dot: emit_dot, ArgReduce: emit_arg_reduce, Subtensor: emit_subtensor,
+    Reshape: emit_reshape, Join: emit_join, Alloc: emit_alloc, IncSubtensor: emit_inc_subtensor,
+    Shape: emit_shape,
+    Shape_i: lambda w, node: emit_shape(w, node, node.op.i),
+    Softmax: lambda w, node: emit_softmax(w, node, log=False),
+    LogSoftmax: lambda w, node: emit_softmax(w, node, log=True),
+}
+
+
 def _node(w: Writer, node, step: int, last_use: dict | None) -> None:
     """Emit one node (`last_use` None: no buffer reuse, for nodes run in phase 0)."""
     op = node.op
@@ -209,10 +220,6 @@ def _node(w: Writer, node, step: int, last_use: dict | None) -> None:
         _dimshuffle(w, node)
     elif isinstance(op, Elemwise):
         _elemwise(w, node, step, last_use)
-    elif isinstance(op, Reduce):
-        emit_reduce(w, node)
-    elif isinstance(op, Dot):
-        emit_dot(w, node)
     elif isinstance(op, _ScaledProduct) and node.inputs[0].type.dtype in ("float32", "float64"):
         emit_scaled_product(w, node)
     elif isinstance(op, DotMapGemv):
@@ -221,26 +228,11 @@ def _node(w: Writer, node, step: int, last_use: dict | None) -> None:
         body = scalar_lines(op.program, [f"x{j}" for j in range(len(dtypes))], dtypes, dtypes[0],
                             "y")
         emit_dot_map_gemv(w, node, body, _loop_helper)
-    elif isinstance(op, (Softmax, LogSoftmax)):
-        emit_softmax(w, node, log=isinstance(op, LogSoftmax))
-    elif isinstance(op, ArgReduce):
-        emit_arg_reduce(w, node)
-    elif isinstance(op, Subtensor):
-        emit_subtensor(w, node)
-    elif isinstance(op, Reshape):
-        emit_reshape(w, node)
-    elif isinstance(op, Join):
-        emit_join(w, node)
-    elif isinstance(op, Alloc):
-        emit_alloc(w, node)
-    elif isinstance(op, IncSubtensor):
-        emit_inc_subtensor(w, node)
-    elif isinstance(op, Shape):
-        emit_shape(w, node)
-    elif isinstance(op, Shape_i):
-        emit_shape(w, node, op.i)
     else:
-        raise Unsupported(f"{op} has no C form")
+        emit = next((_EMITTERS[c] for c in type(op).__mro__ if c in _EMITTERS), None)
+        if emit is None:
+            raise Unsupported(f"{op} has no C form")
+        emit(w, node)
     if last_use is not None:
         _free_dead(w, node, step, last_use)
 

@@ -376,10 +376,7 @@ def emit_reshape(w: Writer, node) -> None:
     code.append(f"if (known != size_{a}) GL_FAIL(\"{label}: cannot reshape an array of shape %s "
                 f"(size %lld) into shape %s\", gl_shape_str(sa, {rx}, n_{a}), (long long)size_{a}, "
                 f"gl_shape_str(sb, {r}, want));")
-    for d, must_be_one in enumerate(out.type.broadcastable):
-        if must_be_one:
-            code.append(f"if (want[{d}] != 1) GL_FAIL(\"{label}: axis {d} of the result must have "
-                        f"length 1; got shape %s\", gl_shape_str(sb, {r}, want));")
+    code += _unit_axis_checks(out, "want", label)
     code += [f"n_{name}[{d}] = want[{d}];" for d in range(r)]
     code += ["}", size_code(name, r, label)]
     w.shape_code += code
@@ -410,6 +407,15 @@ def emit_reshape(w: Writer, node) -> None:
 def _c_stride(a: str, d: int, r: int, item: int) -> str:
     """The byte stride axis d of a C-contiguous array `a` has (lengths of 0 count as 1)."""
     return " * ".join([str(item)] + [f"(n_{a}[{k}] ? n_{a}[{k}] : 1)" for k in range(d + 1, r)])
+
+
+def _unit_axis_checks(out, lengths: str, label: str) -> list[str]:
+    """C that fails unless the C array `lengths` is 1 on each axis `out`'s type says is
+    broadcastable (the shape buffer `sb` must be declared)."""
+    r = out.type.ndim
+    return [f"if ({lengths}[{d}] != 1) GL_FAIL(\"{label}: axis {d} of the result must have length "
+            f"1; got shape %s\", gl_shape_str(sb, {r}, {lengths}));"
+            for d, must_be_one in enumerate(out.type.broadcastable) if must_be_one]
 
 
 def emit_join(w: Writer, node) -> None:
@@ -459,10 +465,7 @@ def emit_alloc(w: Writer, node) -> None:
         code.append(f"if (n_{a}[{d}] != 1 && n_{a}[{d}] != n_{name}[{od}]) GL_FAIL(\"{label}: a "
                     f"value of shape %s does not broadcast to shape %s\", gl_shape_str(sa, {rv}, "
                     f"n_{a}), gl_shape_str(sb, {r}, n_{name}));")
-    for d, must_be_one in enumerate(out.type.broadcastable):
-        if must_be_one:
-            code.append(f"if (n_{name}[{d}] != 1) GL_FAIL(\"{label}: axis {d} must have length 1; "
-                        f"got shape %s\", gl_shape_str(sb, {r}, n_{name}));")
+    code += _unit_axis_checks(out, f"n_{name}", label)
     code += ["}", size_code(name, r, label)]
     w.shape_code += code
     alloc(w, out, name)
