@@ -58,6 +58,7 @@ class Rendered:
     cdef: str
     hidden_inputs: list = field(default_factory=list)   # constant arrays passed after the inputs
     scalar_entry: bool = False                          # gl_scalar(...) exists (all 0-d)
+    parallel: bool = False                              # bind the thread pool (gl_bind_pool)
 
 
 # --- scalar expressions -------------------------------------------------------------------------
@@ -461,12 +462,14 @@ def _assemble(w: Writer, fgraph) -> Rendered:
     lines += ["done:"] + [f"free({slot});" for slot in dict.fromkeys(w.owned)]
     lines += ["return status;", "}"]
     cdef = f"int gl_run({params});"
+    if w.parallel:
+        cdef += "\nvoid gl_bind_pool(uintptr_t entry);"
     scalar = _scalar_entry(fgraph, w)
     if scalar:
         lines += ["", scalar[0]]
         cdef += "\n" + scalar[1]
     source = "\n".join(lines) + "\n"
-    return Rendered(source, cdef, w.hidden, bool(scalar))
+    return Rendered(source, cdef, w.hidden, bool(scalar), w.parallel)
 
 
 def _scalar_entry(fgraph, w: Writer):

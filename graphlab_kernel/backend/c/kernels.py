@@ -479,8 +479,10 @@ def emit_alloc(w: Writer, node) -> None:
 def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
     """DotMapGemv in one pass over X, GL_ROW_BLOCK rows at a time: the rows' dot products with w,
     the scalar program (`body`, reading x0 = the dot and x1, x2, ... = the row inputs, declaring
-    y) on each row, and the block's X^T g added into r while the block is in cache.
+    y) on each row, and the block's X^T g added into an accumulator while the block is in cache.
 
+    The rows are cut into gl_parts(n * k) parts run in parallel, each with its own accumulator;
+    the accumulators are then summed in part order, so the result does not depend on the threads.
     `loop_helper(fn, in_dtypes, single, ctype, body)` makes the program's vectorizable loop."""
     (X, vec, z, alpha, beta, *rows), (d, g, r) = node.inputs, node.outputs
     xa, wa, za, al, be = (w.names[v] for v in (X, vec, z, alpha, beta))
@@ -505,8 +507,9 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
     oc, sfx = ctype(dt), "f64" if dt == "float64" else "f32"
     in_dtypes = [dt] + [v.type.dtype for v in rows]
     single = [False] + [v.type.broadcastable[0] for v in rows]
-    fn = f"gl_rowmap_{gn}"
+    fn, task, ctx = f"gl_rowmap_{gn}", f"gl_dmg_{gn}", f"gl_dmg_ctx_{gn}"
     w.statics += loop_helper(fn, in_dtypes, single, oc, body)
+    # The part's task: its rows, block by block, into its own accumulator `acc`.
     args, flat = ["nr", "qd + r0"], []
     for v, a in zip(rows, ra):
         cv = ctype(v.type.dtype)
@@ -517,14 +520,24 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
             flat.append(f"n_{a}[0] == rn && s_{a}[0] == {np.dtype(v.type.dtype).itemsize}")
     loads = [f"const {ctype(v.type.dtype)} x{j + 1} = *(const {ctype(v.type.dtype)} *)(p_{a} + "
              f"i * (n_{a}[0] == 1 ? 0 : s_{a}[0]));" for j, (v, a) in enumerate(zip(rows, ra))]
-    w.run_code += [
-        "{",
+    fields = [f"const char *p_{a}; int64_t n_{a}[{2 if a == xa else 1}], "
+              f"s_{a}[{2 if a == xa else 1}];" for a in (xa, wa, *ra)]
+    unpack = [f"const char *p_{a} = k->p_{a}; const int64_t *n_{a} = k->n_{a}, "
+              f"*s_{a} = k->s_{a};" for a in (xa, wa, *ra)]
+    w.statics += [
+        f"struct {ctx} {{ {' '.join(fields)} {oc} *qd, *qg, *acc; int64_t nparts; }};",
+        f"static void {task}(void *c, int64_t part) {{",
+        f"const struct {ctx} *k = c;", *unpack,
         f"const int64_t rn = n_{xa}[0], rk = n_{xa}[1], rs0 = s_{xa}[0], rs1 = s_{xa}[1];",
-        f"{oc} *qd = ({oc} *)p_{dn}, *qg = ({oc} *)p_{gn}, *qr = ({oc} *)p_{rn};",
+        f"{oc} *qd = k->qd, *qg = k->qg, *acc = k->acc + part * rk;",
+        "/* part boundaries on multiples of 4 rows, the kernels' unit */",
+        "int64_t lo = (rn * part / k->nparts + 3) & ~(int64_t)3, "
+        "hi = (rn * (part + 1) / k->nparts + 3) & ~(int64_t)3;",
+        "if (hi > rn) hi = rn; if (lo > hi) lo = hi;",
         f"const int flat = {' && '.join(flat) or '1'};",
-        "for (int64_t j = 0; j < rk; j++) qr[j] = 0;",
-        "for (int64_t r0 = 0; r0 < rn; r0 += GL_ROW_BLOCK) {",
-        "const int64_t nr = rn - r0 < GL_ROW_BLOCK ? rn - r0 : GL_ROW_BLOCK;",
+        "for (int64_t j = 0; j < rk; j++) acc[j] = 0;",
+        "for (int64_t r0 = lo; r0 < hi; r0 += GL_ROW_BLOCK) {",
+        "const int64_t nr = hi - r0 < GL_ROW_BLOCK ? hi - r0 : GL_ROW_BLOCK;",
         f"const char *xb = p_{xa} + r0 * rs0;",
         f"gl_rows_dot_{sfx}(nr, rk, xb, rs0, rs1, p_{wa}, s_{wa}[0], qd + r0);",
         f"if (flat) {fn}({', '.join(args)}, qg + r0);",
@@ -533,11 +546,35 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
         *loads, *body,
         "qg[i] = y;",
         "}",
-        f"gl_rows_axpy_{sfx}(nr, rk, xb, rs0, rs1, qg + r0, qr);",
+        f"gl_rows_axpy_{sfx}(nr, rk, xb, rs0, rs1, qg + r0, acc);",
         "}",
+        "}",
+    ]
+    w.parallel = True
+    setup = [f"k.p_{a} = p_{a}; k.n_{a}[0] = n_{a}[0]; k.s_{a}[0] = s_{a}[0];" for a in (wa, *ra)]
+    w.run_code += [
+        "{",
+        f"struct {ctx} k;",
+        f"k.p_{xa} = p_{xa}; memcpy(k.n_{xa}, n_{xa}, sizeof k.n_{xa}); "
+        f"memcpy(k.s_{xa}, s_{xa}, sizeof k.s_{xa});",
+        *setup,
+        f"const int64_t rk = n_{xa}[1];",
+        f"k.qd = ({oc} *)p_{dn}; k.qg = ({oc} *)p_{gn};",
+        f"k.nparts = gl_parts(n_{xa}[0] * rk);",
+        f"if (k.nparts > (n_{xa}[0] + GL_ROW_BLOCK - 1) / GL_ROW_BLOCK) "
+        f"k.nparts = (n_{xa}[0] + GL_ROW_BLOCK - 1) / GL_ROW_BLOCK;",
+        "if (k.nparts < 1) k.nparts = 1;",
+        f"if (!(k.acc = malloc((size_t)(k.nparts * (rk ? rk : 1)) * sizeof({oc})))) {{ status = 2; "
+        "snprintf(gl_err, 512, \"out of memory\"); goto done; }",
+        f"gl_parallel({task}, &k, k.nparts);",
+        f"{oc} *qr = ({oc} *)p_{rn};",
         f"const {oc} al = *(const {oc} *)p_{al}, be = *(const {oc} *)p_{be};",
         f"const int64_t tz = n_{za}[0] == 1 ? 0 : s_{za}[0];",
-        f"for (int64_t j = 0; j < rk; j++) qr[j] = be * *(const {oc} *)(p_{za} + j * tz) "
-        "+ al * qr[j];",
+        "for (int64_t j = 0; j < rk; j++) {",
+        f"{oc} sum = k.acc[j];",
+        "for (int64_t p = 1; p < k.nparts; p++) sum += k.acc[p * rk + j];",
+        f"qr[j] = be * *(const {oc} *)(p_{za} + j * tz) + al * sum;",
+        "}",
+        "free(k.acc);",
         "}",
     ]

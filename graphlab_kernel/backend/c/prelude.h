@@ -127,6 +127,25 @@ static inline gl_bool gl_pow_b(gl_bool a, gl_bool b) { return a || !b; }
 /* errors: the generated function returns nonzero after writing a message here */
 #define GL_FAIL(...) do { snprintf(gl_err, 512, __VA_ARGS__); status = 1; goto done; } while (0)
 
+/* Parallel parts. A large kernel is cut into parts whose boundaries depend only on its size, and
+   gl_parallel runs them on the process's thread pool (pool.c, bound at load by gl_bind_pool), or
+   here in order when there is none: the results are the same either way. GL_PARTS(work) is the
+   number of parts for `work` element operations: about GL_PART_WORK each, at most GL_MAX_PARTS. */
+typedef void (*gl_task_fn)(void *ctx, int64_t part);
+typedef void (*gl_pool_run_fn)(gl_task_fn fn, void *ctx, int64_t nparts);
+static gl_pool_run_fn gl_pool_run_ptr;
+void gl_bind_pool(uintptr_t entry) { gl_pool_run_ptr = (gl_pool_run_fn)entry; }
+static void gl_parallel(gl_task_fn fn, void *ctx, int64_t nparts) {
+    if (nparts > 1 && gl_pool_run_ptr) { gl_pool_run_ptr(fn, ctx, nparts); return; }
+    for (int64_t p = 0; p < nparts; p++) fn(ctx, p);
+}
+#define GL_PART_WORK 65536
+#define GL_MAX_PARTS 16
+static inline int64_t gl_parts(int64_t work) {
+    int64_t p = work / GL_PART_WORK;
+    return p < 1 ? 1 : p > GL_MAX_PARTS ? GL_MAX_PARTS : p;
+}
+
 /* n = a * b, failing on overflow */
 static inline int gl_mul_size(int64_t a, int64_t b, int64_t *n) {
     return __builtin_mul_overflow(a, b, n);
@@ -290,10 +309,19 @@ static void gl_rows_dot_##S(int64_t nr, int64_t k, const char *X, int64_t s0, in
         }                                                                                \
     }                                                                                    \
     for (; r < nr; r++) {                                                                \
-        T acc = 0;                                                                       \
-        for (int64_t j = 0; j < k; j++)                                                  \
-            acc += *(const T *)(X + r * s0 + j * s1) * *(const T *)(w + j * sw);         \
-        d[r] = acc;                                                                      \
+        T t = 0;                                                                         \
+        int64_t j = 0;                                                                   \
+        if (s1 == (int64_t)sizeof(T) && sw == (int64_t)sizeof(T)) {                      \
+            const T *x = (const T *)(X + r * s0), *q = (const T *)w;                     \
+            gl_vec_##S a0 = {0}, a1 = {0};                                               \
+            for (; j + 2 * GL_LANES_##S <= k; j += 2 * GL_LANES_##S) {                   \
+                a0 += gl_load_##S(x + j) * gl_load_##S(q + j);                           \
+                a1 += gl_load_##S(x + j + GL_LANES_##S) * gl_load_##S(q + j + GL_LANES_##S); \
+            }                                                                            \
+            t = gl_hsum_##S(a0 + a1);                                                    \
+        }                                                                                \
+        for (; j < k; j++) t += *(const T *)(X + r * s0 + j * s1) * *(const T *)(w + j * sw); \
+        d[r] = t;                                                                        \
     }                                                                                    \
 }                                                                                        \
 static void gl_rows_axpy_##S(int64_t nr, int64_t k, const char *X, int64_t s0, int64_t s1, \
@@ -317,7 +345,12 @@ static void gl_rows_axpy_##S(int64_t nr, int64_t k, const char *X, int64_t s0, i
     }                                                                                    \
     for (; r < nr; r++) {                                                                \
         const T gr = g[r];                                                               \
-        for (int64_t j = 0; j < k; j++) acc[j] += gr * *(const T *)(X + r * s0 + j * s1); \
+        if (s1 == (int64_t)sizeof(T)) {                                                  \
+            const T *x = (const T *)(X + r * s0);                                        \
+            for (int64_t j = 0; j < k; j++) acc[j] += gr * x[j];                         \
+        } else {                                                                         \
+            for (int64_t j = 0; j < k; j++) acc[j] += gr * *(const T *)(X + r * s0 + j * s1); \
+        }                                                                                \
     }                                                                                    \
 }
 GL_ROWS(double, f64)

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import sysconfig
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -137,7 +138,7 @@ def _build(module: str, rendered: Rendered, flags: list[str]):
                       str(work / "w.o")]]
         _run_all(jobs)
         _run_all([cc + ["-shared", str(work / "k.o"), str(work / "w.o"), "-o",
-                        str(work / "m.so"), "-lm"] + link])
+                        str(work / "m.so"), "-lm", "-pthread"] + link])
         return (work / "m.so").read_bytes()
     return build
 
@@ -164,7 +165,8 @@ _loaded: dict[str, object] = {}
 
 
 def load(rendered: Rendered):
-    """The compiled module for `rendered` (its `.lib` and `.ffi`), from the cache or built now."""
+    """The compiled module for `rendered` (its `.lib` and `.ffi`), from the cache or built now.
+    A module that runs parts in parallel is bound to the process's thread pool (pool.c)."""
     module, flags = _module_name(rendered)
     if module in _loaded:
         return _loaded[module]
@@ -173,8 +175,30 @@ def load(rendered: Rendered):
     spec = importlib.util.spec_from_file_location(module, str(path), loader=loader)
     mod = importlib.util.module_from_spec(spec)
     loader.exec_module(mod)
+    if rendered.parallel:
+        pool = thread_pool()
+        if pool is not None:  # else its parts run one after another on the calling thread
+            mod.lib.gl_bind_pool(pool.lib.gl_pool_entry())
     _loaded[module] = mod
     return mod
+
+
+POOL = Rendered((Path(__file__).with_name("pool.c")).read_text(),
+                "uintptr_t gl_pool_entry(void);\nint gl_pool_threads(void);")
+
+
+@lru_cache(maxsize=1)
+def thread_pool():
+    """The thread pool's module (compiled once into the cache like any other), or None (with a
+    warning) when it cannot be built. `lib.gl_pool_threads()` is its number of threads:
+    GRAPHLAB_NUM_THREADS, or the CPUs this process may use."""
+    try:
+        return load(POOL)
+    except (CompileError, OSError, ImportError) as exc:
+        import warnings
+        warnings.warn(f"graphlab: no thread pool ({exc}); compiled functions run on one thread",
+                      RuntimeWarning, stacklevel=2)
+        return None
 
 
 # --- calling --------------------------------------------------------------------------------

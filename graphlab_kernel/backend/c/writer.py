@@ -56,6 +56,7 @@ class Writer:
         self.owned: list[str] = []     # C names of malloc'ed buffer slots
         self.out_index = {}            # variable -> first output index it is
         self.known: set = set()        # variables whose values exist in phase 0
+        self.parallel = False          # the module runs parts on the thread pool (gl_parallel)
 
     def declare(self, var) -> str:
         name = f"v{len(self.names)}"

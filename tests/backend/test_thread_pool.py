@@ -1,0 +1,128 @@
+"""The thread pool (backend/c/pool.c) that compiled functions run large kernels on.
+
+Its contract: results do not depend on the number of threads (bit for bit), several Python threads
+may call compiled functions at once, and a forked child gets a working pool of its own."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+
+import numpy as np
+import pytest
+
+import graphlab_kernel as G
+import graphlab_kernel.tensor as T
+from graphlab_kernel.backend.c import runtime
+from graphlab_kernel.tensor.fused import DotMapGemv
+
+# The seed's logistic-regression step, whose DotMapGemv runs in parallel parts; printed outputs
+# are hashed so that two processes can be compared bit for bit.
+SCRIPT = textwrap.dedent("""
+    import hashlib, sys
+    import numpy as np
+    import graphlab_kernel as G
+    import graphlab_kernel.tensor as T
+    from graphlab_kernel.backend.c import runtime
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((1001, 517))
+    y = rng.integers(0, 2, 1001).astype("float64")
+    x_, y_, w_ = T.dmatrix("x"), T.dvector("y"), T.dvector("w")
+    p = 1 / (1 + T.exp(-T.dot(x_, w_)))
+    cost = (-y_ * T.log(p) - (1 - y_) * T.log(1 - p)).mean() + 0.01 * (w_ ** 2).sum()
+    f = G.function([x_, y_, w_], [p, T.grad(cost, w_)])
+    outs = f(X, y, rng.standard_normal(517) * 0.1)
+    digest = hashlib.sha256(b"".join(o.tobytes() for o in outs)).hexdigest()
+    print(runtime.thread_pool().lib.gl_pool_threads(), digest)
+""")
+
+
+def _run_with_threads(threads: int) -> tuple[int, str]:
+    env = dict(os.environ, GRAPHLAB_NUM_THREADS=str(threads))
+    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
+                         timeout=300, check=True).stdout.split()
+    return int(out[0]), out[1]
+
+
+def test_results_are_the_same_bit_for_bit_with_one_thread_or_several():
+    one, digest_one = _run_with_threads(1)
+    three, digest_three = _run_with_threads(3)
+    assert (one, three) == (1, 3)
+    assert digest_one == digest_three
+
+
+def _step(n: int, k: int):
+    x, y, w = T.dmatrix("x"), T.dvector("y"), T.dvector("w")
+    p = 1 / (1 + T.exp(-T.dot(x, w)))
+    cost = (-y * T.log(p) - (1 - y) * T.log(1 - p)).mean()
+    f = G.function([x, y, w], w - 0.1 * T.grad(cost, w))  # a gradient step: one DotMapGemv
+    assert f.backend == "c"
+    assert any(isinstance(node.op, DotMapGemv) for node in f.maker.fgraph.toposort())
+    rng = np.random.default_rng(n)
+    X, Y, W = rng.standard_normal((n, k)), rng.integers(0, 2, n).astype(float), \
+        rng.standard_normal(k) * 0.1
+    P = 1 / (1 + np.exp(-X @ W))
+    return f, (X, Y, W), W - 0.1 * (X.T @ (P - Y) / n)
+
+
+@pytest.mark.parametrize("n", [1, 3, 4, 5, 127, 401, 2049])
+def test_parts_cover_every_row_once(n):
+    # row counts around the kernels' 4-row unit and the part boundaries
+    f, args, want = _step(n, 300)
+    np.testing.assert_allclose(f(*args), want, rtol=1e-10, atol=1e-12)
+
+
+def test_several_python_threads_at_once():
+    """Compiled code releases the GIL: while one thread runs a region, another's parts run on its
+    own thread; every result must still be right."""
+    cases = [_step(n, 257) for n in (1500, 900)]
+    errors: list = []
+
+    def work(f, args, want):
+        try:
+            for _ in range(40):
+                np.testing.assert_allclose(f(*args), want, rtol=1e-10, atol=1e-12)
+        except Exception as exc:  # reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=cases[i % 2]) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    assert not errors, errors[0]
+
+
+def _child(conn, f, args, want) -> None:
+    conn.send(bool(np.allclose(f(*args), want, rtol=1e-10, atol=1e-12)))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork start method")
+def test_a_forked_child_has_a_working_pool():
+    f, args, want = _step(3000, 200)
+    np.testing.assert_allclose(f(*args), want, rtol=1e-10, atol=1e-12)  # workers now running
+    assert runtime.thread_pool().lib.gl_pool_threads() >= 1
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_child, args=(child, f, args, want))
+    proc.start()
+    proc.join(timeout=120)
+    if proc.is_alive():
+        proc.kill()
+        pytest.fail("the forked child hung in the thread pool")
+    assert proc.exitcode == 0
+    assert parent.recv() is True
+
+
+def test_bad_thread_count_settings_are_clamped():
+    for setting, expected in (("0", 1), ("-4", 1), ("1000", 16)):
+        env = dict(os.environ, GRAPHLAB_NUM_THREADS=setting)
+        out = subprocess.run([sys.executable, "-c", "from graphlab_kernel.backend.c import "
+                              "runtime; print(runtime.thread_pool().lib.gl_pool_threads())"],
+                             env=env, capture_output=True, text=True, timeout=300, check=True)
+        assert int(out.stdout) == expected
