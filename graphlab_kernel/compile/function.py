@@ -48,6 +48,10 @@ class Function:
         self._run = run
         self._input_types = [v.type for v in maker.inputs]
         self._input_names = [_describe_input(i, v) for i, v in enumerate(maker.inputs)]
+        # Per input, what an argument passed as it is must be: an ndarray of this exact dtype
+        # object and rank (and no length-1 axes to check); anything else goes through filter().
+        self._exact = [(np.dtype(t.dtype), t.ndim, not any(t.broadcastable), t, n)
+                       for t, n in zip(self._input_types, self._input_names)]
         self._shared = shared_inputs
         self._update_targets = update_targets
         self._n_outputs = len(maker.outputs)
@@ -82,13 +86,18 @@ class Function:
         if len(args) != len(self._input_types):
             raise TypeError(f"{self._label()} takes {len(self._input_types)} argument(s) "
                             f"({', '.join(map(str, self.maker.inputs))}); got {len(args)}")
-        values = [_fast_filter(t, a, n) for t, a, n in zip(self._input_types, args,
-                                                          self._input_names)]
-        values.extend(s._value for s in self._shared)
+        values = []
+        for a, (dtype, ndim, plain, ttype, name) in zip(args, self._exact):
+            if type(a) is not np.ndarray or a.dtype is not dtype or a.ndim != ndim or not plain:
+                a = ttype.filter(a, name=name)
+            values.append(a)
+        for shared in self._shared:
+            values.append(shared._value)
         results = self._run(values)
         n = self._n_outputs
-        for target, value in zip(self._update_targets, results[n:]):
-            target._assign(value)
+        if self._update_targets:
+            for target, value in zip(self._update_targets, results[n:]):
+                target._assign(value)
         if self._single:
             return results[0]
         return results[:n]
@@ -103,13 +112,6 @@ class Function:
 
 def _describe_input(i: int, var: Variable) -> str:
     return f"argument {i} ({var})" if var.name else f"argument {i}"
-
-
-def _fast_filter(ttype, value, name):
-    if type(value) is np.ndarray and value.dtype == ttype.numpy_dtype and value.ndim == ttype.ndim \
-            and not any(ttype.broadcastable):
-        return value
-    return ttype.filter(value, name=name)
 
 
 def function(inputs: Sequence[Variable], outputs: Variable | Sequence[Variable] | None = None,

@@ -207,6 +207,21 @@ def test_concurrent_calls_from_threads_give_their_own_results():
     assert not errors
 
 
+def test_outputs_follow_input_shapes_from_call_to_call(fns):
+    """Outputs are allocated with the previous call's shapes and the C code recomputes into new
+    ones when the shapes change; a failing call in between leaves nothing behind."""
+    rng = np.random.default_rng(3)
+    shapes = [(3, 4), (3, 4), (5, 2), (1, 7), (5, 2), (0, 3), (3, 4)]
+    for shape in shapes:
+        a, b = rng.standard_normal(shape), rng.standard_normal(shape)
+        got = fns["fused"](a, b)
+        assert got.shape == shape
+        np.testing.assert_allclose(got, np.exp(a) * b + 1, rtol=1e-12)
+        np.testing.assert_allclose(fns["sum"](a), a.sum(axis=0), rtol=1e-13)
+        with pytest.raises(ValueError, match="do not broadcast"):
+            fns["add"](a, np.ones((shape[0], shape[1] + 1)))
+
+
 def test_dead_intermediates_are_reused_and_inplace_is_honoured():
     x = T.dvector("x")
     out = T.sqrt(T.exp(x) + 1) * 2 - x

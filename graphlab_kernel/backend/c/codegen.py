@@ -5,14 +5,18 @@ The generated entry point is
     int gl_run(int phase, char **outs, int64_t *oshape, char *gl_err,
                <per input: char *data, int64_t shape[0..r-1], int64_t strides[0..r-1]>)
 
-Phase 0 computes and checks every shape (writing the outputs' shapes to `oshape`); phase 1 checks
-them again and computes into the caller's C-contiguous output buffers `outs`. Each variable is a
-data pointer with a shape and byte strides, so views (DimShuffle) cost nothing and inputs of any
-layout (transposed, negative strides, broadcast) are read in place. Intermediates are malloc'ed,
-freed after their last use, and a dead intermediate's buffer is reused by an elementwise node of
-the same dtype and shape (this is also how an in-place Elemwise's destroy_map is honoured).
-A nonzero return means an error whose message is in `gl_err` (1: bad shapes or values, 2: out of
-memory, 3: index out of range).
+Every call first computes and checks every shape, and compares the outputs' shapes with those in
+`oshape`, writing the real ones there. Phase 0 stops there; phase 1 goes on to compute into the
+caller's C-contiguous output buffers `outs` only if the shapes were as given, and otherwise returns
+-1 (GL_SHAPES_CHANGED). So a caller that allocates its outputs like the previous call's makes one
+call in the common case, and two when the shapes changed. Each variable is a data pointer with a
+shape and byte strides, so views (DimShuffle) cost nothing and inputs of any layout (transposed,
+negative strides, broadcast) are read in place. Intermediates are malloc'ed, freed after their
+last use, and a dead intermediate's buffer is reused by an elementwise node of the same dtype and
+shape (this is also how an in-place Elemwise's destroy_map is honoured).
+A positive return means an error whose message is in `gl_err` (1: bad shapes or values, 2: out of
+memory, 3: index out of range); 4 means an input's data or strides are not aligned to its item
+size (the caller then passes an aligned copy).
 
 Ops rendered: Elemwise (any scalar op with a c_expr, and fused Composites: one loop), DimShuffle,
 Reduce, ArgReduce, Dot, Gemv/Gemm, DotMapGemv, Softmax/LogSoftmax, Subtensor, IncSubtensor,
@@ -153,6 +157,11 @@ def _input(w: Writer, var) -> None:
     w.shape_code.append(f"p_{name} = in_{name};")
     for d in range(r):
         w.shape_code.append(f"n_{name}[{d}] = in_n_{name}_{d}; s_{name}[{d}] = in_s_{name}_{d};")
+    item = np.dtype(var.type.dtype).itemsize
+    if item > 1:  # compiled loops read whole items: refuse misaligned data (status 4)
+        bits = " | ".join([f"(uintptr_t)p_{name}"] + [f"(n_{name}[{d}] > 1 ? (uintptr_t)s_{name}"
+                                                       f"[{d}] : 0)" for d in range(r)])
+        w.shape_code.append(f"if (({bits}) % {item}) {{ status = 4; goto done; }}")
     w.shape_code.append(size_code(name, r, str(var)))
     w.root[var] = var
 
@@ -428,7 +437,8 @@ def _outputs(w: Writer, fgraph) -> None:
         name = w.names[var]
         r = var.type.ndim
         for d in range(r):
-            w.shape_code.append(f"oshape[{offset + d}] = n_{name}[{d}];")
+            w.shape_code.append(f"if (oshape[{offset + d}] != n_{name}[{d}]) {{ "
+                                f"oshape[{offset + d}] = n_{name}[{d}]; changed = 1; }}")
         offset += r
         written = var.owner is not None and w.out_index.get(var) == k and w.root.get(var) is var \
             and not isinstance(var.owner.op, DimShuffle)
@@ -454,11 +464,13 @@ def _outputs(w: Writer, fgraph) -> None:
 def _assemble(w: Writer, fgraph) -> Rendered:
     params = ", ".join(["int phase", "char **outs", "int64_t *oshape", "char *gl_err"] + w.params)
     lines = [PRELUDE, *w.statics, "",
-             f"int gl_run({params})", "{", "int status = 0;"]
+             f"int gl_run({params})", "{", "int status = 0, changed = 0;"]
     lines += w.decls
     lines += [f"char *{slot} = 0;" for slot in dict.fromkeys(w.owned)]
-    lines += ["/* shapes */", *w.shape_code, "if (phase == 0) goto done;", "/* compute */",
-              *w.run_code]
+    lines += ["/* shapes */", *w.shape_code,
+              "if (phase == 0) goto done;",
+              "if (changed) { status = -1; goto done; }  /* GL_SHAPES_CHANGED */",
+              "/* compute */", *w.run_code]
     lines += ["done:"] + [f"free({slot});" for slot in dict.fromkeys(w.owned)]
     lines += ["return status;", "}"]
     cdef = f"int gl_run({params});"

@@ -205,62 +205,80 @@ def thread_pool():
 
 
 def make_runner(mod, rendered: Rendered, fgraph):
-    """`run(values) -> outputs` calling the module's gl_run; outputs are fresh arrays."""
+    """`run(values) -> outputs` calling the module's gl_run; outputs are fresh arrays.
+
+    The outputs are allocated with the previous call's shapes, and gl_run computes only if those
+    were right (one C call in a loop over same-shaped data); otherwise it reports the real shapes,
+    and the call is made again with outputs of those shapes."""
     lib, ffi = mod.lib, mod.ffi
     gl_run = lib.gl_run
-    from_buffer, cast, unpack = ffi.from_buffer, ffi.cast, ffi.unpack
+    from_buffer, cast, new, NULL = ffi.from_buffer, ffi.cast, ffi.new, ffi.NULL
     in_specs = [(np.dtype(v.type.dtype), v.type.ndim, str(v)) for v in fgraph.inputs]
-    hidden = list(rendered.hidden_inputs)
-    out_specs = []
-    offset = 0
-    for v in fgraph.outputs:
-        out_specs.append((offset, offset + v.type.ndim, np.dtype(v.type.dtype)))
-        offset += v.type.ndim
-    n_out = len(out_specs)
-    new = ffi.new
+    hidden = []
+    for a in rendered.hidden_inputs:
+        hidden.append(from_buffer(a))
+        hidden += a.shape
+        hidden += a.strides
+    dtypes = [np.dtype(v.type.dtype) for v in fgraph.outputs]
+    ranks = [v.type.ndim for v in fgraph.outputs]
+    n_dims = sum(ranks)
     empty = np.empty
+    last = [[() if r == 0 else (0,) * r for r in ranks]]  # the previous call's output shapes
 
     def pointer(a):
         try:
             return from_buffer(a)
-        except (ValueError, TypeError, BufferError):
+        except (ValueError, TypeError, BufferError):  # not contiguous: pass its address
             return cast("char *", a.__array_interface__["data"][0])
+
+    def call(args, shapes):
+        results = [empty(shape, dtype) for shape, dtype in zip(shapes, dtypes)]
+        buffers = [from_buffer(out) if out.size else NULL for out in results]
+        outs = new("char *[]", buffers or [NULL])
+        oshape = new("int64_t[]", [n for shape in shapes for n in shape] or [0])
+        err = new("char[512]")
+        status = gl_run(1, outs, oshape, err, *args)
+        if status == -1:  # the shapes changed: gl_run wrote the real ones
+            flat = ffi.unpack(oshape, n_dims)
+            shapes, k = [], 0
+            for r in ranks:
+                shapes.append(tuple(flat[k:k + r]))
+                k += r
+            return None, shapes
+        if status:
+            _raise(status, err, ffi)
+        return results, shapes
 
     def run(values):
         args = []
         for a, (dtype, ndim, label) in zip(values, in_specs):
-            if type(a) is not np.ndarray or a.dtype != dtype or a.ndim != ndim \
-                    or not a.flags.aligned:
+            if type(a) is not np.ndarray or a.dtype is not dtype or a.ndim != ndim:
                 a = _check_value(a, dtype, ndim, label)
             args.append(pointer(a))
             args += a.shape
             args += a.strides
-        for a in hidden:
-            args.append(from_buffer(a))
-            args += a.shape
-            args += a.strides
-        oshape = new("int64_t[]", offset or 1)
-        outs = new("char *[]", n_out or 1)
-        err = new("char[512]")
-        status = gl_run(0, outs, oshape, err, *args)
-        if status:
-            _raise(status, err, ffi)
-        shapes = unpack(oshape, offset)
-        results = []
-        keep = []
-        for k, (lo, hi, dtype) in enumerate(out_specs):
-            out = empty(shapes[lo:hi], dtype)
-            results.append(out)
-            if out.size:
-                buf = from_buffer(out)
-                keep.append(buf)
-                outs[k] = buf
-        status = gl_run(1, outs, oshape, err, *args)
-        if status:
-            _raise(status, err, ffi)
+        args += hidden
+        try:
+            results, shapes = call(args, last[0])
+        except UnalignedInput:
+            return run([_aligned(a) for a in values])
+        if results is None:
+            results, shapes = call(args, shapes)
+            last[0] = shapes
         return results
 
     return run
+
+
+class UnalignedInput(Exception):
+    """gl_run's status 4: an input's data or strides are not aligned to its item size."""
+
+
+def _aligned(a):
+    """`a`, or an aligned copy of it (an array can be misaligned as a view into raw bytes)."""
+    if isinstance(a, np.ndarray) and not a.flags.aligned:
+        return a.copy()
+    return a
 
 
 def make_scalar_call(mod, fgraph):
@@ -314,8 +332,6 @@ def _check_value(a, dtype, ndim, label):
     if a.dtype != dtype or a.ndim != ndim:
         raise TypeError(f"{label}: expected a {ndim}-d array of {dtype}; got a {a.ndim}-d array "
                         f"of {a.dtype} with shape {a.shape}")
-    if not a.flags.aligned:
-        a = a.copy()  # compiled loops may use aligned vector loads: give them an aligned copy
     return a
 
 
@@ -326,4 +342,6 @@ def _raise(status, err, ffi):
     if status == 3:
         from graphlab_kernel.tensor.subtensor import IndexOutOfRangeError
         raise IndexOutOfRangeError(message)
+    if status == 4:
+        raise UnalignedInput()
     raise ValueError(message)
