@@ -12,8 +12,8 @@ typedef _Bool gl_bool;
 #define GL_ISFLOAT(x) _Generic((x), float: 1, double: 1, default: 0)
 
 /* NaN-propagating maximum / minimum (np.maximum, np.minimum: ties, such as -0.0 and 0.0, give b) */
-#define gl_max(a, b) (((a) > (b) || (a) != (a)) ? (a) : (b))
-#define gl_min(a, b) (((a) < (b) || (a) != (a)) ? (a) : (b))
+#define gl_max(a, b) ((((a) > (b)) | ((a) != (a))) ? (a) : (b))
+#define gl_min(a, b) ((((a) < (b)) | ((a) != (a))) ? (a) : (b))
 /* np.sign: NaN comes back unchanged, -0.0 gives 0.0 */
 #define gl_sgn(x) ((x) > 0 ? 1 : ((x) < 0 ? -1 : ((x) == 0 ? 0 : (x))))
 #define gl_clip(x, lo, hi) gl_min(gl_max(x, lo), hi)
@@ -355,3 +355,50 @@ static void gl_rows_axpy_##S(int64_t nr, int64_t k, const char *X, int64_t s0, i
 }
 GL_ROWS(double, f64)
 GL_ROWS(float, f32)
+
+/* max / min of a contiguous float run, NaN-propagating as gl_max / gl_min. With AVX, the max/min
+   instructions (which do not propagate NaN) plus a separate "saw a NaN" mask; else the loop. */
+#ifdef __AVX__
+#include <immintrin.h>
+#define GL_MINMAX_RUN(T, S, KIND, START, V, LOAD, OP, UNORD, OR, ANY, NAN_)                  \
+static T gl_##KIND##_run_##S(const T *x, int64_t n) {                                    \
+    enum { L = 32 / sizeof(T) };                                                         \
+    T r = START;                                                                         \
+    int64_t i = 0;                                                                       \
+    if (n >= 4 * L) {                                                                    \
+        V a = LOAD(x), b = LOAD(x + L), c = LOAD(x + 2 * L), d = LOAD(x + 3 * L);        \
+        V bad = UNORD(a, b);                                                             \
+        bad = OR(bad, UNORD(c, d));                                                      \
+        for (i = 4 * L; i + 4 * L <= n; i += 4 * L) {                                    \
+            V u = LOAD(x + i), v = LOAD(x + i + L), w = LOAD(x + i + 2 * L), z = LOAD(x + i + 3 * L); \
+            a = OP(a, u); b = OP(b, v); c = OP(c, w); d = OP(d, z);                      \
+            bad = OR(bad, OR(UNORD(u, v), UNORD(w, z)));                                 \
+        }                                                                                \
+        if (ANY(bad)) return NAN_;                                                       \
+        a = OP(OP(a, b), OP(c, d));                                                      \
+        T lanes[L]; memcpy(lanes, &a, sizeof lanes);                                     \
+        for (int l = 0; l < L; l++) r = gl_##KIND(r, lanes[l]);                          \
+    }                                                                                    \
+    for (; i < n; i++) r = gl_##KIND(r, x[i]);                                           \
+    return r;                                                                            \
+}
+#define gl_unord_pd(a, b) _mm256_cmp_pd(a, b, _CMP_UNORD_Q)
+#define gl_unord_ps(a, b) _mm256_cmp_ps(a, b, _CMP_UNORD_Q)
+#define gl_any_pd(m) _mm256_movemask_pd(m)
+#define gl_any_ps(m) _mm256_movemask_ps(m)
+GL_MINMAX_RUN(double, f64, max, -INFINITY, __m256d, _mm256_loadu_pd, _mm256_max_pd, gl_unord_pd, _mm256_or_pd, gl_any_pd, (double)NAN)
+GL_MINMAX_RUN(double, f64, min, INFINITY, __m256d, _mm256_loadu_pd, _mm256_min_pd, gl_unord_pd, _mm256_or_pd, gl_any_pd, (double)NAN)
+GL_MINMAX_RUN(float, f32, max, -INFINITY, __m256, _mm256_loadu_ps, _mm256_max_ps, gl_unord_ps, _mm256_or_ps, gl_any_ps, (float)NAN)
+GL_MINMAX_RUN(float, f32, min, INFINITY, __m256, _mm256_loadu_ps, _mm256_min_ps, gl_unord_ps, _mm256_or_ps, gl_any_ps, (float)NAN)
+#else
+#define GL_MINMAX_LOOP(T, S, KIND, START)                                                  \
+static T gl_##KIND##_run_##S(const T *x, int64_t n) {                                    \
+    T r = START;                                                                         \
+    for (int64_t i = 0; i < n; i++) r = gl_##KIND(r, x[i]);                              \
+    return r;                                                                            \
+}
+GL_MINMAX_LOOP(double, f64, max, -INFINITY)
+GL_MINMAX_LOOP(double, f64, min, INFINITY)
+GL_MINMAX_LOOP(float, f32, max, -INFINITY)
+GL_MINMAX_LOOP(float, f32, min, INFINITY)
+#endif
