@@ -37,7 +37,7 @@ SCRIPT = textwrap.dedent("""
     f = G.function([x_, y_, w_], [p, T.grad(cost, w_)])
     outs = f(X, y, rng.standard_normal(517) * 0.1)
     digest = hashlib.sha256(b"".join(o.tobytes() for o in outs)).hexdigest()
-    print(runtime.thread_pool().lib.gl_pool_threads(), digest)
+    print(runtime.thread_pool().threads(), digest)
 """)
 
 
@@ -106,7 +106,7 @@ def _child(conn, f, args, want) -> None:
 def test_a_forked_child_has_a_working_pool():
     f, args, want = _step(3000, 200)
     np.testing.assert_allclose(f(*args), want, rtol=1e-10, atol=1e-12)  # workers now running
-    assert runtime.thread_pool().lib.gl_pool_threads() >= 1
+    assert runtime.thread_pool().threads() >= 1
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=_child, args=(child, f, args, want))
@@ -123,6 +123,56 @@ def test_bad_thread_count_settings_are_clamped():
     for setting, expected in (("0", 1), ("-4", 1), ("1000", 16)):
         env = dict(os.environ, GRAPHLAB_NUM_THREADS=setting)
         out = subprocess.run([sys.executable, "-c", "from graphlab_kernel.backend.c import "
-                              "runtime; print(runtime.thread_pool().lib.gl_pool_threads())"],
+                              "runtime; print(runtime.thread_pool().threads())"],
                              env=env, capture_output=True, text=True, timeout=300, check=True)
         assert int(out.stdout) == expected
+
+
+@pytest.mark.parametrize("n", [262_147, 1_000_003])
+def test_large_elementwise_loops_run_in_parts(n):
+    """Above ~64k element operations a flat loop is cut into parts (on 16-item boundaries);
+    every element is computed once, in place too."""
+    x, y, z = T.dvector("x"), T.dvector("y"), T.dvector("z")
+    f = G.function([x, y, z], [(x * y + z) * T.exp(-x * x) + y * y * 0.5 - x, T.tanh(x) + 1])
+    assert f.backend == "c"
+    rng = np.random.default_rng(n)
+    X, Y, Z = (rng.standard_normal(n) for _ in range(3))
+    first, second = f(X, Y, Z)
+    np.testing.assert_allclose(first, (X * Y + Z) * np.exp(-X * X) + Y * Y * 0.5 - X,
+                               rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(second, np.tanh(X) + 1, rtol=1e-13)
+    # a strided view takes the general (serial, scalar libm) loop: the same values to rounding
+    strided = np.repeat(X, 2)[::2]
+    np.testing.assert_allclose(f(strided, Y, Z)[1], second, rtol=1e-14, atol=1e-15)
+
+
+def test_intermediates_kept_between_calls_fit_each_call():
+    """Intermediate buffers are kept for the next call (gl_take/gl_give): growing, shrinking and
+    concurrent calls must each get buffers of their own size."""
+    a, b = T.dmatrix("a"), T.dmatrix("b")
+    f = G.function([a, b], [T.dot(T.tanh(a), b).sum(axis=0), (T.exp(a) * 2).max(axis=1)])
+    rng = np.random.default_rng(9)
+
+    def check(n, k):
+        A, B = rng.standard_normal((n, k)), rng.standard_normal((k, 3))
+        s, m = f(A, B)
+        np.testing.assert_allclose(s, (np.tanh(A) @ B).sum(axis=0), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(m, (np.exp(A) * 2).max(axis=1), rtol=1e-13)
+
+    for n, k in [(10, 4), (600, 500), (3, 2), (600, 500), (1000, 700), (1, 1), (0, 5)]:
+        check(n, k)
+    errors: list = []
+
+    def work():
+        try:
+            for n in (50, 400, 7, 300):
+                check(n, 200)
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors[0]

@@ -11,9 +11,10 @@ caller's C-contiguous output buffers `outs` only if the shapes were as given, an
 -1 (GL_SHAPES_CHANGED). So a caller that allocates its outputs like the previous call's makes one
 call in the common case, and two when the shapes changed. Each variable is a data pointer with a
 shape and byte strides, so views (DimShuffle) cost nothing and inputs of any layout (transposed,
-negative strides, broadcast) are read in place. Intermediates are malloc'ed, freed after their
-last use, and a dead intermediate's buffer is reused by an elementwise node of the same dtype and
-shape (this is also how an in-place Elemwise's destroy_map is honoured).
+negative strides, broadcast) are read in place. Intermediates are taken (gl_take) and given back
+(gl_give) after their last use, to be reused by the next call; within a call, a dead
+intermediate's buffer is reused by an elementwise node of the same dtype and shape (this is also
+how an in-place Elemwise's destroy_map is honoured).
 A positive return means an error whose message is in `gl_err` (1: bad shapes or values, 2: out of
 memory, 3: index out of range); 4 means an input's data or strides are not aligned to its item
 size (the caller then passes an aligned copy).
@@ -258,7 +259,7 @@ def _free_dead(w: Writer, node, step: int, last_use: dict) -> None:
             continue
         slot = f"buf_{w.names[root]}"
         if slot in w.owned:
-            w.run_code.append(f"free({slot}); {slot} = 0;")
+            w.run_code.append(f"gl_give({slot}); {slot} = 0;")
 
 
 def _dimshuffle(w: Writer, node) -> None:
@@ -325,6 +326,7 @@ def _elemwise(w: Writer, node, step: int, last_use: dict) -> None:
                                   inner_bcast)
     w.run_code += code
     w.statics += helper
+    w.parallel = w.parallel or r > 0
 
 
 def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single, inner_bcast):
@@ -351,8 +353,15 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single, inner_bcast
     code.append(f"if ({' && '.join(conds) or '1'}) {{")
     flat = [single[j] or not r for j in range(len(ins))]
     helper = _loop_helper(f"gl_flat_{name}", in_dtypes, flat, oc, body)
-    code.append(_call_helper(f"gl_flat_{name}", ins, in_dtypes, flat, "p", f"size_{name}",
-                             f"p_{name}", oc))
+    if r:  # a large array is cut into parts run on the thread pool
+        helper += _flat_task(name, in_dtypes, flat, oc)
+        work = f"size_{name} * {len(body) + len(ins)}"
+        code.append(f"struct gl_ew_{name} k = {{{{{', '.join(f'p_{a}' for a in ins)}}}, "
+                    f"p_{name}, size_{name}, gl_parts({work})}};")
+        code.append(f"gl_parallel(gl_ew_task_{name}, &k, k.nparts);")
+    else:
+        code.append(_call_helper(f"gl_flat_{name}", ins, in_dtypes, flat, "p", f"size_{name}",
+                                 f"p_{name}", oc))
     code += ["} else {"]
     # strided: an odometer over the outer dimensions, a loop over the last. Rows whose operands
     # are contiguous along the last axis (or constant along it) go to a vectorized row helper.
@@ -419,6 +428,25 @@ def _loop_helper(fn: str, in_dtypes, scalar, oc: str, body: list[str]) -> list[s
             + loads + body + ["qy[i] = y;", "}", "}"])
 
 
+def _flat_task(name: str, in_dtypes, scalar, oc: str) -> list[str]:
+    """A part of a flat elementwise loop, for gl_parallel: its elements [lo, hi), with part
+    boundaries on multiples of 16 items (whole cache lines, so no two threads write one)."""
+    args = ["hi - lo"]
+    for j, dtype in enumerate(in_dtypes):
+        cj = ctype(dtype)
+        args.append(f"*(const {cj} *)k->x[{j}]" if scalar[j] else f"(const {cj} *)k->x[{j}] + lo")
+    args.append(f"({oc} *)k->y + lo")
+    return [f"struct gl_ew_{name} {{ const char *x[{max(len(in_dtypes), 1)}]; char *y; "
+            "int64_t n, nparts; };",
+            f"static void gl_ew_task_{name}(void *c, int64_t part) {{",
+            f"const struct gl_ew_{name} *k = c;",
+            "const int64_t lo = (k->n * part / k->nparts) & ~(int64_t)15;",
+            "const int64_t hi = part + 1 == k->nparts ? k->n : "
+            "(k->n * (part + 1) / k->nparts) & ~(int64_t)15;",
+            f"gl_flat_{name}({', '.join(args)});",
+            "}"]
+
+
 def _call_helper(fn: str, ins, in_dtypes, scalar, prefix: str, n: str, out: str, oc: str) -> str:
     """The call of a loop helper; input pointers are `<prefix>_<name>` (or the names themselves)."""
     args = [n]
@@ -471,11 +499,11 @@ def _assemble(w: Writer, fgraph) -> Rendered:
               "if (phase == 0) goto done;",
               "if (changed) { status = -1; goto done; }  /* GL_SHAPES_CHANGED */",
               "/* compute */", *w.run_code]
-    lines += ["done:"] + [f"free({slot});" for slot in dict.fromkeys(w.owned)]
+    lines += ["done:"] + [f"gl_give({slot});" for slot in dict.fromkeys(w.owned)]
     lines += ["return status;", "}"]
     cdef = f"int gl_run({params});"
     if w.parallel:
-        cdef += "\nvoid gl_bind_pool(uintptr_t entry);"
+        cdef += "\nint gl_bind_pool(const char *path);"
     scalar = _scalar_entry(fgraph, w)
     if scalar:
         lines += ["", scalar[0]]

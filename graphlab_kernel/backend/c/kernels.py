@@ -425,7 +425,7 @@ def emit_reshape(w: Writer, node) -> None:
     w.owned.append(slot)
     run.append(f"if ({contiguous}) p_{name} = p_{a}; else {{")
     run.append(f"{{ int64_t bytes; if (gl_mul_size(size_{a}, {item}, &bytes) || !({slot} = "
-               f"malloc((size_t)bytes + 16))) {{ status = 2; snprintf(gl_err, 512, \"out of "
+               f"gl_take(bytes + 16))) {{ status = 2; snprintf(gl_err, 512, \"out of "
                f"memory\"); goto done; }} }}")
     xc = ctype(x.type.dtype)
     run.append(f"int64_t cs[{max(rx, 1)}];")
@@ -599,7 +599,7 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
         f"if (k.nparts > (n_{xa}[0] + GL_ROW_BLOCK - 1) / GL_ROW_BLOCK) "
         f"k.nparts = (n_{xa}[0] + GL_ROW_BLOCK - 1) / GL_ROW_BLOCK;",
         "if (k.nparts < 1) k.nparts = 1;",
-        f"if (!(k.acc = malloc((size_t)(k.nparts * (rk ? rk : 1)) * sizeof({oc})))) {{ status = 2; "
+        f"if (!(k.acc = gl_take(k.nparts * (rk ? rk : 1) * (int64_t)sizeof({oc})))) {{ status = 2; "
         "snprintf(gl_err, 512, \"out of memory\"); goto done; }",
         f"gl_parallel({task}, &k, k.nparts);",
         f"{oc} *qr = ({oc} *)p_{rn};",
@@ -610,6 +610,6 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
         "for (int64_t p = 1; p < k.nparts; p++) sum += k.acc[p * rk + j];",
         f"qr[j] = be * *(const {oc} *)(p_{za} + j * tz) + al * sum;",
         "}",
-        "free(k.acc);",
+        "gl_give(k.acc);",
         "}",
     ]

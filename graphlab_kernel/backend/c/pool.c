@@ -182,10 +182,7 @@ void gl_pool_run(gl_task_fn fn, void *ctx, int64_t nparts) {
     pthread_mutex_unlock(&gl_pool.caller);
 }
 
-/* What the Python side reads: the entry point's address, bound into each compiled module that
-   runs parts in parallel, and the number of threads (starting the pool). */
-uintptr_t gl_pool_entry(void) { return (uintptr_t)&gl_pool_run; }
-
+/* The number of threads (starting the pool); the Python side reports it. */
 int gl_pool_threads(void) {
     if (!gl_pool.threads) gl_pool_start();
     return gl_pool.threads;

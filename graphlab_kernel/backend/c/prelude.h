@@ -6,6 +6,8 @@
 #include <string.h>
 #include <stdio.h>
 #include <math.h>
+#include <stdatomic.h>
+#include <dlfcn.h>
 
 typedef _Bool gl_bool;
 
@@ -128,13 +130,18 @@ static inline gl_bool gl_pow_b(gl_bool a, gl_bool b) { return a || !b; }
 #define GL_FAIL(...) do { snprintf(gl_err, 512, __VA_ARGS__); status = 1; goto done; } while (0)
 
 /* Parallel parts. A large kernel is cut into parts whose boundaries depend only on its size, and
-   gl_parallel runs them on the process's thread pool (pool.c, bound at load by gl_bind_pool), or
+   gl_parallel runs them on the process's thread pool (pool.c, loaded by gl_bind_pool), or
    here in order when there is none: the results are the same either way. GL_PARTS(work) is the
    number of parts for `work` element operations: about GL_PART_WORK each, at most GL_MAX_PARTS. */
 typedef void (*gl_task_fn)(void *ctx, int64_t part);
 typedef void (*gl_pool_run_fn)(gl_task_fn fn, void *ctx, int64_t nparts);
 static gl_pool_run_fn gl_pool_run_ptr;
-void gl_bind_pool(uintptr_t entry) { gl_pool_run_ptr = (gl_pool_run_fn)entry; }
+int gl_bind_pool(const char *path) {  /* the pool's library: loaded once per process */
+    void *library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    void *entry = library ? dlsym(library, "gl_pool_run") : NULL;
+    if (entry) gl_pool_run_ptr = (gl_pool_run_fn)entry;
+    return entry != NULL;
+}
 static void gl_parallel(gl_task_fn fn, void *ctx, int64_t nparts) {
     if (nparts > 1 && gl_pool_run_ptr) { gl_pool_run_ptr(fn, ctx, nparts); return; }
     for (int64_t p = 0; p < nparts; p++) fn(ctx, p);
@@ -144,6 +151,40 @@ static void gl_parallel(gl_task_fn fn, void *ctx, int64_t nparts) {
 static inline int64_t gl_parts(int64_t work) {
     int64_t p = work / GL_PART_WORK;
     return p < 1 ? 1 : p > GL_MAX_PARTS ? GL_MAX_PARTS : p;
+}
+
+/* Intermediate buffers outlive a call: gl_give keeps up to GL_KEEP freed buffers (of at most
+   GL_KEEP_BYTES each) in this module's slots, and gl_take reuses one that fits, so a function
+   called in a loop does not map, fault in and unmap fresh pages for its intermediates every time.
+   Slots are taken and returned by atomic exchange: calls from several threads are safe. Each
+   buffer starts with a 64-byte header holding its capacity. */
+#define GL_KEEP 16
+#define GL_KEEP_BYTES ((int64_t)64 << 20)
+static void *_Atomic gl_kept[GL_KEEP];
+static void *gl_take(int64_t bytes) {
+    for (int i = 0; i < GL_KEEP; i++) {
+        void *base = atomic_load_explicit(&gl_kept[i], memory_order_relaxed);
+        if (base) {
+            const int64_t capacity = *(int64_t *)base;
+            if (capacity >= bytes && capacity <= 2 * bytes + 4096
+                    && atomic_compare_exchange_strong(&gl_kept[i], &base, NULL))
+                return (char *)base + 64;
+        }
+    }
+    char *base = malloc((size_t)bytes + 64);
+    if (!base) return NULL;
+    *(int64_t *)base = bytes;
+    return base + 64;
+}
+static void gl_give(void *buffer) {
+    if (!buffer) return;
+    char *base = (char *)buffer - 64;
+    if (*(int64_t *)base <= GL_KEEP_BYTES)
+        for (int i = 0; i < GL_KEEP; i++) {
+            void *empty = NULL;
+            if (atomic_compare_exchange_strong(&gl_kept[i], &empty, base)) return;
+        }
+    free(base);
 }
 
 /* n = a * b, failing on overflow */
@@ -357,39 +398,36 @@ GL_ROWS(double, f64)
 GL_ROWS(float, f32)
 
 /* max / min of a contiguous float run, NaN-propagating as gl_max / gl_min. With AVX, the max/min
-   instructions (which do not propagate NaN) plus a separate "saw a NaN" mask; else the loop. */
-#ifdef __AVX__
-#include <immintrin.h>
-#define GL_MINMAX_RUN(T, S, KIND, START, V, LOAD, OP, UNORD, OR, ANY, NAN_)                  \
+   instructions (through GCC's builtins: <immintrin.h> alone would add 0.2 s to every compile),
+   which do not propagate NaN, plus a separate "saw a NaN" mask; else a plain loop. */
+#if defined(__AVX__) && defined(__GNUC__) && !defined(__clang__)
+#define GL_MINMAX_RUN(T, S, I, KIND, START, OP)                                            \
 static T gl_##KIND##_run_##S(const T *x, int64_t n) {                                    \
+    typedef I mask __attribute__((vector_size(32)));                                     \
     enum { L = 32 / sizeof(T) };                                                         \
     T r = START;                                                                         \
     int64_t i = 0;                                                                       \
     if (n >= 4 * L) {                                                                    \
-        V a = LOAD(x), b = LOAD(x + L), c = LOAD(x + 2 * L), d = LOAD(x + 3 * L);        \
-        V bad = UNORD(a, b);                                                             \
-        bad = OR(bad, UNORD(c, d));                                                      \
+        gl_vec_##S a = gl_load_##S(x), b = gl_load_##S(x + L), c = gl_load_##S(x + 2 * L), \
+                   d = gl_load_##S(x + 3 * L);                                           \
+        mask bad = (a != a) | (b != b) | (c != c) | (d != d);                            \
         for (i = 4 * L; i + 4 * L <= n; i += 4 * L) {                                    \
-            V u = LOAD(x + i), v = LOAD(x + i + L), w = LOAD(x + i + 2 * L), z = LOAD(x + i + 3 * L); \
+            gl_vec_##S u = gl_load_##S(x + i), v = gl_load_##S(x + i + L),               \
+                       w = gl_load_##S(x + i + 2 * L), z = gl_load_##S(x + i + 3 * L);    \
             a = OP(a, u); b = OP(b, v); c = OP(c, w); d = OP(d, z);                      \
-            bad = OR(bad, OR(UNORD(u, v), UNORD(w, z)));                                 \
+            bad |= (u != u) | (v != v) | (w != w) | (z != z);                            \
         }                                                                                \
-        if (ANY(bad)) return NAN_;                                                       \
+        for (int l = 0; l < L; l++) if (bad[l]) return (T)NAN;                           \
         a = OP(OP(a, b), OP(c, d));                                                      \
-        T lanes[L]; memcpy(lanes, &a, sizeof lanes);                                     \
-        for (int l = 0; l < L; l++) r = gl_##KIND(r, lanes[l]);                          \
+        for (int l = 0; l < L; l++) r = gl_##KIND(r, a[l]);                              \
     }                                                                                    \
     for (; i < n; i++) r = gl_##KIND(r, x[i]);                                           \
     return r;                                                                            \
 }
-#define gl_unord_pd(a, b) _mm256_cmp_pd(a, b, _CMP_UNORD_Q)
-#define gl_unord_ps(a, b) _mm256_cmp_ps(a, b, _CMP_UNORD_Q)
-#define gl_any_pd(m) _mm256_movemask_pd(m)
-#define gl_any_ps(m) _mm256_movemask_ps(m)
-GL_MINMAX_RUN(double, f64, max, -INFINITY, __m256d, _mm256_loadu_pd, _mm256_max_pd, gl_unord_pd, _mm256_or_pd, gl_any_pd, (double)NAN)
-GL_MINMAX_RUN(double, f64, min, INFINITY, __m256d, _mm256_loadu_pd, _mm256_min_pd, gl_unord_pd, _mm256_or_pd, gl_any_pd, (double)NAN)
-GL_MINMAX_RUN(float, f32, max, -INFINITY, __m256, _mm256_loadu_ps, _mm256_max_ps, gl_unord_ps, _mm256_or_ps, gl_any_ps, (float)NAN)
-GL_MINMAX_RUN(float, f32, min, INFINITY, __m256, _mm256_loadu_ps, _mm256_min_ps, gl_unord_ps, _mm256_or_ps, gl_any_ps, (float)NAN)
+GL_MINMAX_RUN(double, f64, int64_t, max, -INFINITY, __builtin_ia32_maxpd256)
+GL_MINMAX_RUN(double, f64, int64_t, min, INFINITY, __builtin_ia32_minpd256)
+GL_MINMAX_RUN(float, f32, int32_t, max, -INFINITY, __builtin_ia32_maxps256)
+GL_MINMAX_RUN(float, f32, int32_t, min, INFINITY, __builtin_ia32_minps256)
 #else
 #define GL_MINMAX_LOOP(T, S, KIND, START)                                                  \
 static T gl_##KIND##_run_##S(const T *x, int64_t n) {                                    \

@@ -170,31 +170,67 @@ def load(rendered: Rendered):
     module, flags = _module_name(rendered)
     if module in _loaded:
         return _loaded[module]
+    pool_build = None
+    if rendered.parallel and thread_pool.cache_info().currsize == 0 \
+            and not cache.entry_is_valid(cache.cache_dir(), module):
+        import threading  # build the pool's library (if need be) while the module compiles
+        pool_build = threading.Thread(target=thread_pool, name="graphlab-pool-build", daemon=True)
+        pool_build.start()
     path = cache.get_or_build(module, _build(module, rendered, flags))
     loader = importlib.machinery.ExtensionFileLoader(module, str(path))
     spec = importlib.util.spec_from_file_location(module, str(path), loader=loader)
     mod = importlib.util.module_from_spec(spec)
     loader.exec_module(mod)
     if rendered.parallel:
+        if pool_build is not None:
+            pool_build.join()
         pool = thread_pool()
-        if pool is not None:  # else its parts run one after another on the calling thread
-            mod.lib.gl_bind_pool(pool.lib.gl_pool_entry())
+        if pool is not None:  # else, or if it fails to load, parts run on the calling thread
+            mod.lib.gl_bind_pool(pool.path_bytes)
     _loaded[module] = mod
     return mod
 
 
-POOL = Rendered((Path(__file__).with_name("pool.c")).read_text(),
-                "uintptr_t gl_pool_entry(void);\nint gl_pool_threads(void);")
+class ThreadPool:
+    """The process's thread pool (pool.c): a plain shared library in the cache (no Python glue to
+    compile), which each compiled module that runs parts in parallel loads (dlopen: one copy per
+    process) through gl_bind_pool."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.path_bytes = os.fsencode(path)
+
+    def threads(self) -> int:
+        """The number of threads regions run on (the caller's included): GRAPHLAB_NUM_THREADS,
+        or the CPUs this process may use, at most 16."""
+        import ctypes
+        library = ctypes.CDLL(str(self.path))
+        library.gl_pool_threads.restype = ctypes.c_int
+        return library.gl_pool_threads()
+
+
+POOL_SOURCE = (Path(__file__).with_name("pool.c")).read_text()
 
 
 @lru_cache(maxsize=1)
-def thread_pool():
-    """The thread pool's module (compiled once into the cache like any other), or None (with a
-    warning) when it cannot be built. `lib.gl_pool_threads()` is its number of threads:
-    GRAPHLAB_NUM_THREADS, or the CPUs this process may use."""
+def thread_pool() -> ThreadPool | None:
+    """The thread pool, compiled once into the cache; None (with a warning) when it cannot be
+    built, and then compiled functions run on the calling thread alone."""
+    cc = os.environ.get("CC") or "cc"
+    key = "\0".join([POOL_SOURCE, _compiler_identity(cc), " ".join(FLAGS), sys.platform,
+                     GENERATOR_VERSION])
+    module = "_gl_pool_" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+    def build(work) -> bytes:
+        source = work / "pool.c"
+        source.write_text(POOL_SOURCE)
+        _run_all([compiler_command() + list(FLAGS) + ["-shared", str(source), "-o",
+                                                      str(work / "pool.so"), "-pthread"]])
+        return (work / "pool.so").read_bytes()
+
     try:
-        return load(POOL)
-    except (CompileError, OSError, ImportError) as exc:
+        return ThreadPool(cache.get_or_build(module, build))
+    except (CompileError, OSError) as exc:
         import warnings
         warnings.warn(f"graphlab: no thread pool ({exc}); compiled functions run on one thread",
                       RuntimeWarning, stacklevel=2)

@@ -83,7 +83,8 @@ def op_label(node) -> str:
 
 
 def alloc(w: Writer, var, name: str) -> None:
-    """Give `var` a C-contiguous buffer: the caller's output array, or a malloc'ed one."""
+    """Give `var` a C-contiguous buffer: the caller's output array, or an intermediate one
+    (gl_take: reused from an earlier call when one fits)."""
     r = var.type.ndim
     item = np.dtype(var.type.dtype).itemsize
     code = w.run_code
@@ -98,7 +99,7 @@ def alloc(w: Writer, var, name: str) -> None:
         slot = f"buf_{name}"
         w.owned.append(slot)
         code.append(f"{{ int64_t bytes; if (gl_mul_size(size_{name}, {item}, &bytes) || "
-                    f"!({slot} = malloc((size_t)bytes + 16))) {{ status = 2; "
+                    f"!({slot} = gl_take(bytes + 16))) {{ status = 2; "
                     f"snprintf(gl_err, 512, \"out of memory\"); goto done; }} }}")
         code.append(f"p_{name} = {slot};")
     w.root[var] = var
