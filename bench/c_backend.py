@@ -21,7 +21,10 @@ def _best(fn, number: int, repeat: int = 7) -> float:
 
 
 def _pair(ours, theirs, number: int, repeat: int = 9) -> tuple[float, float]:
-    """Best seconds per call of each, measured alternately so that load changes hit both."""
+    """Best seconds per call of each, measured alternately so that load changes hit both, after
+    one unmeasured round of each (first calls allocate, fault pages in and start threads)."""
+    _best(ours, number, 1)
+    _best(theirs, number, 1)
     best_ours = best_theirs = float("inf")
     for _ in range(repeat):
         best_ours = min(best_ours, _best(ours, number, 1))
