@@ -153,22 +153,25 @@ static inline int64_t gl_parts(int64_t work) {
     return p < 1 ? 1 : p > GL_MAX_PARTS ? GL_MAX_PARTS : p;
 }
 
-/* Intermediate buffers outlive a call: gl_give keeps up to GL_KEEP freed buffers (of at most
-   GL_KEEP_BYTES each) in this module's slots, and gl_take reuses one that fits, so a function
-   called in a loop does not map, fault in and unmap fresh pages for its intermediates every time.
-   Slots are taken and returned by atomic exchange: calls from several threads are safe. Each
-   buffer starts with a 64-byte header holding its capacity. */
+/* Intermediate buffers outlive a call: gl_give keeps up to GL_KEEP freed buffers, GL_KEEP_BYTES
+   in all, in this module's slots, and gl_take reuses one that fits, so a function called in a
+   loop does not map, fault in and unmap fresh pages for its intermediates every time. Slots are
+   taken and returned by atomic exchange (calls from several threads are safe). Each buffer starts
+   with a 64-byte header holding its capacity. */
 #define GL_KEEP 16
-#define GL_KEEP_BYTES ((int64_t)64 << 20)
+#define GL_KEEP_BYTES ((int64_t)256 << 20)
 static void *_Atomic gl_kept[GL_KEEP];
+static _Atomic int64_t gl_kept_bytes;
 static void *gl_take(int64_t bytes) {
     for (int i = 0; i < GL_KEEP; i++) {
         void *base = atomic_load_explicit(&gl_kept[i], memory_order_relaxed);
         if (base) {
             const int64_t capacity = *(int64_t *)base;
             if (capacity >= bytes && capacity <= 2 * bytes + 4096
-                    && atomic_compare_exchange_strong(&gl_kept[i], &base, NULL))
+                    && atomic_compare_exchange_strong(&gl_kept[i], &base, NULL)) {
+                atomic_fetch_sub(&gl_kept_bytes, capacity);
                 return (char *)base + 64;
+            }
         }
     }
     char *base = malloc((size_t)bytes + 64);
@@ -179,11 +182,13 @@ static void *gl_take(int64_t bytes) {
 static void gl_give(void *buffer) {
     if (!buffer) return;
     char *base = (char *)buffer - 64;
-    if (*(int64_t *)base <= GL_KEEP_BYTES)
+    const int64_t capacity = *(int64_t *)base;
+    if (atomic_fetch_add(&gl_kept_bytes, capacity) + capacity <= GL_KEEP_BYTES)
         for (int i = 0; i < GL_KEEP; i++) {
             void *empty = NULL;
             if (atomic_compare_exchange_strong(&gl_kept[i], &empty, base)) return;
         }
+    atomic_fetch_sub(&gl_kept_bytes, capacity);
     free(base);
 }
 
