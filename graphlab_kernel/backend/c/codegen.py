@@ -440,9 +440,8 @@ def _flat_task(name: str, in_dtypes, scalar, oc: str) -> list[str]:
             "int64_t n, nparts; };",
             f"static void gl_ew_task_{name}(void *c, int64_t part) {{",
             f"const struct gl_ew_{name} *k = c;",
-            "const int64_t lo = (k->n * part / k->nparts) & ~(int64_t)15;",
-            "const int64_t hi = part + 1 == k->nparts ? k->n : "
-            "(k->n * (part + 1) / k->nparts) & ~(int64_t)15;",
+            "int64_t lo, hi;",
+            "gl_part_range(k->n, part, k->nparts, 16, &lo, &hi);",
             f"gl_flat_{name}({', '.join(args)});",
             "}"]
 

@@ -565,10 +565,8 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
         f"const struct {ctx} *k = c;", *unpack,
         f"const int64_t rn = n_{xa}[0], rk = n_{xa}[1], rs0 = s_{xa}[0], rs1 = s_{xa}[1];",
         f"{oc} *qd = k->qd, *qg = k->qg, *acc = k->acc + part * rk;",
-        "/* part boundaries on multiples of 4 rows, the kernels' unit */",
-        "int64_t lo = (rn * part / k->nparts + 3) & ~(int64_t)3, "
-        "hi = (rn * (part + 1) / k->nparts + 3) & ~(int64_t)3;",
-        "if (hi > rn) hi = rn; if (lo > hi) lo = hi;",
+        "int64_t lo, hi;  /* on multiples of 4 rows, the row kernels' unit */",
+        "gl_part_range(rn, part, k->nparts, 4, &lo, &hi);",
         f"const int flat = {' && '.join(flat) or '1'};",
         "for (int64_t j = 0; j < rk; j++) acc[j] = 0;",
         "for (int64_t r0 = lo; r0 < hi; r0 += GL_ROW_BLOCK) {",

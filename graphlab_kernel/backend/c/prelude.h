@@ -148,6 +148,14 @@ static void gl_parallel(gl_task_fn fn, void *ctx, int64_t nparts) {
 }
 #define GL_PART_WORK 65536
 #define GL_MAX_PARTS 16
+/* The elements [*lo, *hi) of part `part` of n: boundaries on multiples of `unit` (a power of 2). */
+static inline void gl_part_range(int64_t n, int64_t part, int64_t nparts, int64_t unit,
+                                 int64_t *lo, int64_t *hi) {
+    *lo = part == 0 ? 0 : (n * part / nparts + unit - 1) & ~(unit - 1);
+    *hi = part + 1 == nparts ? n : (n * (part + 1) / nparts + unit - 1) & ~(unit - 1);
+    if (*hi > n) *hi = n;
+    if (*lo > *hi) *lo = *hi;
+}
 static inline int64_t gl_parts(int64_t work) {
     int64_t p = work / GL_PART_WORK;
     return p < 1 ? 1 : p > GL_MAX_PARTS ? GL_MAX_PARTS : p;

@@ -259,7 +259,7 @@ def make_runner(mod, rendered: Rendered, fgraph):
     ranks = [v.type.ndim for v in fgraph.outputs]
     n_dims = sum(ranks)
     empty = np.empty
-    last = [[() if r == 0 else (0,) * r for r in ranks]]  # the previous call's output shapes
+    last_shapes = [() if r == 0 else (0,) * r for r in ranks]  # the previous call's outputs
 
     def pointer(a):
         try:
@@ -286,6 +286,7 @@ def make_runner(mod, rendered: Rendered, fgraph):
         return results, shapes
 
     def run(values):
+        nonlocal last_shapes
         args = []
         for a, (dtype, ndim, label) in zip(values, in_specs):
             if type(a) is not np.ndarray or a.dtype is not dtype or a.ndim != ndim:
@@ -295,12 +296,12 @@ def make_runner(mod, rendered: Rendered, fgraph):
             args += a.strides
         args += hidden
         try:
-            results, shapes = call(args, last[0])
+            results, shapes = call(args, last_shapes)
         except UnalignedInput:
             return run([_aligned(a) for a in values])
         if results is None:
             results, shapes = call(args, shapes)
-            last[0] = shapes
+            last_shapes = shapes
         return results
 
     return run
