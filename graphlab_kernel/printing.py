@@ -26,9 +26,12 @@ def pp(var: Variable) -> str:
         rendered = (printer(node, args) if printer is not None
                     else f"{node.op}({', '.join(args)})")
         for out in node.outputs:
-            suffix = "" if len(node.outputs) == 1 else f".{out.index}"
+            if isinstance(rendered, list):  # an op writing each of its outputs out
+                own = rendered[out.index]
+            else:
+                own = rendered + ("" if len(node.outputs) == 1 else f".{out.index}")
             use_name = out.name is not None and out is not var
-            text[out] = out.name if use_name else rendered + suffix
+            text[out] = out.name if use_name else own
     return name(var)
 
 

@@ -3,6 +3,10 @@
 This is the shape of a linear model's gradient step: X.w, a per-row elementwise function of it,
 then X^T times that. As one op, a backend reads X once, a block of rows at a time, instead of once
 per product. Runs after elementwise fusion, so that f is already a handful of Composite loops.
+
+The other per-row computations on X.w that the graph reads, such as a model's predictions and its
+per-example loss, then join the same pass as extra outputs of the DotMapGemv: they are computed
+a block of rows at a time, in parallel with the rest, instead of in loops of their own afterwards.
 """
 
 from __future__ import annotations
@@ -85,12 +89,15 @@ def _shape_uses(var: Variable, inside: set[Variable]) -> list[Variable] | None:
     return shapes
 
 
-def _program(order: list[Apply], d: Variable) -> tuple[Composite, list[Variable]]:
+def _program(order: list[Apply], d: Variable, rows: list[Variable] | None = None
+             ) -> tuple[Composite, list[Variable]]:
     """The scalar program computing the last node of `order` from d (input 0) and the other
-    arrays it reads (inputs 1, 2, ...), and those arrays."""
+    arrays it reads (inputs 1, 2, ...: `rows` when given, else those it reads, in order), and
+    those arrays."""
     inside = {n.outputs[0] for n in order}
-    rows = [i for n in order for i in n.inputs if i is not d and i not in inside]
-    rows = list(dict.fromkeys(rows))
+    if rows is None:
+        rows = [i for n in order for i in n.inputs if i is not d and i not in inside]
+        rows = list(dict.fromkeys(rows))
     nin = 1 + len(rows)
     slot = {d: 0, **{v: k + 1 for k, v in enumerate(rows)}}
     program: list = []
@@ -137,6 +144,53 @@ def _fuse(fgraph: FunctionGraph, gemv: Apply) -> None:
         return
     fgraph.replace_all(pairs, "row_fusion", f"dot, {len(program.program)} elementwise "
                        "instructions and gemv on X.T -> one DotMapGemv pass over X")
+    _absorb_row_work(fgraph, fused[0].owner)
+
+
+def _absorb_row_work(fgraph: FunctionGraph, node: Apply) -> None:
+    """The elementwise work on the DotMapGemv's d = X.w that reads nothing else computed from
+    the DotMapGemv (only d, and arrays made before it) joins it: each such result the rest of the
+    graph reads becomes an extra output, computed in the pass over X."""
+    d = node.outputs[0]
+    after = set(node.outputs)  # what the DotMapGemv's outputs feed, directly or not
+    members: list[Apply] = []
+    inside = {d}
+    for n in fgraph.toposort():
+        if not any(i in after for i in n.inputs):
+            continue
+        after.update(n.outputs)
+        if _row_elemwise(n) and any(i in inside for i in n.inputs) \
+                and all(i in inside or i not in after for i in n.inputs):
+            members.append(n)
+            inside.add(n.outputs[0])
+    member_set = set(members)
+    wanted = [n.outputs[0] for n in members
+              if any(c == "output" or c not in member_set
+                     for c, _ in fgraph.clients[n.outputs[0]])]
+    if not wanted:
+        return
+    old = node.op
+    rows = list(node.inputs[5:])
+    for n in members:  # the arrays the new work reads join the row inputs
+        rows += [i for i in n.inputs if i not in inside and i not in rows]
+    nin = len(rows) + 1
+    extras = [_program(fgraph_order(fgraph, v.owner, member_set), d, rows)[0] for v in wanted]
+    fused = DotMapGemv(_widened(old.program, nin),
+                       [_widened(e, nin) for e in old.extras] + extras)(*node.inputs[:5], *rows)
+    pairs = list(zip(node.outputs, fused)) + list(zip(wanted, fused[len(node.outputs):]))
+    if any(o.type != n.type for o, n in pairs):
+        return
+    fgraph.replace_all(pairs, "row_fusion", f"{len(wanted)} more per-row result(s) of X.w -> "
+                       "extra outputs of the DotMapGemv, computed in its pass over X")
+
+
+def _widened(program: Composite, nin: int) -> Composite:
+    """`program` reading `nin` inputs, the first program.nin of them as before."""
+    if nin == program.nin:
+        return program
+    shift = nin - program.nin
+    return Composite([(op, [a if a < program.nin else a + shift for a in args])
+                      for op, args in program.program], nin)
 
 
 @graph_pass

@@ -2,7 +2,8 @@
 
 The optimizer's `row_fusion` step makes it from `gemv(z, alpha, X.T, f(dot(X, w), ...), beta)`,
 the shape of a linear model's training step; a backend can then compute all three in one pass over
-X, a block of rows at a time, while the block is in cache.
+X, a block of rows at a time, while the block is in cache. Other per-row results of X.w that the
+graph needs (a model's predictions, its per-example loss) join the pass as extra outputs.
 """
 
 from __future__ import annotations
@@ -19,21 +20,25 @@ from graphlab_kernel.tensor.var import as_tensor_variable
 
 
 class DotMapGemv(Op):
-    """d = dot(X, w); g = program(d, *rows); r = beta * z + alpha * dot(X.T, g).
+    """d = dot(X, w); g = program(d, *rows); r = beta * z + alpha * dot(X.T, g); and
+    e_j = extras[j](d, *rows) for each extra program.
 
     Inputs in order (X, w, z, alpha, beta, *rows): X a matrix (n, k), w and z vectors (k,) (z may
     have length 1), alpha and beta scalars, all of X's float dtype; `rows` are vectors of length n
-    (or 1, broadcast), read by the scalar `program` as its inputs 1, 2, ... after d. Outputs
-    (d, g, r), g of X's dtype.
+    (or 1, broadcast), read by the scalar programs as their inputs 1, 2, ... after d. Outputs
+    (d, g, r, *e), g of X's dtype, each e_j a vector of length n of its program's dtype.
     """
 
-    __props__ = ("program",)
+    __props__ = ("program", "extras")
 
-    def __init__(self, program: Composite):
+    def __init__(self, program: Composite, extras: Sequence[Composite] = ()):
         self.program = program
+        self.extras = tuple(extras)
+        if any(e.nin != program.nin for e in self.extras):
+            raise ValueError("every extra program reads the same inputs as the main one")
 
     def __str__(self) -> str:
-        return f"DotMapGemv{{{self.program.formula()}}}"
+        return "DotMapGemv{" + " | ".join(p.formula() for p in (self.program, *self.extras)) + "}"
 
     def make_node(self, X, w, z, alpha, beta, *rows) -> Apply:
         names = ("X", "w", "z", "alpha", "beta")
@@ -50,7 +55,10 @@ class DotMapGemv(Op):
         if self.program.output_dtype(X.dtype, *(v.dtype for v in rows)) != X.dtype:
             raise TypeError(f"{self}: the program must compute X's dtype {X.dtype}")
         vector = TensorType(X.dtype, (X.broadcastable[0],))
-        return Apply(self, [*fixed, *rows], [vector(), vector(), fixed[2].type()])
+        in_dtypes = (X.dtype, *(v.dtype for v in rows))
+        extras = [TensorType(e.output_dtype(*in_dtypes), (X.broadcastable[0],))()
+                  for e in self.extras]
+        return Apply(self, [*fixed, *rows], [vector(), vector(), fixed[2].type(), *extras])
 
     def perform(self, node, inputs):
         X, w, z, alpha, beta, *rows = inputs
@@ -67,12 +75,17 @@ class DotMapGemv(Op):
         with np.errstate(all="ignore"):
             g = np.array(np.broadcast_to(self.program.impl(d, *rows), (n,)), dtype=dtype)
             r = np.array(np.broadcast_to(beta * z + alpha * np.dot(X.T, g), (k,)), dtype=dtype)
-        return [d, g, r]
+            extras = [np.array(np.broadcast_to(e.impl(d, *rows), (n,)), dtype=out.dtype)
+                      for e, out in zip(self.extras, node.outputs[3:])]
+        return [d, g, r, *extras]
 
     def grad(self, inputs, outputs, output_grads):
         raise NotImplementedError(f"{self} is made by the optimizer, after differentiation")
 
-    def pp(self, node, args: Sequence[str]) -> str:
+    def pp(self, node, args: Sequence[str]) -> list[str]:
+        """One expression per output: d, g, r and the extras."""
         X, w, z, alpha, beta, *rows = args
-        g = self.program.formula([f"({X} \\dot {w})", *rows])
-        return f"({beta} * {z} + {alpha} * ({X}.T \\dot {g}))"
+        d = f"({X} \\dot {w})"
+        g = self.program.formula([d, *rows])
+        r = f"({beta} * {z} + {alpha} * ({X}.T \\dot {g}))"
+        return [d, g, r, *(e.formula([d, *rows]) for e in self.extras)]

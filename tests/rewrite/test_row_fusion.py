@@ -60,3 +60,41 @@ def test_unrelated_vector_is_left_alone():
     x, w, y = T.dmatrix("x"), T.dvector("w"), T.dvector("y")
     assert DotMapGemv not in _ops(G.function([x, w, y], w - 0.1 * T.dot(x.T, T.exp(y)),
                                              backend="numpy"))
+
+
+def _dot_map_gemv(f):
+    (node,) = [n for n in f.maker.fgraph.toposort() if isinstance(n.op, DotMapGemv)]
+    return node
+
+
+def test_predictions_and_loss_join_the_pass():
+    inputs, outputs = _logistic_step()
+    f = G.function(inputs, outputs, backend="numpy")
+    node = _dot_map_gemv(f)
+    prediction, xent = f.maker.fgraph.outputs[:2]
+    assert prediction.owner is node and xent.owner is node
+    assert [o.dtype for o in node.outputs[3:]] == ["bool", "float64"]
+    # nothing else reads X.w: every per-row use of it is inside the pass
+    assert all(client == "output" or client is node
+               for client, _ in f.maker.fgraph.clients[node.outputs[0]])
+    assert G.pp(prediction) == r"(sigmoid((-((-(x \dot w)) - b))) > TensorConstant{[0.5]})"
+
+
+def test_work_reading_the_pass_results_stays_outside():
+    x, w, y = T.dmatrix("x"), T.dvector("w"), T.dvector("y")
+    p = T.sigmoid(T.dot(x, w))
+    g = p - y
+    new_w = w - 0.1 * T.dot(x.T, g)
+    scaled = p * g.sum()  # reads a sum of g, computed from the DotMapGemv: cannot join it
+    f = G.function([x, w, y], [new_w, scaled, T.exp(p)], backend="numpy")
+    node = _dot_map_gemv(f)
+    new_w_out, scaled_out, exp_p = f.maker.fgraph.outputs
+    assert exp_p.owner is node and scaled_out.owner is not node
+    rng = np.random.default_rng(3)
+    values = [rng.standard_normal((23, 7)), rng.standard_normal(7), rng.standard_normal(23)]
+    unfused = G.function([x, w, y], [new_w, scaled, T.exp(p)], mode=NO_ROW_FUSION,
+                         backend="numpy")
+    for backend in ("numpy", "c"):
+        fn = G.function([x, w, y], [new_w, scaled, T.exp(p)], backend=backend)
+        for got, want in zip(fn(*values), unfused(*values)):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)

@@ -29,6 +29,7 @@ on the NumPy backend (f.backend == "numpy").
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -236,8 +237,10 @@ def _node(w: Writer, node, step: int, last_use: dict | None) -> None:
     elif isinstance(op, DotMapGemv):
         dtypes = [v.type.dtype for v in node.inputs]
         dtypes = [dtypes[0], *dtypes[5:]]
-        body = scalar_lines(op.program, [f"x{j}" for j in range(len(dtypes))], dtypes, dtypes[0],
-                            "y")
+        xs = [f"x{j}" for j in range(len(dtypes))]
+        body = scalar_lines(op.program, xs, dtypes, dtypes[0], "y")
+        for j, (extra, out) in enumerate(zip(op.extras, node.outputs[3:])):
+            body += scalar_lines(extra, xs, dtypes, out.type.dtype, f"e{j}")
         emit_dot_map_gemv(w, node, body, _loop_helper)
     else:
         emit = next((_EMITTERS[c] for c in type(op).__mro__ if c in _EMITTERS), None)
@@ -409,9 +412,11 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single, inner_bcast
     return code, helper
 
 
-def _loop_helper(fn: str, in_dtypes, scalar, oc: str, body: list[str]) -> list[str]:
+def _loop_helper(fn: str, in_dtypes, scalar, oc: str, body: list[str],
+                 extra_outs: Sequence[tuple[str, str]] = ()) -> list[str]:
     """A loop over n elements as a function of its own, where gcc vectorizes it reliably (inline,
     next to the strided loop, it sometimes does not). Inputs flagged in `scalar` come in as values.
+    `body` declares y, stored to qy, and the (C type, variable) `extra_outs`, stored to q<var>.
     ivdep: an output buffer is either distinct from the inputs or exactly one of them (in-place),
     so no iteration depends on another."""
     params, loads = ["int64_t n"], []
@@ -423,9 +428,11 @@ def _loop_helper(fn: str, in_dtypes, scalar, oc: str, body: list[str]) -> list[s
             params.append(f"const {cj} *q{j}")
             loads.append(f"const {cj} x{j} = q{j}[i];")
     params.append(f"{oc} *qy")
+    params += [f"{c} *q{v}" for c, v in extra_outs]
+    stores = ["qy[i] = y;"] + [f"q{v}[i] = {v};" for _, v in extra_outs]
     return ([f"static __attribute__((noinline)) void {fn}({', '.join(params)}) {{",
              "#pragma GCC ivdep", "for (int64_t i = 0; i < n; i++) {"]
-            + loads + body + ["qy[i] = y;", "}", "}"])
+            + loads + body + stores + ["}", "}"])
 
 
 def _flat_task(name: str, in_dtypes, scalar, oc: str) -> list[str]:

@@ -519,10 +519,11 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
     The rows are cut into gl_parts(n * k) parts run in parallel, each with its own accumulator;
     the accumulators are then summed in part order, so the result does not depend on the threads.
     `loop_helper(fn, in_dtypes, single, ctype, body)` makes the program's vectorizable loop."""
-    (X, vec, z, alpha, beta, *rows), (d, g, r) = node.inputs, node.outputs
+    (X, vec, z, alpha, beta, *rows), (d, g, r, *extras) = node.inputs, node.outputs
     xa, wa, za, al, be = (w.names[v] for v in (X, vec, z, alpha, beta))
     ra = [w.names[v] for v in rows]
     dn, gn, rn = (w.declare(v) for v in (d, g, r))
+    en = [w.declare(v) for v in extras]
     label = op_label(node)
     code = [f"if (n_{wa}[0] != n_{xa}[1]) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: X has shape "
             f"%s but w has %s\", gl_shape_str(sa, 2, n_{xa}), gl_shape_str(sb, 1, n_{wa})); }}",
@@ -533,17 +534,20 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
         code.append(f"if (n_{a}[0] != 1 && n_{a}[0] != n_{xa}[0]) {{ char sa[96], sb[96]; "
                     f"GL_FAIL(\"{label}: row input {j} has shape %s but X has shape %s\", "
                     f"gl_shape_str(sa, 1, n_{a}), gl_shape_str(sb, 2, n_{xa})); }}")
-    for name, dim in ((dn, 0), (gn, 0), (rn, 1)):
+    for name, dim in ((dn, 0), (gn, 0), (rn, 1), *((e, 0) for e in en)):
         code += [f"n_{name}[0] = n_{xa}[{dim}];", size_code(name, 1, label)]
     w.shape_code += code
-    for var, name in ((d, dn), (g, gn), (r, rn)):
+    for var, name in ((d, dn), (g, gn), (r, rn), *zip(extras, en)):
         alloc(w, var, name)
+    # the extra per-row results: e<j> in the body, stored to q<e<j>> (k->qe[j] in a part)
+    ecs = [ctype(v.type.dtype) for v in extras]
+    extra_outs = [(c, f"e{j}") for j, c in enumerate(ecs)]
     dt = X.type.dtype
     oc, sfx = ctype(dt), "f64" if dt == "float64" else "f32"
     in_dtypes = [dt] + [v.type.dtype for v in rows]
     single = [False] + [v.type.broadcastable[0] for v in rows]
     fn, task, ctx = f"gl_rowmap_{gn}", f"gl_dmg_{gn}", f"gl_dmg_ctx_{gn}"
-    w.statics += loop_helper(fn, in_dtypes, single, oc, body)
+    w.statics += loop_helper(fn, in_dtypes, single, oc, body, extra_outs)
     # The part's task: its rows, block by block, into its own accumulator `acc`.
     args, flat = ["nr", "qd + r0"], []
     for v, a in zip(rows, ra):
@@ -560,7 +564,8 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
     unpack = [f"const char *p_{a} = k->p_{a}; const int64_t *n_{a} = k->n_{a}, "
               f"*s_{a} = k->s_{a};" for a in (xa, wa, *ra)]
     w.statics += [
-        f"struct {ctx} {{ {' '.join(fields)} {oc} *qd, *qg, *acc; int64_t nparts; }};",
+        f"struct {ctx} {{ {' '.join(fields)} {oc} *qd, *qg, *acc; "
+        f"char *qe[{max(len(en), 1)}]; int64_t nparts; }};",
         f"static void {task}(void *c, int64_t part) {{",
         f"const struct {ctx} *k = c;", *unpack,
         f"const int64_t rn = n_{xa}[0], rk = n_{xa}[1], rs0 = s_{xa}[0], rs1 = s_{xa}[1];",
@@ -573,11 +578,13 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
         "const int64_t nr = hi - r0 < GL_ROW_BLOCK ? hi - r0 : GL_ROW_BLOCK;",
         f"const char *xb = p_{xa} + r0 * rs0;",
         f"gl_rows_dot_{sfx}(nr, rk, xb, rs0, rs1, p_{wa}, s_{wa}[0], qd + r0);",
-        f"if (flat) {fn}({', '.join(args)}, qg + r0);",
+        f"if (flat) {fn}({', '.join(args)}, qg + r0"
+        + "".join(f", ({c} *)k->qe[{j}] + r0" for j, c in enumerate(ecs)) + ");",
         "else for (int64_t i = r0; i < r0 + nr; i++) {",
         f"const {oc} x0 = qd[i];",
         *loads, *body,
         "qg[i] = y;",
+        *(f"(({c} *)k->qe[{j}])[i] = e{j};" for j, c in enumerate(ecs)),
         "}",
         f"gl_rows_axpy_{sfx}(nr, rk, xb, rs0, rs1, qg + r0, acc);",
         "}",
@@ -593,6 +600,7 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
         *setup,
         f"const int64_t rk = n_{xa}[1];",
         f"k.qd = ({oc} *)p_{dn}; k.qg = ({oc} *)p_{gn};",
+        *(f"k.qe[{j}] = p_{e};" for j, e in enumerate(en)),
         f"k.nparts = gl_parts(n_{xa}[0] * rk);",
         f"if (k.nparts > (n_{xa}[0] + GL_ROW_BLOCK - 1) / GL_ROW_BLOCK) "
         f"k.nparts = (n_{xa}[0] + GL_ROW_BLOCK - 1) / GL_ROW_BLOCK;",
