@@ -207,6 +207,33 @@ def test_concurrent_calls_from_threads_give_their_own_results():
     assert not errors
 
 
+def test_concurrent_failing_calls_report_their_own_shapes(fns):
+    """Error messages and reported shapes are kept per thread in the C module."""
+    import threading
+    mismatched = []
+
+    def work(rows):
+        a, b = np.ones((rows, 3)), np.ones((rows + 1, 3))
+        for _ in range(200):
+            try:
+                fns["add"](a, b)
+            except ValueError as exc:
+                if f"({rows}, 3)" not in str(exc) or f"({rows + 1}, 3)" not in str(exc):
+                    mismatched.append(str(exc))
+            else:
+                mismatched.append("no error")
+            c = np.full((rows, 3), float(rows))
+            if not np.array_equal(fns["add"](c, c), 2 * c):  # shapes change from call to call
+                mismatched.append("wrong sum")
+
+    threads = [threading.Thread(target=work, args=(rows,)) for rows in (2, 5, 11, 17)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not mismatched
+
+
 def test_outputs_follow_input_shapes_from_call_to_call(fns):
     """Outputs are allocated with the previous call's shapes and the C code recomputes into new
     ones when the shapes change; a failing call in between leaves nothing behind."""

@@ -498,7 +498,7 @@ def _outputs(w: Writer, fgraph) -> None:
 def _assemble(w: Writer, fgraph) -> Rendered:
     params = ", ".join(["int phase", "char **outs", "int64_t *oshape", "char *gl_err"] + w.params)
     lines = [PRELUDE, *w.statics, "",
-             f"int gl_run({params})", "{", "int status = 0, changed = 0;"]
+             f"static int gl_run({params})", "{", "int status = 0, changed = 0;"]
     lines += w.decls
     lines += [f"char *{slot} = 0;" for slot in dict.fromkeys(w.owned)]
     lines += ["/* shapes */", *w.shape_code,
@@ -507,7 +507,8 @@ def _assemble(w: Writer, fgraph) -> Rendered:
               "/* compute */", *w.run_code]
     lines += ["done:"] + [f"gl_give({slot});" for slot in dict.fromkeys(w.owned)]
     lines += ["return status;", "}"]
-    cdef = f"int gl_run({params});"
+    entry, cdef = _call_entry(w, fgraph)
+    lines += ["", entry]
     if w.parallel:
         cdef += "\nint gl_bind_pool(const char *path);"
     scalar = _scalar_entry(fgraph, w)
@@ -516,6 +517,38 @@ def _assemble(w: Writer, fgraph) -> Rendered:
         cdef += "\n" + scalar[1]
     source = "\n".join(lines) + "\n"
     return Rendered(source, cdef, w.hidden, bool(scalar), w.parallel)
+
+
+def _call_entry(w: Writer, fgraph) -> tuple[str, str]:
+    """`int gl_call(phase, out0, its expected shape..., out1, ..., the inputs...)`: what Python
+    calls, every argument a plain value (no arrays to build per call). It returns gl_run's
+    status; an error message is then in `gl_error()`, and after status -1 (the outputs' shapes
+    are not the expected ones) the real shapes are in `gl_shapes()`. Both are per thread."""
+    outs = fgraph.outputs
+    n_dims = sum(v.type.ndim for v in outs)
+    params, shapes = ["int phase"], []
+    for k, var in enumerate(outs):
+        params.append(f"char *out{k}")
+        for d in range(var.type.ndim):
+            params.append(f"int64_t o{k}_{d}")
+            shapes.append(f"o{k}_{d}")
+    params += w.params
+    names = [p.split()[-1].lstrip("*") for p in w.params]
+    out_list = ", ".join(f"out{k}" for k in range(len(outs))) or "0"
+    fill = "".join(f" gl_shape_tls[{i}] = {o};" for i, o in enumerate(shapes))
+    call = ", ".join(["phase", "outs", "gl_shape_tls", "gl_err_tls"] + names)
+    entry = "\n".join([
+        "static __thread char gl_err_tls[512];",
+        f"static __thread int64_t gl_shape_tls[{max(n_dims, 1)}];",
+        "const char *gl_error(void) { return gl_err_tls; }",
+        "const int64_t *gl_shapes(void) { return gl_shape_tls; }",
+        f"int gl_call({', '.join(params)}) {{",
+        f"char *outs[{max(len(outs), 1)}] = {{{out_list}}};{fill}",
+        f"return gl_run({call});",
+        "}"])
+    cdef = (f"int gl_call({', '.join(params)});\nconst char *gl_error(void);\n"
+            "const int64_t *gl_shapes(void);")
+    return entry, cdef
 
 
 def _scalar_entry(fgraph, w: Writer):

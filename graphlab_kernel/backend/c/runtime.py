@@ -241,14 +241,15 @@ def thread_pool() -> ThreadPool | None:
 
 
 def make_runner(mod, rendered: Rendered, fgraph):
-    """`run(values) -> outputs` calling the module's gl_run; outputs are fresh arrays.
+    """`run(values) -> outputs` calling the module's gl_call; outputs are fresh arrays.
 
-    The outputs are allocated with the previous call's shapes, and gl_run computes only if those
+    The outputs are allocated with the previous call's shapes, and gl_call computes only if those
     were right (one C call in a loop over same-shaped data); otherwise it reports the real shapes,
-    and the call is made again with outputs of those shapes."""
+    and the call is made again with outputs of those shapes. Every argument of gl_call is a plain
+    value (a pointer or an integer), so that nothing is built for it but the argument list."""
     lib, ffi = mod.lib, mod.ffi
-    gl_run = lib.gl_run
-    from_buffer, cast, new, NULL = ffi.from_buffer, ffi.cast, ffi.new, ffi.NULL
+    gl_call = lib.gl_call
+    from_buffer, cast, NULL = ffi.from_buffer, ffi.cast, ffi.NULL
     in_specs = [(np.dtype(v.type.dtype), v.type.ndim, str(v)) for v in fgraph.inputs]
     hidden = []
     for a in rendered.hidden_inputs:
@@ -261,29 +262,13 @@ def make_runner(mod, rendered: Rendered, fgraph):
     empty = np.empty
     last_shapes = [() if r == 0 else (0,) * r for r in ranks]  # the previous call's outputs
 
-    def pointer(a):
-        try:
-            return from_buffer(a)
-        except (ValueError, TypeError, BufferError):  # not contiguous: pass its address
-            return cast("char *", a.__array_interface__["data"][0])
-
-    def call(args, shapes):
-        results = [empty(shape, dtype) for shape, dtype in zip(shapes, dtypes)]
-        buffers = [from_buffer(out) if out.size else NULL for out in results]
-        outs = new("char *[]", buffers or [NULL])
-        oshape = new("int64_t[]", [n for shape in shapes for n in shape] or [0])
-        err = new("char[512]")
-        status = gl_run(1, outs, oshape, err, *args)
-        if status == -1:  # the shapes changed: gl_run wrote the real ones
-            flat = ffi.unpack(oshape, n_dims)
-            shapes, k = [], 0
-            for r in ranks:
-                shapes.append(tuple(flat[k:k + r]))
-                k += r
-            return None, shapes
-        if status:
-            _raise(status, err, ffi)
-        return results, shapes
+    def real_shapes() -> list[tuple]:
+        flat = ffi.unpack(lib.gl_shapes(), n_dims)
+        shapes, k = [], 0
+        for r in ranks:
+            shapes.append(tuple(flat[k:k + r]))
+            k += r
+        return shapes
 
     def run(values):
         nonlocal last_shapes
@@ -291,24 +276,33 @@ def make_runner(mod, rendered: Rendered, fgraph):
         for a, (dtype, ndim, label) in zip(values, in_specs):
             if type(a) is not np.ndarray or a.dtype is not dtype or a.ndim != ndim:
                 a = _check_value(a, dtype, ndim, label)
-            args.append(pointer(a))
+            try:
+                args.append(from_buffer(a))
+            except (ValueError, TypeError, BufferError):  # not contiguous: pass its address
+                args.append(cast("char *", a.__array_interface__["data"][0]))
             args += a.shape
             args += a.strides
         args += hidden
-        try:
-            results, shapes = call(args, last_shapes)
-        except UnalignedInput:
+        shapes = last_shapes
+        for _ in range(2):
+            results, outs = [], []
+            for shape, dtype in zip(shapes, dtypes):
+                out = empty(shape, dtype)
+                results.append(out)
+                outs.append(from_buffer(out) if out.size else NULL)
+                outs += shape
+            status = gl_call(1, *outs, *args)
+            if status == 0:
+                last_shapes = shapes
+                return results
+            if status != -1:
+                break
+            shapes = real_shapes()  # the shapes changed: allocate those, and call again
+        if status == 4:  # an input's data or strides are not aligned to its item size
             return run([_aligned(a) for a in values])
-        if results is None:
-            results, shapes = call(args, shapes)
-            last_shapes = shapes
-        return results
+        _raise(status, ffi.string(lib.gl_error()).decode(errors="replace"))
 
     return run
-
-
-class UnalignedInput(Exception):
-    """gl_run's status 4: an input's data or strides are not aligned to its item size."""
 
 
 def _aligned(a):
@@ -372,13 +366,10 @@ def _check_value(a, dtype, ndim, label):
     return a
 
 
-def _raise(status, err, ffi):
-    message = ffi.string(err).decode(errors="replace")
+def _raise(status: int, message: str):
     if status == 2:
         raise MemoryError(message)
     if status == 3:
         from graphlab_kernel.tensor.subtensor import IndexOutOfRangeError
         raise IndexOutOfRangeError(message)
-    if status == 4:
-        raise UnalignedInput()
     raise ValueError(message)
