@@ -1,9 +1,9 @@
 """Render one C source for a whole FunctionGraph. Only text is produced here; runtime.py compiles.
 
-The generated entry point is
+The generated function is
 
-    int gl_run(int phase, char **outs, int64_t *oshape, char *gl_err,
-               <per input: char *data, int64_t shape[0..r-1], int64_t strides[0..r-1]>)
+    static int gl_run(int phase, char **outs, int64_t *oshape, char *gl_err,
+                      <per input: char *data, int64_t shape[0..r-1], int64_t strides[0..r-1]>)
 
 Every call first computes and checks every shape, and compares the outputs' shapes with those in
 `oshape`, writing the real ones there. Phase 0 stops there; phase 1 goes on to compute into the
@@ -18,6 +18,10 @@ how an in-place Elemwise's destroy_map is honoured).
 A positive return means an error whose message is in `gl_err` (1: bad shapes or values, 2: out of
 memory, 3: index out of range); 4 means an input's data or strides are not aligned to its item
 size (the caller then passes an aligned copy).
+
+Python calls it through `gl_call(phase, <per output: pointer, expected shape>, <inputs>)`, whose
+arguments are all plain values; the message and the real shapes are then read from per-thread
+buffers (`gl_error()`, `gl_shapes()`).
 
 Ops rendered: Elemwise (any scalar op with a c_expr, and fused Composites: one loop), DimShuffle,
 Reduce, ArgReduce, Dot, Gemv/Gemm, DotMapGemv, Softmax/LogSoftmax, Subtensor, IncSubtensor,
