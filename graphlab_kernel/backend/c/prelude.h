@@ -326,9 +326,10 @@ GL_MATMUL_LOOP(float, gl_matmul_f32)
 #endif
 
 /* DotMapGemv's two passes over a block of rows of X (byte strides s0, s1), run back to back so
-   that the second reads the block from cache: d = X.w, then r += X^T g. Four rows at a time in
-   vectors (independent sums, so that loads, not add latency, set the pace) when X's rows and w
-   are contiguous; plain loops otherwise. */
+   that the second reads the block from cache: d = X.w, then r += X^T g. Eight rows at a time,
+   then four, in vectors (independent sums, so that loads, not add latency, set the pace; each
+   load of w or of the accumulator serves every row) when X's rows and w are contiguous; plain
+   loops otherwise. */
 #define GL_ROW_BLOCK 32
 #define GL_ROWS(T, S)                                                                      \
 typedef T gl_vec_##S __attribute__((vector_size(32)));                                   \
@@ -345,6 +346,22 @@ static void gl_rows_dot_##S(int64_t nr, int64_t k, const char *X, int64_t s0, in
     if (s1 == (int64_t)sizeof(T) && sw == (int64_t)sizeof(T)) {                          \
         const T *q = (const T *)w;                                                       \
         const int64_t kv = k - k % GL_LANES_##S;                                         \
+        for (; r + 8 <= nr; r += 8) {  /* each row's sum in the same order as below */    \
+            const T *x0 = (const T *)(X + r * s0);                                       \
+            gl_vec_##S a[8] = {{0}};                                                     \
+            for (int64_t j = 0; j < kv; j += GL_LANES_##S) {                             \
+                gl_vec_##S wv = gl_load_##S(q + j);                                      \
+                _Pragma("GCC unroll 8")                                                  \
+                for (int i = 0; i < 8; i++)                                              \
+                    a[i] += gl_load_##S((const T *)((const char *)x0 + i * s0) + j) * wv; \
+            }                                                                            \
+            for (int i = 0; i < 8; i++) {                                                \
+                const T *xi = (const T *)((const char *)x0 + i * s0);                    \
+                T t = gl_hsum_##S(a[i]);                                                 \
+                for (int64_t j = kv; j < k; j++) t += xi[j] * q[j];                      \
+                d[r + i] = t;                                                            \
+            }                                                                            \
+        }                                                                                \
         for (; r + 4 <= nr; r += 4) {                                                    \
             const T *x0 = (const T *)(X + r * s0), *x1 = (const T *)(X + (r + 1) * s0);  \
             const T *x2 = (const T *)(X + (r + 2) * s0), *x3 = (const T *)(X + (r + 3) * s0); \
@@ -382,6 +399,26 @@ static void gl_rows_axpy_##S(int64_t nr, int64_t k, const char *X, int64_t s0, i
                              const T *g, T *acc) {                                       \
     int64_t r = 0;                                                                       \
     if (s1 == (int64_t)sizeof(T)) {                                                      \
+        for (; r + 8 <= nr; r += 8) {                                                    \
+            const T *x0 = (const T *)(X + r * s0), *x1 = (const T *)(X + (r + 1) * s0);  \
+            const T *x2 = (const T *)(X + (r + 2) * s0), *x3 = (const T *)(X + (r + 3) * s0); \
+            const T *x4 = (const T *)(X + (r + 4) * s0), *x5 = (const T *)(X + (r + 5) * s0); \
+            const T *x6 = (const T *)(X + (r + 6) * s0), *x7 = (const T *)(X + (r + 7) * s0); \
+            const T g0 = g[r], g1 = g[r + 1], g2 = g[r + 2], g3 = g[r + 3];             \
+            const T g4 = g[r + 4], g5 = g[r + 5], g6 = g[r + 6], g7 = g[r + 7];         \
+            int64_t j = 0;                                                               \
+            for (; j + GL_LANES_##S <= k; j += GL_LANES_##S) {                           \
+                gl_vec_##S u = ((g0 * gl_load_##S(x0 + j) + g1 * gl_load_##S(x1 + j))    \
+                             + (g2 * gl_load_##S(x2 + j) + g3 * gl_load_##S(x3 + j)))    \
+                             + ((g4 * gl_load_##S(x4 + j) + g5 * gl_load_##S(x5 + j))   \
+                             + (g6 * gl_load_##S(x6 + j) + g7 * gl_load_##S(x7 + j)));  \
+                u += gl_load_##S(acc + j);                                               \
+                memcpy(acc + j, &u, sizeof u);                                           \
+            }                                                                            \
+            for (; j < k; j++)                                                           \
+                acc[j] += ((g0 * x0[j] + g1 * x1[j]) + (g2 * x2[j] + g3 * x3[j]))       \
+                        + ((g4 * x4[j] + g5 * x5[j]) + (g6 * x6[j] + g7 * x7[j]));      \
+        }                                                                                \
         for (; r + 4 <= nr; r += 4) {                                                    \
             const T *x0 = (const T *)(X + r * s0), *x1 = (const T *)(X + (r + 1) * s0);  \
             const T *x2 = (const T *)(X + (r + 2) * s0), *x3 = (const T *)(X + (r + 3) * s0); \
