@@ -611,11 +611,9 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
         f"{oc} *qr = ({oc} *)p_{rn};",
         f"const {oc} al = *(const {oc} *)p_{al}, be = *(const {oc} *)p_{be};",
         f"const int64_t tz = n_{za}[0] == 1 ? 0 : s_{za}[0];",
-        "for (int64_t j = 0; j < rk; j++) {",
-        f"{oc} sum = k.acc[j];",
-        "for (int64_t p = 1; p < k.nparts; p++) sum += k.acc[p * rk + j];",
-        f"qr[j] = be * *(const {oc} *)(p_{za} + j * tz) + al * sum;",
-        "}",
+        f"gl_parts_sum_{sfx}(rk, k.nparts, k.acc);",
+        f"for (int64_t j = 0; j < rk; j++) qr[j] = be * *(const {oc} *)(p_{za} + j * tz) "
+        "+ al * k.acc[j];",
         "gl_give(k.acc);",
         "}",
     ]

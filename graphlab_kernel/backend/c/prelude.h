@@ -444,8 +444,20 @@ static void gl_rows_axpy_##S(int64_t nr, int64_t k, const char *X, int64_t s0, i
         }                                                                                \
     }                                                                                    \
 }
+/* acc[j] += acc[p * k + j] for the parts p = 1, 2, ... in order: the parts' accumulators summed
+   into the first, each column in part order (so the sum does not depend on the threads). A
+   function of its own, so that it is vectorized. */
+#define GL_PARTS_SUM(T, S)                                                                 \
+static __attribute__((noinline)) void gl_parts_sum_##S(int64_t k, int64_t nparts, T *acc) { \
+    for (int64_t p = 1; p < nparts; p++) {                                               \
+        const T *part = acc + p * k;                                                     \
+        for (int64_t j = 0; j < k; j++) acc[j] += part[j];                               \
+    }                                                                                    \
+}
 GL_ROWS(double, f64)
 GL_ROWS(float, f32)
+GL_PARTS_SUM(double, f64)
+GL_PARTS_SUM(float, f32)
 
 /* max / min of a contiguous float run, NaN-propagating as gl_max / gl_min. With AVX, the max/min
    instructions (through GCC's builtins: <immintrin.h> alone would add 0.2 s to every compile),
