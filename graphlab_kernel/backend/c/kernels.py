@@ -62,11 +62,16 @@ def emit_reduce(w: Writer, node) -> None:
                  f"(bx + i * sx); acc = {combine}; }}")
         c.append(f"*({oc} *)by = acc;")
     else:
-        # along the rows: one accumulator per output element, a vectorizable loop when contiguous
+        # along the rows: one accumulator per output element; a contiguous row is combined into
+        # them by a helper of its own, which gcc vectorizes (inside gl_run, whose guessed profile
+        # ranks the compute code cold after its many error checks, it is optimized for size)
+        helper = f"gl_acc_{name}"
+        w.statics += [f"static __attribute__((noinline)) void {helper}(int64_t n, const {xc} *qx, "
+                      f"{oc} *ry) {{", "#pragma GCC ivdep",
+                      f"for (int64_t i = 0; i < n; i++) {{ {oc} acc = ry[i]; {oc} xv = ({oc})qx[i]; "
+                      f"ry[i] = {combine}; }}", "}"]
         c.append(f"{oc} *ry = ({oc} *)by;")
-        c.append(f"if (sx == sizeof({xc})) {{ const {xc} *qx = (const {xc} *)bx; "
-                 f"for (int64_t i = 0; i < nn; i++) {{ {oc} acc = ry[i]; {oc} xv = ({oc})qx[i]; "
-                 f"ry[i] = {combine}; }} }}")
+        c.append(f"if (sx == sizeof({xc})) {helper}(nn, (const {xc} *)bx, ry);")
         c.append(f"else for (int64_t i = 0; i < nn; i++) {{ {oc} acc = ry[i]; {oc} xv = ({oc})"
                  f"*(const {xc} *)(bx + i * sx); ry[i] = {combine}; }}")
     c.append(f"int d = {rx - 2};")
