@@ -86,3 +86,30 @@ def test_strided_runs_take_the_general_loop():
     for kind in KINDS:
         for view in (x[:, ::3], x[::-2, ::-1], x.T):
             _check(_function(kind, "float64", 1)(view), KINDS[kind](view, axis=1), "float64", kind)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "int32"])
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_rows_accumulated_along_axis_0(kind, dtype):
+    """axis=0 combines each contiguous row into the column accumulators (a vectorized helper):
+    widths around the vector lengths, many rows, and views whose rows are not contiguous."""
+    rng = np.random.default_rng(7 + len(kind) + len(dtype))
+    f = _function(kind, dtype, 0)
+    for rows, n in [(256, 512), (5, 1), (9, 7), (33, 17), (100, 33), (1, 1025)]:
+        x = _data(rng, (rows, n), dtype, kind)
+        _check(f(x), KINDS[kind](x, axis=0), dtype, kind)
+        for view in (x[::-1], np.asfortranarray(x), x[:, ::-1]):
+            _check(f(view), KINDS[kind](view, axis=0), dtype, kind)
+
+
+@pytest.mark.parametrize("kind", ["max", "min", "sum"])
+def test_a_nan_in_a_row_gives_nan_in_its_column(kind):
+    rng = np.random.default_rng(3)
+    f = _function(kind, "float64", 0)
+    x = rng.standard_normal((40, 37))
+    for r, col in [(0, 0), (17, 8), (39, 36), (20, 31)]:
+        x[r, col] = np.nan
+    got = f(x)
+    assert np.array_equal(np.isnan(got), np.isnan(x).any(axis=0))
+    kept = ~np.isnan(got)
+    _check(got[kept], KINDS[kind](x, axis=0)[kept], "float64", kind)

@@ -372,47 +372,35 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single, inner_bcast
     code += ["} else {"]
     # strided: an odometer over the outer dimensions, a loop over the last. Rows whose operands
     # are contiguous along the last axis (or constant along it) go to a vectorized row helper.
+    # From rank 2, a task runs ranges of whole rows (in parts when large); below, the one row
+    # is computed here.
     per_row = [single[j] or inner_bcast[j] or not r for j in range(len(ins))]
     row_fn = f"gl_flat_{name}" if per_row == flat else f"gl_row_{name}"
     if per_row != flat:
         helper += _loop_helper(row_fn, in_dtypes, per_row, oc, body)
+    if r >= 2:  # whole rows in parts, on the thread pool when there are enough of them
+        helper += _strided_task(name, in_dtypes, out_dtype, r, body, per_row, row_fn)
+        strides = ", ".join("{" + ", ".join(f"n_{a}[{d}] == 1 ? 0 : s_{a}[{d}]" for d in range(r))
+                            + "}" for a in ins)
+        code.append(f"if (size_{name} > 0) {{")
+        code.append(f"struct gl_st_{name} k = {{{{{', '.join(f'p_{a}' for a in ins)}}}, p_{name}, "
+                    f"{{{strides}}}, {{{', '.join(f's_{name}[{d}]' for d in range(r))}}}, "
+                    f"{{{', '.join(f'n_{name}[{d}]' for d in range(r))}}}, "
+                    f"size_{name} / n_{name}[{r - 1}], gl_parts(size_{name} * "
+                    f"{len(body) + len(ins)})}};")
+        code.append("if (k.nparts > k.rows) k.nparts = k.rows;")
+        code.append(f"gl_parallel(gl_st_task_{name}, &k, k.nparts);")
+        code += ["}", "}", "}"]
+        return code, helper
     code.append(f"if (size_{name} > 0) {{")
     for j, a in enumerate(ins):
         strides = ", ".join(f"n_{a}[{d}] == 1 ? 0 : s_{a}[{d}]" for d in range(r)) or "0"
         code.append(f"int64_t t{j}[{max(r, 1)}] = {{{strides}}}; const char *b{j} = p_{a};")
-    code.append(f"char *by = p_{name}; int64_t idx[{max(r, 1)}] = {{0}};")
+    code.append(f"char *by = p_{name};")
     inner_n = f"n_{name}[{r - 1}]" if r else "1"
-    rows_ok = " && ".join(
-        [f"t{j}[{r - 1}] == {np.dtype(in_dtypes[j]).itemsize}" for j in range(len(ins))
-         if not per_row[j]] + ([f"s_{name}[{r - 1}] == {np.dtype(out_dtype).itemsize}"] if r else
-                               [])) or "1"
-    code.append(f"const int rows_ok = {rows_ok};")
-    code.append("for (;;) {")
-    code.append("if (rows_ok) " + _call_helper(row_fn, [f"b{j}" for j in range(len(ins))],
-                                              in_dtypes, per_row, "", inner_n, "by", oc))
-    code.append("else")
-    code.append(f"for (int64_t i = 0; i < {inner_n}; i++) {{")
-    for j in range(len(ins)):
-        cj = ctype(in_dtypes[j])
-        step = f"i * t{j}[{r - 1}]" if r else "0"
-        code.append(f"const {cj} x{j} = *(const {cj} *)(b{j} + {step});")
-    code += body
-    ystep = f"i * s_{name}[{r - 1}]" if r else "0"
-    code.append(f"*({oc} *)(by + {ystep}) = y;")
-    code.append("}")
-    code.append(f"int d = {r - 2};")
-    code.append("for (; d >= 0; d--) {")
-    code.append("idx[d]++;" + "".join(f" b{j} += t{j}[d];" for j in range(len(ins)))
-                + f" by += s_{name}[d];")
-    code.append(f"if (idx[d] < n_{name}[d]) break;")
-    code.append("".join(f"b{j} -= t{j}[d] * n_{name}[d]; " for j in range(len(ins)))
-                + f"by -= s_{name}[d] * n_{name}[d]; idx[d] = 0;")
-    code.append("}")
-    code.append("if (d < 0) break;")
-    code.append("}")
-    code.append("}")
-    code.append("}")
-    code.append("}")
+    code.append(f"const int rows_ok = {_rows_ok(in_dtypes, out_dtype, r, per_row, f's_{name}')};")
+    code += _row_code(in_dtypes, r, body, per_row, row_fn, inner_n, f"s_{name}[{r - 1}]", oc)
+    code += ["}", "}", "}"]
     return code, helper
 
 
@@ -455,6 +443,61 @@ def _flat_task(name: str, in_dtypes, scalar, oc: str) -> list[str]:
             "gl_part_range(k->n, part, k->nparts, 16, &lo, &hi);",
             f"gl_flat_{name}({', '.join(args)});",
             "}"]
+
+
+def _rows_ok(in_dtypes, out_dtype, r: int, per_row, s_out: str) -> str:
+    """C: every operand read along the row is contiguous (t<j> are the inputs' strides)."""
+    return " && ".join(
+        [f"t{j}[{r - 1}] == {np.dtype(d).itemsize}" for j, d in enumerate(in_dtypes)
+         if not per_row[j]] + ([f"{s_out}[{r - 1}] == {np.dtype(out_dtype).itemsize}"] if r else
+                               [])) or "1"
+
+
+def _row_code(in_dtypes, r: int, body, per_row, row_fn: str, inner_n: str, ystride: str,
+              oc: str) -> list[str]:
+    """C computing one row (input row pointers b<j>, output row pointer by): the row helper when
+    rows_ok, else a plain loop with the strides t<j>."""
+    code = ["if (rows_ok) " + _call_helper(row_fn, [f"b{j}" for j in range(len(in_dtypes))],
+                                           in_dtypes, per_row, "", inner_n, "by", oc),
+            "else", f"for (int64_t i = 0; i < {inner_n}; i++) {{"]
+    for j, dtype in enumerate(in_dtypes):
+        cj = ctype(dtype)
+        step = f"i * t{j}[{r - 1}]" if r else "0"
+        code.append(f"const {cj} x{j} = *(const {cj} *)(b{j} + {step});")
+    code += body
+    code += [f"*({oc} *)(by + {f'i * {ystride}' if r else '0'}) = y;", "}"]
+    return code
+
+
+def _strided_task(name: str, in_dtypes, out_dtype, r: int, body, per_row, row_fn: str
+                  ) -> list[str]:
+    """A part of a strided elementwise loop (rank r >= 2), for gl_parallel: the rows (outer
+    indices, in C order) [lo, hi), boundaries depending only on the number of rows and parts.
+    Its starting outer index is unravelled into the odometer's index and row pointers."""
+    nin, oc = len(in_dtypes), ctype(out_dtype)
+    ins = [f"b{j}" for j in range(nin)]
+    code = [f"struct gl_st_{name} {{ const char *x[{max(nin, 1)}]; char *y; "
+            f"int64_t t[{max(nin, 1)}][{r}], s[{r}], n[{r}], rows, nparts; }};",
+            f"static void gl_st_task_{name}(void *c, int64_t part) {{",
+            f"const struct gl_st_{name} k = *(const struct gl_st_{name} *)c;",
+            f"int64_t lo, hi, idx[{r - 1}];",
+            "gl_part_range(k.rows, part, k.nparts, 1, &lo, &hi);",
+            "char *by = k.y;"]
+    code += [f"const char *b{j} = k.x[{j}]; const int64_t *t{j} = k.t[{j}];" for j in range(nin)]
+    code.append(f"for (int64_t q = lo, d = {r - 2}; d >= 0; d--) {{ idx[d] = q % k.n[d]; "
+                "q /= k.n[d];" + "".join(f" {b} += idx[d] * t{j}[d];" for j, b in enumerate(ins))
+                + " by += idx[d] * k.s[d]; }")
+    code.append(f"const int rows_ok = {_rows_ok(in_dtypes, out_dtype, r, per_row, 'k.s')};")
+    code.append("for (int64_t row = lo; row < hi; row++) {")
+    code += _row_code(in_dtypes, r, body, per_row, row_fn, f"k.n[{r - 1}]", f"k.s[{r - 1}]", oc)
+    code.append(f"for (int d = {r - 2}; d >= 0; d--) {{")
+    code.append("idx[d]++;" + "".join(f" b{j} += t{j}[d];" for j in range(nin))
+                + " by += k.s[d];")
+    code.append("if (idx[d] < k.n[d]) break;")
+    code.append("".join(f"b{j} -= t{j}[d] * k.n[d]; " for j in range(nin))
+                + "by -= k.s[d] * k.n[d]; idx[d] = 0;")
+    code += ["}", "}", "}"]
+    return code
 
 
 def _call_helper(fn: str, ins, in_dtypes, scalar, prefix: str, n: str, out: str, oc: str) -> str:

@@ -62,11 +62,16 @@ def emit_reduce(w: Writer, node) -> None:
                  f"(bx + i * sx); acc = {combine}; }}")
         c.append(f"*({oc} *)by = acc;")
     else:
-        # along the rows: one accumulator per output element, a vectorizable loop when contiguous
+        # along the rows: one accumulator per output element; a contiguous row is combined into
+        # them by a helper of its own, which gcc vectorizes (inside gl_run, whose guessed profile
+        # ranks the compute code cold after its many error checks, it is optimized for size)
+        helper = f"gl_acc_{name}"
+        w.statics += [f"static __attribute__((noinline)) void {helper}(int64_t n, const {xc} *qx, "
+                      f"{oc} *ry) {{", "#pragma GCC ivdep",
+                      f"for (int64_t i = 0; i < n; i++) {{ {oc} acc = ry[i]; {oc} xv = ({oc})qx[i]; "
+                      f"ry[i] = {combine}; }}", "}"]
         c.append(f"{oc} *ry = ({oc} *)by;")
-        c.append(f"if (sx == sizeof({xc})) {{ const {xc} *qx = (const {xc} *)bx; "
-                 f"for (int64_t i = 0; i < nn; i++) {{ {oc} acc = ry[i]; {oc} xv = ({oc})qx[i]; "
-                 f"ry[i] = {combine}; }} }}")
+        c.append(f"if (sx == sizeof({xc})) {helper}(nn, (const {xc} *)bx, ry);")
         c.append(f"else for (int64_t i = 0; i < nn; i++) {{ {oc} acc = ry[i]; {oc} xv = ({oc})"
                  f"*(const {xc} *)(bx + i * sx); ry[i] = {combine}; }}")
     c.append(f"int d = {rx - 2};")
@@ -188,14 +193,25 @@ def emit_scaled_product(w: Writer, node) -> None:
     n = f"n_{b}[1]" if y.type.ndim == 2 else "1"
     sb1 = f"s_{b}[1]" if y.type.ndim == 2 else "0"
     # beta * z first (broadcast into the output), then BLAS adds alpha * dot(a, b) to it: one
-    # pass over the output fewer than computing the product and combining afterwards
+    # pass over the output fewer than computing the product and combining afterwards. A z of the
+    # output's shape in C order (the usual case: a weight matrix updated in place) is one
+    # contiguous run, scaled (or copied, beta = 1) in parts; others go through a general loop.
     zs = [f"(n_{za}[{d}] == 1 ? 0 : s_{za}[{d}])" for d in range(r)]
     inner = f"for (int64_t j = 0; j < {n}; j++) {{ {oc} zv = *(const {oc} *)(p_{za} + i * {zs[0]}"
     inner += f" + j * {zs[1]}" if r == 2 else ""
+    item = np.dtype(dt).itemsize
+    contiguous = " && ".join([f"size_{za} == size_{name}", f"(n_{za}[{r - 1}] <= 1 || "
+                              f"s_{za}[{r - 1}] == {item})"]
+                             + ([f"(n_{za}[0] <= 1 || s_{za}[0] == {item} * n_{za}[1])"]
+                                if r == 2 else []))
+    sfx = "f64" if dt == "float64" else "f32"
     w.run_code.append(
         f"{{ const {oc} al = *(const {oc} *)p_{al}, be = *(const {oc} *)p_{be}; {oc} *qy = "
-        f"({oc} *)p_{name}; for (int64_t i = 0; i < n_{name}[0]; i++) {inner}); "
+        f"({oc} *)p_{name}; if ({contiguous}) {{ struct gl_scale_{sfx} k = {{(const {oc} *)p_{za}, "
+        f"qy, be, size_{name}, gl_parts(size_{name})}}; gl_parallel(gl_scale_task_{sfx}, &k, "
+        f"k.nparts); }} else for (int64_t i = 0; i < n_{name}[0]; i++) {inner}); "
         f"qy[i * {n} + j] = be * zv; }}")
+    w.parallel = True
     w.run_code.append(f"if ({fn}(n_{a}[0], {n}, {k_x}, p_{a}, s_{a}[0], s_{a}[1], p_{b}, s_{b}[0], "
                       f"{sb1}, al, 1, qy)) {{ status = 2; snprintf(gl_err, 512, "
                       f"\"out of memory\"); goto done; }} }}")

@@ -161,6 +161,21 @@ static inline int64_t gl_parts(int64_t work) {
     return p < 1 ? 1 : p > GL_MAX_PARTS ? GL_MAX_PARTS : p;
 }
 
+/* y = be * x over a contiguous run (a copy when be is 1), in parts: the beta * z of Gemm/Gemv */
+#define GL_SCALE(T, S)                                                                     \
+struct gl_scale_##S { const T *x; T *y; T be; int64_t n, nparts; };                      \
+static void gl_scale_task_##S(void *c, int64_t part) {                                   \
+    const struct gl_scale_##S *k = c;                                                    \
+    int64_t lo, hi;                                                                      \
+    gl_part_range(k->n, part, k->nparts, 16, &lo, &hi);                                  \
+    const T be = k->be, *restrict x = k->x + lo;                                         \
+    T *restrict y = k->y + lo;                                                           \
+    if (be == 1) { memcpy(y, x, (size_t)(hi - lo) * sizeof(T)); return; }                \
+    for (int64_t i = 0; i < hi - lo; i++) y[i] = be * x[i];                              \
+}
+GL_SCALE(double, f64)
+GL_SCALE(float, f32)
+
 /* Intermediate buffers outlive a call: gl_give keeps up to GL_KEEP freed buffers, GL_KEEP_BYTES
    in all, in this module's slots, and gl_take reuses one that fits, so a function called in a
    loop does not map, fault in and unmap fresh pages for its intermediates every time. Slots are
