@@ -398,8 +398,11 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single, inner_bcast
         code.append(f"int64_t t{j}[{max(r, 1)}] = {{{strides}}}; const char *b{j} = p_{a};")
     code.append(f"char *by = p_{name};")
     inner_n = f"n_{name}[{r - 1}]" if r else "1"
-    code.append(f"const int rows_ok = {_rows_ok(in_dtypes, out_dtype, r, per_row, f's_{name}')};")
-    code += _row_code(in_dtypes, r, body, per_row, row_fn, inner_n, f"s_{name}[{r - 1}]", oc)
+    steps = [f"t{j}[{r - 1}]" if r else "0" for j in range(len(ins))]
+    ystride = f"s_{name}[{r - 1}]" if r else None
+    code.append(f"if ({_rows_ok(in_dtypes, out_dtype, per_row, steps, ystride)})")
+    code += _row_code(in_dtypes, body, per_row, row_fn, [f"b{j}" for j in range(len(ins))], steps,
+                      inner_n, ystride or "0", oc)
     code += ["}", "}", "}"]
     return code, helper
 
@@ -445,27 +448,27 @@ def _flat_task(name: str, in_dtypes, scalar, oc: str) -> list[str]:
             "}"]
 
 
-def _rows_ok(in_dtypes, out_dtype, r: int, per_row, s_out: str) -> str:
-    """C: every operand read along the row is contiguous (t<j> are the inputs' strides)."""
+def _rows_ok(in_dtypes, out_dtype, per_row, steps, ystride) -> str:
+    """C: every operand read along the row is contiguous (`steps`: the inputs' strides along it,
+    `ystride` the output's, or None)."""
     return " && ".join(
-        [f"t{j}[{r - 1}] == {np.dtype(d).itemsize}" for j, d in enumerate(in_dtypes)
-         if not per_row[j]] + ([f"{s_out}[{r - 1}] == {np.dtype(out_dtype).itemsize}"] if r else
-                               [])) or "1"
+        [f"{steps[j]} == {np.dtype(d).itemsize}" for j, d in enumerate(in_dtypes) if not per_row[j]]
+        + ([f"{ystride} == {np.dtype(out_dtype).itemsize}"] if ystride else [])) or "1"
 
 
-def _row_code(in_dtypes, r: int, body, per_row, row_fn: str, inner_n: str, ystride: str,
+def _row_code(in_dtypes, body, per_row, row_fn: str, ptrs, steps, inner_n: str, ystride: str,
               oc: str) -> list[str]:
-    """C computing one row (input row pointers b<j>, output row pointer by): the row helper when
-    rows_ok, else a plain loop with the strides t<j>."""
-    code = ["if (rows_ok) " + _call_helper(row_fn, [f"b{j}" for j in range(len(in_dtypes))],
-                                           in_dtypes, per_row, "", inner_n, "by", oc),
-            "else", f"for (int64_t i = 0; i < {inner_n}; i++) {{"]
-    for j, dtype in enumerate(in_dtypes):
+    """C computing one row, to follow an `if (rows_ok)`: the row helper, else a plain loop
+    (input row pointers `ptrs` and strides `steps`, output row pointer by)."""
+    code = [_call_helper(row_fn, ptrs, in_dtypes, per_row, "", inner_n, "by", oc), "else {"]
+    loads = []
+    for j, dtype in enumerate(in_dtypes):  # an input constant along the row is read once
         cj = ctype(dtype)
-        step = f"i * t{j}[{r - 1}]" if r else "0"
-        code.append(f"const {cj} x{j} = *(const {cj} *)(b{j} + {step});")
-    code += body
-    code += [f"*({oc} *)(by + {f'i * {ystride}' if r else '0'}) = y;", "}"]
+        step = "" if per_row[j] else f" + i * {steps[j]}"
+        (code if per_row[j] else loads).append(f"const {cj} x{j} = *(const {cj} *)({ptrs[j]}{step});")
+    code.append(f"for (int64_t i = 0; i < {inner_n}; i++) {{")
+    code += loads + body
+    code += [f"*({oc} *)(by + i * {ystride}) = y;", "}", "}"]
     return code
 
 
@@ -473,30 +476,47 @@ def _strided_task(name: str, in_dtypes, out_dtype, r: int, body, per_row, row_fn
                   ) -> list[str]:
     """A part of a strided elementwise loop (rank r >= 2), for gl_parallel: the rows (outer
     indices, in C order) [lo, hi), boundaries depending only on the number of rows and parts.
-    Its starting outer index is unravelled into the odometer's index and row pointers."""
+    Its first row's outer index is unravelled into row pointers; from one row to the next they
+    step along dimension r - 2 (strides kept in locals), and from rank 3 an odometer steps the
+    outer dimensions when that index wraps around."""
     nin, oc = len(in_dtypes), ctype(out_dtype)
-    ins = [f"b{j}" for j in range(nin)]
+    inner = r - 2
+    first = "lo" if inner == 0 else "i2"
     code = [f"struct gl_st_{name} {{ const char *x[{max(nin, 1)}]; char *y; "
             f"int64_t t[{max(nin, 1)}][{r}], s[{r}], n[{r}], rows, nparts; }};",
             f"static void gl_st_task_{name}(void *c, int64_t part) {{",
-            f"const struct gl_st_{name} k = *(const struct gl_st_{name} *)c;",
-            f"int64_t lo, hi, idx[{r - 1}];",
-            "gl_part_range(k.rows, part, k.nparts, 1, &lo, &hi);",
-            "char *by = k.y;"]
-    code += [f"const char *b{j} = k.x[{j}]; const int64_t *t{j} = k.t[{j}];" for j in range(nin)]
-    code.append(f"for (int64_t q = lo, d = {r - 2}; d >= 0; d--) {{ idx[d] = q % k.n[d]; "
-                "q /= k.n[d];" + "".join(f" {b} += idx[d] * t{j}[d];" for j, b in enumerate(ins))
-                + " by += idx[d] * k.s[d]; }")
-    code.append(f"const int rows_ok = {_rows_ok(in_dtypes, out_dtype, r, per_row, 'k.s')};")
+            f"const struct gl_st_{name} *k = c;",
+            "int64_t lo, hi;",
+            "gl_part_range(k->rows, part, k->nparts, 1, &lo, &hi);",
+            f"const int64_t nn = k->n[{r - 1}], sy = k->s[{r - 1}], oy = k->s[{inner}];"]
+    if inner:
+        code.append(f"const int64_t m = k->n[{inner}]; int64_t idx[{inner}], i2 = lo % m;")
+    code.append(f"char *by = k->y + {first} * oy;")
+    code += [f"const int64_t u{j} = k->t[{j}][{r - 1}], o{j} = k->t[{j}][{inner}]; "
+             f"const char *b{j} = k->x[{j}] + {first} * o{j};" for j in range(nin)]
+    if inner:
+        code.append(f"for (int64_t q = lo / m, d = {inner - 1}; d >= 0; d--) {{ idx[d] = q % "
+                    "k->n[d]; q /= k->n[d];"
+                    + "".join(f" b{j} += idx[d] * k->t[{j}][d];" for j in range(nin))
+                    + " by += idx[d] * k->s[d]; }")
+    steps = [f"u{j}" for j in range(nin)]
+    code.append(f"const int rows_ok = {_rows_ok(in_dtypes, out_dtype, per_row, steps, 'sy')};")
     code.append("for (int64_t row = lo; row < hi; row++) {")
-    code += _row_code(in_dtypes, r, body, per_row, row_fn, f"k.n[{r - 1}]", f"k.s[{r - 1}]", oc)
-    code.append(f"for (int d = {r - 2}; d >= 0; d--) {{")
-    code.append("idx[d]++;" + "".join(f" b{j} += t{j}[d];" for j in range(nin))
-                + " by += k.s[d];")
-    code.append("if (idx[d] < k.n[d]) break;")
-    code.append("".join(f"b{j} -= t{j}[d] * k.n[d]; " for j in range(nin))
-                + "by -= k.s[d] * k.n[d]; idx[d] = 0;")
-    code += ["}", "}", "}"]
+    code.append("if (rows_ok)")
+    code += _row_code(in_dtypes, body, per_row, row_fn, [f"b{j}" for j in range(nin)], steps,
+                      "nn", "sy", oc)
+    code.append("".join(f"b{j} += o{j}; " for j in range(nin)) + "by += oy;")
+    if inner:
+        code.append("if (++i2 < m) continue;")
+        code.append("".join(f"b{j} -= o{j} * m; " for j in range(nin)) + "by -= oy * m; i2 = 0;")
+        code.append(f"for (int d = {inner - 1}; d >= 0; d--) {{")
+        code.append("idx[d]++;" + "".join(f" b{j} += k->t[{j}][d];" for j in range(nin))
+                    + " by += k->s[d];")
+        code.append("if (idx[d] < k->n[d]) break;")
+        code.append("".join(f"b{j} -= k->t[{j}][d] * k->n[d]; " for j in range(nin))
+                    + "by -= k->s[d] * k->n[d]; idx[d] = 0;")
+        code.append("}")
+    code += ["}", "}"]
     return code
 
 
