@@ -153,16 +153,24 @@ def _absorb_row_work(fgraph: FunctionGraph, node: Apply) -> None:
     graph reads becomes an extra output, computed in the pass over X."""
     d = node.outputs[0]
     after = set(node.outputs)  # what the DotMapGemv's outputs feed, directly or not
-    members: list[Apply] = []
+    stack = list(node.outputs)
+    while stack:
+        for client, _ in fgraph.clients[stack.pop()]:
+            if client != "output" and client.outputs[0] not in after:
+                after.update(client.outputs)
+                stack.extend(client.outputs)
+    # a node joins once every input it reads from `after` is inside: seen again, as a client,
+    # each time one more of its inputs comes inside
+    members: dict[Apply, None] = {}
     inside = {d}
-    for n in fgraph.toposort():
-        if not any(i in after for i in n.inputs):
-            continue
-        after.update(n.outputs)
-        if _row_elemwise(n) and any(i in inside for i in n.inputs) \
-                and all(i in inside or i not in after for i in n.inputs):
-            members.append(n)
-            inside.add(n.outputs[0])
+    queue = [d]
+    while queue:
+        for n, _ in fgraph.clients[queue.pop()]:
+            if n != "output" and n not in members and _row_elemwise(n) \
+                    and all(i in inside or i not in after for i in n.inputs):
+                members[n] = None
+                inside.add(n.outputs[0])
+                queue.append(n.outputs[0])
     member_set = set(members)
     wanted = [n.outputs[0] for n in members
               if any(c == "output" or c not in member_set

@@ -98,7 +98,8 @@ def _blas() -> tuple[list[str], str]:
 @lru_cache(maxsize=1)
 def _mvec() -> list[str]:
     """glibc's vector math library, when present: lets loops calling exp, tanh, ... vectorize."""
-    arch = sysconfig.get_config_var("MULTIARCH") or ""
+    # the multiarch triplet from sys.implementation: sysconfig's first use costs a millisecond
+    arch = getattr(sys.implementation, "_multiarch", "") or ""
     dirs = [f"/usr/lib/{arch}", f"/lib/{arch}", "/usr/lib64", "/lib64", "/usr/lib"]
     found = any(os.path.exists(os.path.join(d, "libmvec.so")) for d in dirs)
     return ["-DGL_HAVE_MVEC", "-lmvec"] if found else []
