@@ -5,9 +5,6 @@ bit for bit with one thread or two."""
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -17,6 +14,7 @@ import graphlab_kernel as G
 import graphlab_kernel.tensor as T
 from graphlab_kernel.tensor.blas import Gemm, Gemv, gemm, gemv
 from graphlab_kernel.tensor.elemwise import Elemwise
+from tests.backend.threads import run_with_threads
 
 # gl_parts: one part per 65536 element operations, at most 16. The large cases below have well
 # over 2 * 65536 element operations, so they are cut into several parts.
@@ -299,16 +297,9 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def _digest_with_threads(threads: int) -> tuple[int, str]:
-    env = dict(os.environ, GRAPHLAB_NUM_THREADS=str(threads))
-    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
-                         timeout=300, check=True).stdout.split()
-    return int(out[0]), out[1]
-
-
 def test_same_bits_with_one_thread_or_two():
-    one, digest_one = _digest_with_threads(1)
-    two, digest_two = _digest_with_threads(2)
+    one, digest_one = run_with_threads(SCRIPT, 1)
+    two, digest_two = run_with_threads(SCRIPT, 2)
     assert (one, two) == (1, 2)
     assert digest_one == digest_two
     assert len(digest_one) == len(hashlib.sha256().hexdigest())

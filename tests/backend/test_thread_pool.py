@@ -19,6 +19,7 @@ import graphlab_kernel as G
 import graphlab_kernel.tensor as T
 from graphlab_kernel.backend.c import runtime
 from graphlab_kernel.tensor.fused import DotMapGemv
+from tests.backend.threads import run_with_threads
 
 # The seed's logistic-regression step, whose DotMapGemv runs in parallel parts; printed outputs
 # are hashed so that two processes can be compared bit for bit.
@@ -41,16 +42,9 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def _run_with_threads(threads: int) -> tuple[int, str]:
-    env = dict(os.environ, GRAPHLAB_NUM_THREADS=str(threads))
-    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
-                         timeout=300, check=True).stdout.split()
-    return int(out[0]), out[1]
-
-
 def test_results_are_the_same_bit_for_bit_with_one_thread_or_several():
-    one, digest_one = _run_with_threads(1)
-    three, digest_three = _run_with_threads(3)
+    one, digest_one = run_with_threads(SCRIPT, 1)
+    three, digest_three = run_with_threads(SCRIPT, 3)
     assert (one, three) == (1, 3)
     assert digest_one == digest_three
 
