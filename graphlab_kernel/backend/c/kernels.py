@@ -532,8 +532,11 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
     the scalar program (`body`, reading x0 = the dot and x1, x2, ... = the row inputs, declaring
     y) on each row, and the block's X^T g added into an accumulator while the block is in cache.
 
-    The rows are cut into gl_parts(n * k) parts run in parallel, each with its own accumulator;
-    the accumulators are then summed in part order, so the result does not depend on the threads.
+    The rows are cut into gl_parts(n * k / 2) parts run in parallel, each with its own
+    accumulator; the accumulators are then summed in part order, so the result does not depend on
+    the threads. Parts twice the usual size: the seed's 400 x 784 step then has two, one per
+    thread on two cores, each thread going over the same half of X from one call to the next
+    (measured: 1.5 to 3 us less per step than four parts, in three alternating runs).
     `loop_helper(fn, in_dtypes, single, ctype, body)` makes the program's vectorizable loop."""
     (X, vec, z, alpha, beta, *rows), (d, g, r, *extras) = node.inputs, node.outputs
     xa, wa, za, al, be = (w.names[v] for v in (X, vec, z, alpha, beta))
@@ -617,7 +620,7 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
         f"const int64_t rk = n_{xa}[1];",
         f"k.qd = ({oc} *)p_{dn}; k.qg = ({oc} *)p_{gn};",
         *(f"k.qe[{j}] = p_{e};" for j, e in enumerate(en)),
-        f"k.nparts = gl_parts(n_{xa}[0] * rk);",
+        f"k.nparts = gl_parts(n_{xa}[0] * rk / 2);",
         f"if (k.nparts > (n_{xa}[0] + GL_ROW_BLOCK - 1) / GL_ROW_BLOCK) "
         f"k.nparts = (n_{xa}[0] + GL_ROW_BLOCK - 1) / GL_ROW_BLOCK;",
         "if (k.nparts < 1) k.nparts = 1;",
