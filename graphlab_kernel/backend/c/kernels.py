@@ -535,7 +535,7 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
     The rows are cut into gl_parts(n * k / 2) parts run in parallel, each with its own
     accumulator; the accumulators are then summed in part order, so the result does not depend on
     the threads. Parts twice the usual size: the seed's 400 x 784 step then has two, one per
-    thread on two cores, each thread going over the same half of X from one call to the next
+    thread on two cores, each thread usually taking the same half of X from one call to the next
     (measured: 1.5 to 3 us less per step than four parts, in three alternating runs).
     `loop_helper(fn, in_dtypes, single, ctype, body)` makes the program's vectorizable loop."""
     (X, vec, z, alpha, beta, *rows), (d, g, r, *extras) = node.inputs, node.outputs
