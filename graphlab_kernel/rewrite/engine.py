@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
 from graphlab_kernel.gof.fg import FunctionGraph
 from graphlab_kernel.gof.graph import Apply, Variable
@@ -32,17 +31,23 @@ def _first_line(fn: Callable) -> str:
     return doc.splitlines()[0]
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A named local rewrite: `fn(fgraph, node)` returns the node's replacement(s) or None."""
+# Rule, RuleSet and GraphPass are small slotted classes rather than dataclasses: creating a frozen
+# dataclass execs generated code, and these three cost 2 ms of every new process's first compile.
 
-    name: str
-    doc: str
-    roots: tuple[type, ...]  # op or scalar-op classes at the root of the pattern; () means any op
-    fn: RuleFn = field(repr=False, compare=False)
+class Rule:
+    """A named local rewrite: `fn(fgraph, node)` returns the node's replacement(s) or None.
+    `roots` are the op or scalar-op classes at the root of its pattern (() means any op)."""
+
+    __slots__ = ("name", "doc", "roots", "fn")
+
+    def __init__(self, name: str, doc: str, roots: tuple[type, ...], fn: RuleFn):
+        self.name, self.doc, self.roots, self.fn = name, doc, roots, fn
 
     def __call__(self, fgraph: FunctionGraph, node: Apply):
         return self.fn(fgraph, node)
+
+    def __repr__(self) -> str:
+        return f"Rule({self.name!r}: {self.doc})"
 
 
 def rule(*roots: type) -> Callable[[RuleFn], Rule]:
@@ -52,33 +57,39 @@ def rule(*roots: type) -> Callable[[RuleFn], Rule]:
     return make
 
 
-@dataclass(frozen=True)
 class RuleSet:
     """Local rules applied together, by one driver, until none applies any more."""
 
-    name: str
-    rules: tuple[Rule, ...]
-    doc: str = ""
+    __slots__ = ("name", "rules", "doc")
+
+    def __init__(self, name: str, rules: tuple[Rule, ...], doc: str = ""):
+        self.name, self.rules, self.doc = name, tuple(rules), doc
 
     def without(self, names: Iterable[str]) -> RuleSet:
         """This rule set minus the rules called by one of `names`."""
         names = set(names)
         return RuleSet(self.name, tuple(r for r in self.rules if r.name not in names), self.doc)
 
+    def __repr__(self) -> str:
+        return f"RuleSet({self.name!r}, {len(self.rules)} rules)"
 
-@dataclass(frozen=True)
+
 class GraphPass:
     """A rewrite that looks at the whole graph at once (merging, fusion, in-place).
 
     `fn(fgraph)` makes its changes through `fgraph.replace_all(..., rule=name, doc=doc)`.
     """
 
-    name: str
-    doc: str
-    fn: Callable[[FunctionGraph], None] = field(repr=False, compare=False)
+    __slots__ = ("name", "doc", "fn")
+
+    def __init__(self, name: str, doc: str, fn: Callable[[FunctionGraph], None]):
+        self.name, self.doc, self.fn = name, doc, fn
 
     def __call__(self, fgraph: FunctionGraph) -> None:
         self.fn(fgraph)
+
+    def __repr__(self) -> str:
+        return f"GraphPass({self.name!r}: {self.doc})"
 
 
 def graph_pass(fn: Callable[[FunctionGraph], None]) -> GraphPass:
