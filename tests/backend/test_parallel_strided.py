@@ -160,27 +160,16 @@ def test_vector_outputs_have_no_row_task():
 # --- Gemm / Gemv: beta * z + alpha * dot(a, b) ----------------------------------------------
 
 
-def _gemm(dtype):
-    key = ("gemm", dtype)
+def _scaled_product(op, dtype):
+    """The compiled `op(z, al, a, b, be)` (gemm: b a matrix; gemv: b a vector), as one node."""
+    key = (op, dtype)
     if key not in _cache:
-        z, a, b = (T.TensorType(dtype, (False, False))(n) for n in "zab")
-        al, be = T.TensorType(dtype, ())("al"), T.TensorType(dtype, ())("be")
-        f = G.function([z, al, a, b, be], gemm(z, al, a, b, be))
+        vector, matrix = T.TensorType(dtype, (False,)), T.TensorType(dtype, (False, False))
+        z, b = (matrix("z"), matrix("b")) if op is gemm else (vector("z"), vector("b"))
+        a, al, be = matrix("a"), T.TensorType(dtype, ())("al"), T.TensorType(dtype, ())("be")
+        f = G.function([z, al, a, b, be], op(z, al, a, b, be))
         assert f.backend == "c"
-        assert [type(n.op) for n in f.maker.fgraph.toposort()] == [Gemm]
-        _cache[key] = f
-    return _cache[key]
-
-
-def _gemv(dtype):
-    key = ("gemv", dtype)
-    if key not in _cache:
-        z, b = T.TensorType(dtype, (False,))("z"), T.TensorType(dtype, (False,))("b")
-        a = T.TensorType(dtype, (False, False))("a")
-        al, be = T.TensorType(dtype, ())("al"), T.TensorType(dtype, ())("be")
-        f = G.function([z, al, a, b, be], gemv(z, al, a, b, be))
-        assert f.backend == "c"
-        assert [type(n.op) for n in f.maker.fgraph.toposort()] == [Gemv]
+        assert [type(n.op) for n in f.maker.fgraph.toposort()] == [Gemm if op is gemm else Gemv]
         _cache[key] = f
     return _cache[key]
 
@@ -204,7 +193,7 @@ def _z_layouts(rng, m, n, dtype):
                                  (300, 7, 1), (0, 3, 4), (4, 3, 0)])
 @pytest.mark.parametrize("beta", [0.0, 1.0, -0.375])
 def test_gemm_against_numpy(dtype, mkn, beta):
-    f = _gemm(dtype)
+    f = _scaled_product(gemm, dtype)
     m, k, n = mkn
     rng = np.random.default_rng(m + k + n)
     A, B = (rng.standard_normal(s).astype(dtype) for s in ((m, k), (k, n)))
@@ -222,7 +211,7 @@ def test_gemm_against_numpy(dtype, mkn, beta):
 def test_gemm_beta_zero_keeps_numpys_nan():
     """beta * z with beta = 0 is NaN where z is NaN or infinite, as NumPy's reference computes
     it (the contiguous fast path multiplies too; it does not just clear the output)."""
-    f = _gemm("float64")
+    f = _scaled_product(gemm, "float64")
     z = np.ones((300, 400))
     z[3, 5], z[7, 9] = np.nan, np.inf
     A, B = np.ones((300, 2)), np.ones((2, 400))
@@ -235,7 +224,7 @@ def test_gemm_beta_zero_keeps_numpys_nan():
 @pytest.mark.parametrize("mk", [(1000, 300), (70001, 3), (5, 4), (1, 9), (0, 3), (4, 0)])
 @pytest.mark.parametrize("beta", [0.0, 1.0, 2.5])
 def test_gemv_against_numpy(dtype, mk, beta):
-    f = _gemv(dtype)
+    f = _scaled_product(gemv, dtype)
     m, k = mk
     rng = np.random.default_rng(m * 3 + k)
     A, x = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal(k).astype(dtype)
