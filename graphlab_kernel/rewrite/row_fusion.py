@@ -148,7 +148,7 @@ def _fuse(fgraph: FunctionGraph, gemv: Apply) -> None:
 
 
 def _absorb_row_work(fgraph: FunctionGraph, node: Apply) -> None:
-    """The elementwise work on the DotMapGemv's d = X.w that reads nothing else computed from
+    """The elementwise work on the new DotMapGemv's d = X.w that reads nothing else computed from
     the DotMapGemv (only d, and arrays made before it) joins it: each such result the rest of the
     graph reads becomes an extra output, computed in the pass over X."""
     d = node.outputs[0]
@@ -171,20 +171,15 @@ def _absorb_row_work(fgraph: FunctionGraph, node: Apply) -> None:
                 members[n] = None
                 inside.add(n.outputs[0])
                 queue.append(n.outputs[0])
-    member_set = set(members)
     wanted = [n.outputs[0] for n in members
-              if any(c == "output" or c not in member_set
-                     for c, _ in fgraph.clients[n.outputs[0]])]
+              if any(c == "output" or c not in members for c, _ in fgraph.clients[n.outputs[0]])]
     if not wanted:
         return
-    old = node.op
-    rows = list(node.inputs[5:])
-    for n in members:  # the arrays the new work reads join the row inputs
-        rows += [i for i in n.inputs if i not in inside and i not in rows]
-    nin = len(rows) + 1
-    extras = [_program(fgraph_order(fgraph, v.owner, member_set), d, rows)[0] for v in wanted]
-    fused = DotMapGemv(_widened(old.program, nin),
-                       [_widened(e, nin) for e in old.extras] + extras)(*node.inputs[:5], *rows)
+    # the arrays the new work reads join the row inputs
+    rows = list(dict.fromkeys([*node.inputs[5:], *(i for n in members for i in n.inputs
+                                                    if i not in inside)]))
+    extras = [_program(fgraph_order(fgraph, v.owner, members.keys()), d, rows)[0] for v in wanted]
+    fused = DotMapGemv(_widened(node.op.program, len(rows) + 1), extras)(*node.inputs[:5], *rows)
     pairs = list(zip(node.outputs, fused)) + list(zip(wanted, fused[len(node.outputs):]))
     if any(o.type != n.type for o, n in pairs):
         return

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import graphlab_kernel as G
-import graphlab_kernel.tensor as T
 from graphlab_kernel.tensor.fused import DotMapGemv
 from tests.rewrite.test_row_fusion import NO_ROW_FUSION, _logistic_step
 

@@ -7,6 +7,7 @@ import pytest
 
 import graphlab_kernel.tensor as T
 from graphlab_kernel import function
+from tests.backend.threads import run_in_threads
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +183,6 @@ def test_reshape_and_join_check_shapes():
 
 
 def test_concurrent_calls_from_threads_give_their_own_results():
-    import threading
     x, y = T.dscalar("x"), T.dscalar("y")
     v = T.dvector("v")
     scalar = function([x, y], x * y + 1, backend="c")
@@ -199,17 +199,12 @@ def test_concurrent_calls_from_threads_give_their_own_results():
             if not np.isclose(vector(data), np.exp(data).sum()):
                 errors.append("vector")
 
-    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_in_threads(work, [(seed,) for seed in range(4)])
     assert not errors
 
 
 def test_concurrent_failing_calls_report_their_own_shapes(fns):
     """Error messages and reported shapes are kept per thread in the C module."""
-    import threading
     mismatched = []
 
     def work(rows):
@@ -226,11 +221,7 @@ def test_concurrent_failing_calls_report_their_own_shapes(fns):
             if not np.array_equal(fns["add"](c, c), 2 * c):  # shapes change from call to call
                 mismatched.append("wrong sum")
 
-    threads = [threading.Thread(target=work, args=(rows,)) for rows in (2, 5, 11, 17)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_in_threads(work, [(rows,) for rows in (2, 5, 11, 17)])
     assert not mismatched
 
 

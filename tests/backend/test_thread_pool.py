@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 
 import numpy as np
 import pytest
@@ -19,16 +18,14 @@ import graphlab_kernel as G
 import graphlab_kernel.tensor as T
 from graphlab_kernel.backend.c import runtime
 from graphlab_kernel.tensor.fused import DotMapGemv
-from tests.backend.threads import run_with_threads
+from tests.backend.threads import run_in_threads, run_with_threads
 
 # The seed's logistic-regression step, whose DotMapGemv runs in parallel parts; printed outputs
 # are hashed so that two processes can be compared bit for bit.
 SCRIPT = textwrap.dedent("""
-    import hashlib, sys
     import numpy as np
     import graphlab_kernel as G
     import graphlab_kernel.tensor as T
-    from graphlab_kernel.backend.c import runtime
     rng = np.random.default_rng(5)
     X = rng.standard_normal((1001, 517))
     y = rng.integers(0, 2, 1001).astype("float64")
@@ -37,8 +34,6 @@ SCRIPT = textwrap.dedent("""
     cost = (-y_ * T.log(p) - (1 - y_) * T.log(1 - p)).mean() + 0.01 * (w_ ** 2).sum()
     f = G.function([x_, y_, w_], [p, T.grad(cost, w_)])
     outs = f(X, y, rng.standard_normal(517) * 0.1)
-    digest = hashlib.sha256(b"".join(o.tobytes() for o in outs)).hexdigest()
-    print(runtime.thread_pool().threads(), digest)
 """)
 
 
@@ -83,12 +78,7 @@ def test_several_python_threads_at_once():
         except Exception as exc:  # reported by the main thread
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=cases[i % 2]) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
+    assert run_in_threads(work, [cases[i % 2] for i in range(4)])
     assert not errors, errors[0]
 
 
@@ -164,9 +154,5 @@ def test_intermediates_kept_between_calls_fit_each_call():
         except Exception as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    assert run_in_threads(work, [()] * 3)
     assert not errors, errors[0]
