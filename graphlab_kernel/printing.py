@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 
-from graphlab_kernel.gof.graph import Variable, toposort
+from graphlab_kernel.gof.graph import Apply, Variable, toposort
 
 
 def pp(var: Variable) -> str:
@@ -57,10 +57,24 @@ def debugprint(obj, file=None, print_type: bool = False) -> str:
     return text
 
 
-def _debug_lines(root: Variable, ids: dict, lines: list[str], print_type: bool) -> None:
+def walk_tree(root: Variable, seen: Container[Apply],
+              inputs_of: Callable[[Apply], Sequence[Variable]] = lambda node: node.inputs
+              ) -> Iterator[tuple[Variable, int, bool]]:
+    """The variables under `root` in the order an indented tree prints them, depth first:
+    (variable, depth, repeated). A variable whose node is in `seen` (the caller adds each node
+    it prints) is `repeated`, and what is under it is not walked again."""
     stack: list[tuple[Variable, int]] = [(root, 0)]
     while stack:
         var, depth = stack.pop()
+        node = var.owner
+        repeated = node is not None and node in seen
+        yield var, depth, repeated
+        if node is not None and not repeated:
+            stack.extend((inp, depth + 1) for inp in reversed(inputs_of(node)))
+
+
+def _debug_lines(root: Variable, ids: dict, lines: list[str], print_type: bool) -> None:
+    for var, depth, repeated in walk_tree(root, ids):
         pad = " |" * depth
         if depth:
             pad = pad[:-1] + "|"
@@ -69,15 +83,13 @@ def _debug_lines(root: Variable, ids: dict, lines: list[str], print_type: bool) 
         if node is None:
             lines.append(f"{pad}{var}{type_text}")
             continue
-        if node in ids:
+        if repeated:
             lines.append(f"{pad}{node.op} [id {ids[node]}]{type_text} ...")
             continue
         ids[node] = _letter_id(len(ids))
         out_suffix = f".{var.index}" if len(node.outputs) > 1 else ""
         label = f" '{var.name}'" if var.name else ""
         lines.append(f"{pad}{node.op}{out_suffix} [id {ids[node]}]{label}{type_text}")
-        for inp in reversed(node.inputs):
-            stack.append((inp, depth + 1))
 
 
 def _letter_id(n: int) -> str:

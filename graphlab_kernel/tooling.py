@@ -21,6 +21,7 @@ from graphlab_kernel.compile.function import Function
 from graphlab_kernel.compile.shared import SharedVariable
 from graphlab_kernel.gof.fg import FunctionGraph, RewriteRecord, graph_at_step
 from graphlab_kernel.gof.graph import Apply, Constant, Variable
+from graphlab_kernel.printing import walk_tree
 
 __all__ = ["ROLES", "GraphView", "HistoryReplay", "apply_id", "describe_node", "describe_variable",
            "graph_text", "op_label", "trace", "type_label", "variable_id", "view_of_function",
@@ -352,20 +353,16 @@ def graph_text(view: GraphView) -> str:
     for k, root in enumerate(view.outputs):
         if view.label(root) and root.owner is not None and not root.name:
             lines.append(f"{view.label(root)}:")
-        stack: list[tuple[Variable, int]] = [(root, 0)]
-        while stack:
-            var, depth = stack.pop()
+        for var, depth, repeated in walk_tree(root, ids, view.inputs):
             pad = "  " * depth
             node = var.owner
             if node is None:
                 lines.append(f"{pad}{view.label(var) or var} [{view.role(var)}]")
                 continue
-            if node in ids:
+            if repeated:
                 lines.append(f"{pad}{op_label(node.op)} [id {ids[node]}] ...")
                 continue
             ids[node] = str(len(ids))
             name = f" '{var.name}'" if var.name else ""
             lines.append(f"{pad}{op_label(node.op)} [id {ids[node]}]{name} <{type_label(var)}>")
-            for inp in reversed(view.inputs(node)):
-                stack.append((inp, depth + 1))
     return "\n".join(lines)
