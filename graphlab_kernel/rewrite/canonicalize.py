@@ -31,6 +31,12 @@ def _other_when_constant(node, value):
     return None
 
 
+def _left_when_right_is(node, value):
+    """For a binary node whose right input is the constant `value`, the left input."""
+    x, y = node.inputs
+    return x if is_constant_equal(y, value) else None
+
+
 @rule(S.Mul)
 def mul_by_one(fgraph, node):
     """x * 1 -> x"""
@@ -46,8 +52,7 @@ def add_zero(fgraph, node):
 @rule(S.Sub)
 def sub_zero(fgraph, node):
     """x - 0 -> x"""
-    x, y = node.inputs
-    return fit(x, node.outputs[0]) if is_constant_equal(y, 0) else None
+    return fit(_left_when_right_is(node, 0), node.outputs[0])
 
 
 @rule(S.Sub)
@@ -72,8 +77,7 @@ def sub_zero_from(fgraph, node):
 @rule(S.TrueDiv)
 def div_by_one(fgraph, node):
     """x / 1 -> x"""
-    x, y = node.inputs
-    return fit(x, node.outputs[0]) if is_constant_equal(y, 1) else None
+    return fit(_left_when_right_is(node, 1), node.outputs[0])
 
 
 @rule(S.Neg)
@@ -93,15 +97,14 @@ def mul_by_minus_one(fgraph, node):
 @rule(S.Pow)
 def pow_one(fgraph, node):
     """x ** 1 -> x"""
-    x, y = node.inputs
-    return fit(x, node.outputs[0]) if is_constant_equal(y, 1) else None
+    return fit(_left_when_right_is(node, 1), node.outputs[0])
 
 
 @rule(S.Pow)
 def pow_two(fgraph, node):
     """x ** 2 -> sqr(x)"""
-    x, y = node.inputs
-    return fit(M.sqr(x), node.outputs[0]) if is_constant_equal(y, 2) else None
+    x = _left_when_right_is(node, 2)
+    return fit(M.sqr(x), node.outputs[0]) if x is not None else None
 
 
 @rule(S.Second)

@@ -110,6 +110,25 @@ def fill_like(old: Variable, reference: Variable, value: Variable) -> Variable |
     return fit(filled, old)
 
 
+def negated(var: Variable) -> Variable:
+    """-var, without a double negation."""
+    inner = elemwise_op(var, S.Neg)
+    return inner.inputs[0] if inner is not None else M.neg(var)
+
+
+def one_plus(var: Variable) -> Variable | None:
+    """x when var is 1 + x (or x + 1), else None."""
+    node = elemwise_op(var, S.Add)
+    if node is None:
+        return None
+    a, b = node.inputs
+    if is_constant_equal(a, 1):
+        return b
+    if is_constant_equal(b, 1):
+        return a
+    return None
+
+
 def same_value(a: Variable, b: Variable, depth: int = 4) -> bool:
     """Whether a and b surely hold the same value: the same variable, equal constants, or the same
     op applied to inputs that are the same (looking at most `depth` levels down, iteratively)."""

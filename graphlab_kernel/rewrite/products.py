@@ -15,7 +15,7 @@ import numpy as np
 
 from graphlab_kernel.gof.graph import Variable
 from graphlab_kernel.rewrite.engine import rule
-from graphlab_kernel.rewrite.patterns import UNARY, elemwise_op, fit, is_constant_equal, same_value
+from graphlab_kernel.rewrite.patterns import UNARY, elemwise_op, fit, negated, one_plus, same_value
 from graphlab_kernel.tensor import math as M
 from graphlab_kernel.tensor import scalar_ops as S
 from graphlab_kernel.tensor.var import constant
@@ -63,11 +63,6 @@ def _sigmoid_arg(var):
     return node.inputs[0] if node is not None else None
 
 
-def _negated(var):
-    node = elemwise_op(var, S.Neg)
-    return node.inputs[0] if node is not None else M.neg(var)
-
-
 def _is_negation_of(a, b) -> bool:
     """Whether a is -b (or b is -a)."""
     na, nb = elemwise_op(a, S.Neg), elemwise_op(b, S.Neg)
@@ -76,15 +71,8 @@ def _is_negation_of(a, b) -> bool:
 
 def _one_plus_exp_arg(var):
     """v when var is 1 + exp(v) (or exp(v) + 1)."""
-    node = elemwise_op(var, S.Add)
-    if node is None:
-        return None
-    a, b = node.inputs
-    if is_constant_equal(a, 1):
-        return _exp_arg(b)
-    if is_constant_equal(b, 1):
-        return _exp_arg(a)
-    return None
+    rest = one_plus(var)
+    return _exp_arg(rest) if rest is not None else None
 
 
 def _replace_one_plus_exp(p: Product) -> bool:
@@ -93,7 +81,7 @@ def _replace_one_plus_exp(p: Product) -> bool:
         v = _one_plus_exp_arg(f)
         if v is not None:
             del p.denominator[k]
-            p.numerator.append(M.sigmoid(_negated(v)))
+            p.numerator.append(M.sigmoid(negated(v)))
             return True
     return False
 
@@ -115,7 +103,7 @@ def _combine_exp_sigmoid(p: Product) -> bool:
             continue
         for j, g in enumerate(p.numerator):
             if _sigmoid_arg(g) is not None and same_value(_sigmoid_arg(g), v):
-                p.numerator[j] = M.sigmoid(_negated(v))
+                p.numerator[j] = M.sigmoid(negated(v))
                 del p.denominator[i]
                 return True
     return False

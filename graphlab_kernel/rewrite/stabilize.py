@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 from graphlab_kernel.rewrite.engine import rule
-from graphlab_kernel.rewrite.patterns import UNARY, elemwise_op, fit, is_constant_equal
+from graphlab_kernel.rewrite.patterns import (UNARY, elemwise_op, fit, is_constant_equal,
+                                              negated, one_plus)
 from graphlab_kernel.rewrite.products import PRODUCT_RULES
 from graphlab_kernel.tensor import math as M
 from graphlab_kernel.tensor import scalar_ops as S
 from graphlab_kernel.tensor.nnet import Softmax, log_softmax
-
-
-def negated(var):
-    """-var, without a double negation."""
-    inner = elemwise_op(var, S.Neg)
-    return inner.inputs[0] if inner is not None else M.neg(var)
-
-
-def _one_plus(var):
-    """x when var is 1 + x (or x + 1), else None."""
-    node = elemwise_op(var, S.Add)
-    if node is None:
-        return None
-    a, b = node.inputs
-    if is_constant_equal(a, 1):
-        return b
-    if is_constant_equal(b, 1):
-        return a
-    return None
 
 
 def _one_minus(var):
@@ -48,7 +30,7 @@ def sigmoid_from_division(fgraph, node):
     numerator, denominator = node.inputs
     if not is_constant_equal(numerator, 1):
         return None
-    rest = _one_plus(denominator)
+    rest = one_plus(denominator)
     power = _inner(rest, UNARY["exp"]) if rest is not None else None
     if power is None:
         return None
@@ -60,7 +42,7 @@ def sigmoid_from_exp_ratio(fgraph, node):
     """exp(x) / (1 + exp(x)) -> sigmoid(x)"""
     numerator, denominator = node.inputs
     x = _inner(numerator, UNARY["exp"])
-    rest = _one_plus(denominator)
+    rest = one_plus(denominator)
     if x is None or rest is None or _inner(rest, UNARY["exp"]) is not x:
         return None
     return fit(M.sigmoid(x), node.outputs[0])
@@ -93,7 +75,7 @@ def log_one_minus_sigmoid(fgraph, node):
 @rule(UNARY["log"])
 def log_one_plus(fgraph, node):
     """log(1 + x) -> log1p(x)"""
-    x = _one_plus(node.inputs[0])
+    x = one_plus(node.inputs[0])
     return fit(M.log1p(x), node.outputs[0]) if x is not None else None
 
 
