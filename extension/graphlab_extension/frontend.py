@@ -52,6 +52,13 @@ function h(tag, cls, text) {
   return e;
 }
 function addStyle(el, css) { const s = document.createElement("style"); s.textContent = css; el.appendChild(s); }
+// A widget's root element (class gl-root plus `kind`) with its style, attached to `el`.
+function mountRoot(model, el, kind) {
+  const root = h("div", "gl-root " + kind);
+  addStyle(root, model.get("css"));
+  el.appendChild(root);
+  return root;
+}
 """
 
 EXPLORER_JS = _COMMON_JS + r"""
@@ -86,9 +93,7 @@ function renderDiff(pre, diff) {
 }
 
 function render({ model, el }) {
-  const root = h("div", "gl-root gl-explorer");
-  addStyle(root, model.get("css"));
-  el.appendChild(root);
+  const root = mountRoot(model, el, "gl-explorer");
   root.appendChild(h("div", "gl-title", model.get("title")));
   const tabs = h("div", "gl-tabs");
   const tabButtons = {};
@@ -226,9 +231,7 @@ export default { render };
 
 FUNCTION_JS = _COMMON_JS + r"""
 function render({ model, el }) {
-  const root = h("div", "gl-root gl-function");
-  addStyle(root, model.get("css"));
-  el.appendChild(root);
+  const root = mountRoot(model, el, "gl-function");
   root.appendChild(h("div", "gl-title", model.get("title")));
   const inputsBox = h("div", "gl-inputs");
   const runRow = h("div", "gl-toolbar");
@@ -330,9 +333,7 @@ function colour(t) {  // t in [0, 1] -> a blue-white-red scale
                  : `rgb(${c(255, 178)},${c(255, 24)},${c(255, 43)})`;
 }
 function render({ model, el }) {
-  const root = h("div", "gl-root gl-shared");
-  addStyle(root, model.get("css"));
-  el.appendChild(root);
+  const root = mountRoot(model, el, "gl-shared");
   const title = h("div", "gl-title");
   const summary = h("div", "gl-shared-summary");
   const view = h("div", "gl-shared-view");
