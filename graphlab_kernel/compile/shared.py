@@ -30,7 +30,7 @@ class SharedVariable(TensorVariable):
     def set_value(self, value: Any, borrow: bool = False) -> None:
         """Replace the value; it must fit the variable's type (cast only where nothing is lost)."""
         array = self.type.filter(value, name=f"the new value of shared variable {self}")
-        if not borrow or array is value:
+        if not borrow or array is not value:  # keep the caller's array only when borrowed as is
             array = np.array(array, copy=True)
         self._value = array
         self._notify()

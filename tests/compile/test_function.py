@@ -59,6 +59,13 @@ def test_get_value_copies_unless_borrowed():
     assert borrowed is s.get_value(borrow=True)
     b = shared(data, borrow=True)
     assert b.get_value(borrow=True) is data
+    fresh = np.array([3.0, 4.0])
+    b.set_value(fresh, borrow=True)
+    assert b.get_value(borrow=True) is fresh
+    b.set_value(fresh)
+    assert b.get_value(borrow=True) is not fresh
+    b.set_value([5, 6], borrow=True)  # converted: a new array all the same
+    np.testing.assert_array_equal(b.get_value(), [5.0, 6.0])
 
 
 def test_set_value_is_type_checked():
