@@ -40,10 +40,18 @@ class Function:
         self.name = name
         self.backend = getattr(run, "backend_name", backend.name)
         self.c_source: str | None = getattr(run, "c_source", None)
-        # A by-value fast path (C backend, all-0-d graphs without shared variables): it returns
-        # None for arguments it does not take, which then go through the general path.
+        # A fast path the backend may offer, taking the common case only: it returns None for
+        # arguments it does not take (having done nothing), and the general path below runs. The
+        # C backend's: by value for all-0-d graphs without shared variables, else the direct call.
         scalar_call = getattr(run, "scalar_call", None)
-        self._scalar_call = scalar_call if single_output and not shared_inputs else None
+        direct_call = getattr(run, "direct_call", None)
+        if scalar_call is not None and single_output and not shared_inputs:
+            self._fast = scalar_call
+        elif direct_call is not None:
+            self._fast = direct_call(len(maker.inputs), shared_inputs, update_targets,
+                                     len(maker.outputs), single_output)
+        else:
+            self._fast = None
         self._backend = backend
         self._run = run
         self._input_types = [v.type for v in maker.inputs]
@@ -79,8 +87,8 @@ class Function:
         return list(self.maker.updates)
 
     def __call__(self, *args: Any):
-        if self._scalar_call is not None:
-            result = self._scalar_call(args)
+        if self._fast is not None:
+            result = self._fast(args)
             if result is not None:
                 return result
         if len(args) != len(self._input_types):

@@ -25,6 +25,7 @@ import numpy as np
 
 from graphlab_kernel.backend.c import cache
 from graphlab_kernel.backend.c.codegen import Rendered
+from graphlab_kernel.backend.c.direct import make_direct_call
 
 # -O2 vectorizes; -fno-math-errno lets sqrt & co. inline; -fwrapv gives integer overflow NumPy's
 # wrap-around; no -ffast-math, and no FMA contraction, so NaN, inf and rounding match NumPy.
@@ -262,6 +263,7 @@ def make_runner(mod, rendered: Rendered, fgraph):
     n_dims = sum(ranks)
     empty = np.empty
     last_shapes = [() if r == 0 else (0,) * r for r in ranks]  # the previous call's outputs
+    memo = [_unless_empty(last_shapes)]  # the same for the direct call; None if one is empty
 
     def real_shapes() -> list[tuple]:
         flat = ffi.unpack(lib.gl_shapes(), n_dims)
@@ -294,7 +296,9 @@ def make_runner(mod, rendered: Rendered, fgraph):
                 outs += shape
             status = gl_call(1, *outs, *args)
             if status == 0:
-                last_shapes = shapes
+                if shapes is not last_shapes:
+                    last_shapes = shapes
+                    memo[0] = _unless_empty(shapes)
                 return results
             if status != -1:
                 break
@@ -303,7 +307,18 @@ def make_runner(mod, rendered: Rendered, fgraph):
             return run([_aligned(a) for a in values])
         _raise(status, ffi.string(lib.gl_error()).decode(errors="replace"))
 
+    def direct_call(n_args, shared, targets, n_outputs, single):
+        """The function's direct call (see direct.py), sharing this runner's output shapes."""
+        return make_direct_call(gl_call, from_buffer, tuple(hidden), fgraph, memo, n_args,
+                                shared, targets, n_outputs, single)
+
+    run.direct_call = direct_call
     return run
+
+
+def _unless_empty(shapes):
+    """`shapes`, or None when one of them has no element (those outputs get no buffer)."""
+    return None if any(0 in s for s in shapes) else shapes
 
 
 def _aligned(a):
