@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import importlib.machinery
 import importlib.util
+import io
 import os
 import shlex
 import shutil
