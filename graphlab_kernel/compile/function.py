@@ -66,6 +66,12 @@ class Function:
         self._single = single_output
 
     @property
+    def call_source(self) -> str | None:
+        """The Python the C backend generated to call this function (backend/c/direct.py), or
+        None when it has none (the NumPy backend, or graphs of scalars called by value)."""
+        return getattr(self._fast, "source", None)
+
+    @property
     def history(self):
         """The rewrites applied while optimizing, in order (see graphlab_kernel.gof.fg.RewriteRecord)."""
         return self.maker.fgraph.history

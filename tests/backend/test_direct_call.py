@@ -54,7 +54,8 @@ def data(n, k=5, seed=0):
 
 def test_training_steps_take_the_direct_call_and_match_numpy():
     f, w, b = logistic_step()
-    assert f.backend == "c" and "gl_call(1, " in f._fast.source
+    assert f.backend == "c" and "gl_call(1, " in f.call_source
+    assert "t0._assign(o2)" in f.call_source and "return [o0, o1]" in f.call_source
     counting = CountingRunner(f)
     X, Y = data(7)
     for step in range(4):
@@ -166,6 +167,13 @@ def test_shared_values_the_direct_call_cannot_pass_go_the_general_way():
     f(X, Y)
     np.testing.assert_allclose(w.get_value(), numpy_step(X, Y, wv, bv)[2], rtol=1e-12)
     assert counting.calls == 1
+
+
+def test_only_c_functions_with_arrays_have_a_direct_call():
+    x, s = T.dscalar("x"), T.dscalar("s")
+    assert function([x, s], x * s, backend="c").call_source is None  # called by value
+    assert function([x, s], x * s, backend="numpy").call_source is None
+    assert "a0.ndim != 0" in function([x], x * G.shared(2.0), backend="c").call_source
 
 
 def test_functions_without_arguments_or_with_one_output():
