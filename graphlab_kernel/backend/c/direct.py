@@ -23,8 +23,7 @@ def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, n_
 
     `fgraph.inputs` are the n_args arguments, then the `shared` variables' values; its outputs
     are the n_outputs results, then the new values of `targets`. `hidden` are gl_call's trailing
-    arguments (constant arrays); memo[0] is the outputs' shapes the runner last allocated, or None
-    when one of them is empty."""
+    arguments (constant arrays); memo[0] is the outputs' shapes the last call had."""
     ns = {"ndarray": np.ndarray, "empty": np.empty, "fb": from_buffer, "gl_call": gl_call,
           "hidden": hidden, "memo": memo}
     n_in = len(fgraph.inputs)
@@ -33,7 +32,7 @@ def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, n_
         lines.append(f"    {', '.join(f'a{i}' for i in range(n_args))}, = args")
     lines += [f"    a{i} = sh{i}._value" for i in range(n_args, n_in)]
     ns.update((f"sh{i}", s) for i, s in enumerate(shared, n_args))
-    call = ["1"]
+    in_args = []
     for i, v in enumerate(fgraph.inputs):
         ns[f"d{i}"] = np.dtype(v.type.dtype)
         # a shared value is of its type already; checked all the same, as C trusts what it reads
@@ -41,18 +40,16 @@ def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, n_
         test += "".join(f" or a{i}.shape[{d}] != 1" for d, b in enumerate(v.type.broadcastable)
                         if b)
         lines += [f"    if {test}:", "        return None"]
-        call.append(f"fb(a{i})" + (f", *a{i}.shape, *a{i}.strides" if v.type.ndim else ""))
+        in_args.append(f"fb(a{i})" + (f", *a{i}.shape, *a{i}.strides" if v.type.ndim else ""))
     outs = [f"o{j}" for j in range(len(fgraph.outputs))]
-    lines += ["    shapes = memo[0]", "    if shapes is None:", "        return None"]
     if outs:
-        lines.append(f"    {', '.join(f's{j}' for j in range(len(outs)))}, = shapes")
+        lines.append(f"    {', '.join(f's{j}' for j in range(len(outs)))}, = memo[0]")
+    out_args = []
     for j, v in enumerate(fgraph.outputs):
         ns[f"e{j}"] = np.dtype(v.type.dtype)
         lines.append(f"    o{j} = empty(s{j}, e{j})")
-    call[1:1] = [f"fb(o{j})" + (f", *s{j}" if v.type.ndim else "")
-                 for j, v in enumerate(fgraph.outputs)]
-    if hidden:
-        call.append("*hidden")
+        out_args.append(f"fb(o{j})" + (f", *s{j}" if v.type.ndim else ""))
+    call = ["1", *out_args, *in_args, *(["*hidden"] if hidden else [])]
     lines += ["    try:",
               f"        status = gl_call({', '.join(call)})",
               "    except (ValueError, TypeError, BufferError):  # not contiguous: the general path",

@@ -251,7 +251,7 @@ def make_runner(mod, rendered: Rendered, fgraph):
     value (a pointer or an integer), so that nothing is built for it but the argument list."""
     lib, ffi = mod.lib, mod.ffi
     gl_call = lib.gl_call
-    from_buffer, cast, NULL = ffi.from_buffer, ffi.cast, ffi.NULL
+    from_buffer, cast = ffi.from_buffer, ffi.cast
     in_specs = [(np.dtype(v.type.dtype), v.type.ndim, str(v)) for v in fgraph.inputs]
     hidden = []
     for a in rendered.hidden_inputs:
@@ -262,8 +262,8 @@ def make_runner(mod, rendered: Rendered, fgraph):
     ranks = [v.type.ndim for v in fgraph.outputs]
     n_dims = sum(ranks)
     empty = np.empty
-    last_shapes = [() if r == 0 else (0,) * r for r in ranks]  # the previous call's outputs
-    memo = [_unless_empty(last_shapes)]  # the same for the direct call; None if one is empty
+    # the previous call's output shapes, the guess for the next call (the direct call's too)
+    memo = [[() if r == 0 else (0,) * r for r in ranks]]
 
     def real_shapes() -> list[tuple]:
         flat = ffi.unpack(lib.gl_shapes(), n_dims)
@@ -274,7 +274,6 @@ def make_runner(mod, rendered: Rendered, fgraph):
         return shapes
 
     def run(values):
-        nonlocal last_shapes
         args = []
         for a, (dtype, ndim, label) in zip(values, in_specs):
             if type(a) is not np.ndarray or a.dtype is not dtype or a.ndim != ndim:
@@ -286,19 +285,17 @@ def make_runner(mod, rendered: Rendered, fgraph):
             args += a.shape
             args += a.strides
         args += hidden
-        shapes = last_shapes
+        shapes = memo[0]
         for _ in range(2):
             results, outs = [], []
             for shape, dtype in zip(shapes, dtypes):
                 out = empty(shape, dtype)
                 results.append(out)
-                outs.append(from_buffer(out) if out.size else NULL)
+                outs.append(from_buffer(out))
                 outs += shape
             status = gl_call(1, *outs, *args)
             if status == 0:
-                if shapes is not last_shapes:
-                    last_shapes = shapes
-                    memo[0] = _unless_empty(shapes)
+                memo[0] = shapes
                 return results
             if status != -1:
                 break
@@ -314,11 +311,6 @@ def make_runner(mod, rendered: Rendered, fgraph):
 
     run.direct_call = direct_call
     return run
-
-
-def _unless_empty(shapes):
-    """`shapes`, or None when one of them has no element (those outputs get no buffer)."""
-    return None if any(0 in s for s in shapes) else shapes
 
 
 def _aligned(a):
