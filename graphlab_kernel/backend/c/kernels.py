@@ -155,8 +155,7 @@ def emit_dot(w: Writer, node) -> None:
     args = f"{m}, {n}, {k_x}, p_{a}, {sa0}, {sa1}, p_{b}, {sb0}, {sb1}"
     if x.type.dtype == y.type.dtype == odt and odt in ("float32", "float64"):
         fn = "gl_matmul_f64" if odt == "float64" else "gl_matmul_f32"
-        w.run_code.append(f"if ({fn}({args}, 1, 0, ({ctype(odt)} *)p_{name})) {{ status = 2; "
-                          f"snprintf(gl_err, 512, \"out of memory\"); goto done; }}")
+        w.run_code.append(f"{fn}({args}, 1, 0, ({ctype(odt)} *)p_{name});")
         return
     oc, xc, yc = ctype(odt), ctype(x.type.dtype), ctype(y.type.dtype)
     w.run_code.append(
@@ -194,8 +193,10 @@ def emit_scaled_product(w: Writer, node) -> None:
     sb1 = f"s_{b}[1]" if y.type.ndim == 2 else "0"
     # beta * z first (broadcast into the output), then BLAS adds alpha * dot(a, b) to it: one
     # pass over the output fewer than computing the product and combining afterwards. A z of the
-    # output's shape in C order (the usual case: a weight matrix updated in place) is one
-    # contiguous run, scaled (or copied, beta = 1) in parts; others go through a general loop.
+    # output's shape in C order (the usual case: a weight matrix's update) is one contiguous run,
+    # scaled (or copied, beta = 1) in parts; others go through a general loop. When the output
+    # is z's own array (a shared variable updated in place, see codegen._in_place_updates) and
+    # beta is 1, there is nothing to do before the product.
     zs = [f"(n_{za}[{d}] == 1 ? 0 : s_{za}[{d}])" for d in range(r)]
     inner = f"for (int64_t j = 0; j < {n}; j++) {{ {oc} zv = *(const {oc} *)(p_{za} + i * {zs[0]}"
     inner += f" + j * {zs[1]}" if r == 2 else ""
@@ -207,14 +208,14 @@ def emit_scaled_product(w: Writer, node) -> None:
     sfx = "f64" if dt == "float64" else "f32"
     w.run_code.append(
         f"{{ const {oc} al = *(const {oc} *)p_{al}, be = *(const {oc} *)p_{be}; {oc} *qy = "
-        f"({oc} *)p_{name}; if ({contiguous}) {{ struct gl_scale_{sfx} k = {{(const {oc} *)p_{za}, "
+        f"({oc} *)p_{name}; if (p_{za} == p_{name} && be == 1) {{ }} "
+        f"else if ({contiguous}) {{ struct gl_scale_{sfx} k = {{(const {oc} *)p_{za}, "
         f"qy, be, size_{name}, gl_parts(size_{name})}}; gl_parallel(gl_scale_task_{sfx}, &k, "
         f"k.nparts); }} else for (int64_t i = 0; i < n_{name}[0]; i++) {inner}); "
         f"qy[i * {n} + j] = be * zv; }}")
     w.parallel = True
-    w.run_code.append(f"if ({fn}(n_{a}[0], {n}, {k_x}, p_{a}, s_{a}[0], s_{a}[1], p_{b}, s_{b}[0], "
-                      f"{sb1}, al, 1, qy)) {{ status = 2; snprintf(gl_err, 512, "
-                      f"\"out of memory\"); goto done; }} }}")
+    w.run_code.append(f"{fn}(n_{a}[0], {n}, {k_x}, p_{a}, s_{a}[0], s_{a}[1], p_{b}, s_{b}[0], "
+                      f"{sb1}, al, 1, qy); }}")
 
 
 def _nested_loops(dims: list[tuple[str, str]]) -> tuple[list[str], list[str]]:

@@ -168,9 +168,9 @@ static void gl_scale_task_##S(void *c, int64_t part) {                          
     const struct gl_scale_##S *k = c;                                                    \
     int64_t lo, hi;                                                                      \
     gl_part_range(k->n, part, k->nparts, 16, &lo, &hi);                                  \
-    const T be = k->be, *restrict x = k->x + lo;                                         \
-    T *restrict y = k->y + lo;                                                           \
-    if (be == 1) { memcpy(y, x, (size_t)(hi - lo) * sizeof(T)); return; }                \
+    const T be = k->be, *x = k->x + lo;  /* y may be x: Gemm scaling z in place */      \
+    T *y = k->y + lo;                                                                    \
+    if (be == 1) { if (y != x) memcpy(y, x, (size_t)(hi - lo) * sizeof(T)); return; }    \
     for (int64_t i = 0; i < hi - lo; i++) y[i] = be * x[i];                              \
 }
 GL_SCALE(double, f64)
@@ -220,6 +220,21 @@ static inline int gl_mul_size(int64_t a, int64_t b, int64_t *n) {
     return __builtin_mul_overflow(a, b, n);
 }
 
+/* Whether the bytes [a, a + bytes) and those of an r-d array (data p, lengths n, byte strides
+   s, items of `item` bytes) are disjoint: what a shared variable's array, written in place, must
+   be from every other input. */
+static int gl_apart(const char *a, int64_t bytes, const char *p, int r, const int64_t *n,
+                    const int64_t *s, int64_t item) {
+    const char *lo = p, *hi = p + item;
+    if (bytes == 0) return 1;
+    for (int d = 0; d < r; d++) {
+        if (n[d] == 0) return 1;
+        const int64_t span = (n[d] - 1) * s[d];
+        if (span < 0) lo += span; else hi += span;
+    }
+    return hi <= a || lo >= a + bytes;
+}
+
 /* "(2, 3)" for an error message */
 static inline const char *gl_shape_str(char *buf, int nd, const int64_t *shape) {
     int pos = 0;
@@ -265,9 +280,9 @@ static inline int gl_blas_layout(int64_t rows, int64_t cols, int64_t s0, int64_t
 #endif
 
 #define GL_MATMUL_LOOP(T, NAME)                                                            \
-static int NAME##_loop(int64_t m, int64_t n, int64_t k, const char *A, int64_t sa0,      \
-                       int64_t sa1, const char *B, int64_t sb0, int64_t sb1, T alpha,     \
-                       int accumulate, T *C) {                                            \
+static void NAME##_loop(int64_t m, int64_t n, int64_t k, const char *A, int64_t sa0,     \
+                        int64_t sa1, const char *B, int64_t sb0, int64_t sb1, T alpha,    \
+                        int accumulate, T *C) {                                           \
     if (!accumulate) for (int64_t i = 0; i < m * n; i++) C[i] = 0;                      \
     for (int64_t i = 0; i < m; i++)                                                      \
         for (int64_t p = 0; p < k; p++) {                                                \
@@ -280,7 +295,6 @@ static int NAME##_loop(int64_t m, int64_t n, int64_t k, const char *A, int64_t s
             } else                                                                       \
                 for (int64_t j = 0; j < n; j++) c[j] += a * *(const T *)(b + j * sb1);   \
         }                                                                                \
-    return 0;                                                                            \
 }
 
 #ifdef GL_HAVE_BLAS
@@ -294,23 +308,31 @@ static T *NAME##_pack(int64_t rows, int64_t cols, const char *X, int64_t s0, int
             out[i * cols + j] = *(const T *)(X + i * s0 + j * s1);                       \
     return out;                                                                          \
 }                                                                                        \
-static int NAME(int64_t m, int64_t n, int64_t k, const char *A, int64_t sa0, int64_t sa1, \
-                const char *B, int64_t sb0, int64_t sb1, T alpha, int accumulate, T *C) { \
-    /* C = alpha * A.B, or C += alpha * A.B when accumulating (BLAS's beta = 1) */        \
+static void NAME(int64_t m, int64_t n, int64_t k, const char *A, int64_t sa0, int64_t sa1, \
+                 const char *B, int64_t sb0, int64_t sb1, T alpha, int accumulate, T *C) { \
+    /* C = alpha * A.B, or C += alpha * A.B when accumulating (BLAS's beta = 1). It cannot \
+       fail (an operand BLAS cannot read whose copy cannot be allocated goes to the loop), \
+       so a product can write into a shared variable's array after nothing else may fail. */ \
     const int64_t item = sizeof(T);                                                      \
     const T beta = accumulate ? 1 : 0;                                                   \
-    if (m == 0 || n == 0) return 0;                                                      \
-    if (k == 0) { if (!accumulate) for (int64_t i = 0; i < m * n; i++) C[i] = 0; return 0; } \
-    if (m * n * k < 512)                                                                 \
-        return NAME##_loop(m, n, k, A, sa0, sa1, B, sb0, sb1, alpha, accumulate, C);     \
+    if (m == 0 || n == 0) return;                                                        \
+    if (k == 0) { if (!accumulate) for (int64_t i = 0; i < m * n; i++) C[i] = 0; return; } \
+    if (m * n * k < 512) {                                                               \
+        NAME##_loop(m, n, k, A, sa0, sa1, B, sb0, sb1, alpha, accumulate, C);            \
+        return;                                                                          \
+    }                                                                                    \
     T *pa = NULL, *pb = NULL;                                                            \
     int64_t lda, ldb;                                                                    \
     int ta = gl_blas_layout(m, k, sa0, sa1, item, &lda);                                 \
     int tb = gl_blas_layout(k, n, sb0, sb1, item, &ldb);                                 \
-    if (ta < 0) { pa = NAME##_pack(m, k, A, sa0, sa1); if (!pa) return 2;                \
-                  A = (const char *)pa; ta = 0; lda = k; sa0 = k * item; sa1 = item; }   \
-    if (tb < 0) { pb = NAME##_pack(k, n, B, sb0, sb1); if (!pb) { free(pa); return 2; }  \
-                  B = (const char *)pb; tb = 0; ldb = n; sb0 = n * item; sb1 = item; }   \
+    if ((ta < 0 && !(pa = NAME##_pack(m, k, A, sa0, sa1)))                               \
+            || (tb < 0 && !(pb = NAME##_pack(k, n, B, sb0, sb1)))) {                     \
+        free(pa);                                                                        \
+        NAME##_loop(m, n, k, A, sa0, sa1, B, sb0, sb1, alpha, accumulate, C);            \
+        return;                                                                          \
+    }                                                                                    \
+    if (pa) { A = (const char *)pa; ta = 0; lda = k; sa0 = k * item; sa1 = item; }       \
+    if (pb) { B = (const char *)pb; tb = 0; ldb = n; sb0 = n * item; sb1 = item; }       \
     int64_t inca = k <= 1 ? 1 : sa1 / item, incb = k <= 1 ? 1 : sb0 / item;              \
     if (m == 1 && n == 1) {                                                              \
         C[0] = beta * C[0] + alpha * DOT(k, (const T *)A, inca, (const T *)B, incb);     \
@@ -329,7 +351,6 @@ static int NAME(int64_t m, int64_t n, int64_t k, const char *A, int64_t sa0, int
              alpha, (const T *)A, lda, (const T *)B, ldb, beta, C, n);                   \
     }                                                                                    \
     free(pa); free(pb);                                                                  \
-    return 0;                                                                            \
 }
 GL_MATMUL_BLAS(double, gl_matmul_f64, scipy_cblas_dgemm64_, scipy_cblas_dgemv64_, scipy_cblas_ddot64_)
 GL_MATMUL_BLAS(float, gl_matmul_f32, scipy_cblas_sgemm64_, scipy_cblas_sgemv64_, scipy_cblas_sdot64_)
