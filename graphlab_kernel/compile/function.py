@@ -176,7 +176,9 @@ def _compile(inputs, outputs, updates, givens, name, mode, backend, on_unused_in
         if target not in shared_inputs:
             shared_inputs.append(target)
 
-    fgraph = FunctionGraph(inputs + shared_inputs, everything)
+    n_out, n_in = len(output_list), len(inputs)
+    fgraph = FunctionGraph(inputs + shared_inputs, everything, update_mapping={
+        n_out + k: n_in + shared_inputs.index(target) for k, (target, _) in enumerate(update_pairs)})
     mode = get_mode(mode)
     from graphlab_kernel.rewrite import optimize
     optimize(fgraph, mode)

@@ -24,7 +24,9 @@ class SharedVariable(TensorVariable):
         self._observers: tuple[Callable[[SharedVariable], None], ...] = ()
 
     def get_value(self, borrow: bool = False) -> np.ndarray:
-        """The current value (a copy unless `borrow`, in which case do not modify it)."""
+        """The current value: a copy, unless `borrow`. A borrowed array is the value itself: do
+        not modify it, and expect a compiled function updating this variable to write its next
+        value into the same array (the C backend does, for a writable C-contiguous array)."""
         return self._value if borrow else self._value.copy()
 
     def set_value(self, value: Any, borrow: bool = False) -> None:

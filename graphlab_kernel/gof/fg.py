@@ -49,8 +49,12 @@ class RewriteRecord:
 class FunctionGraph:
     """A graph from `inputs` to `outputs`, owned by one compilation and edited by rewrites."""
 
-    def __init__(self, inputs: Sequence[Variable], outputs: Sequence[Variable], clone: bool = True):
+    def __init__(self, inputs: Sequence[Variable], outputs: Sequence[Variable], clone: bool = True,
+                 update_mapping: dict[int, int] | None = None):
         inputs, outputs = list(inputs), list(outputs)
+        # output index -> input index: that output is the input's next value (a shared variable's
+        # update), so a backend may compute it into the input's own memory (see backend/c)
+        self.update_mapping: dict[int, int] = dict(update_mapping or {})
         if clone:
             # copy every node (also those computed from constants only): rewrites edit node inputs
             # in place, and must never edit the caller's graph

@@ -17,7 +17,9 @@ intermediate's buffer is reused by an elementwise node of the same dtype and sha
 how an in-place Elemwise's destroy_map is honoured).
 A positive return means an error whose message is in `gl_err` (1: bad shapes or values, 2: out of
 memory, 3: index out of range); 4 means an input's data or strides are not aligned to its item
-size (the caller then passes an aligned copy).
+size (the caller then passes an aligned copy), and 5 that a shared variable's array, passed as
+the buffer of its own update, overlaps another input (the caller then passes a fresh buffer; see
+_in_place_updates).
 
 Python calls it through `gl_call(phase, <per output: pointer, expected shape>, <inputs>)`, whose
 arguments are all plain values; the message and the real shapes are then read from per-thread
@@ -39,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from graphlab_kernel.gof.fg import OUTPUT
 from graphlab_kernel.gof.graph import Constant
 from graphlab_kernel.tensor import scalar_ops as S
 from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise
@@ -69,6 +72,9 @@ class Rendered:
     hidden_inputs: list = field(default_factory=list)   # constant arrays passed after the inputs
     scalar_entry: bool = False                          # gl_scalar(...) exists (all 0-d)
     parallel: bool = False                              # bind the thread pool (gl_bind_pool)
+    # output index -> input index: the caller may pass that input's array as the output's
+    # buffer, and the new value is then computed in place (see _in_place_updates)
+    in_place: dict = field(default_factory=dict)
 
 
 # --- scalar expressions -------------------------------------------------------------------------
@@ -135,9 +141,15 @@ def render(fgraph) -> Rendered:
             _constant(w, var)
     for k, var in enumerate(fgraph.outputs):
         w.out_index.setdefault(var, k)
+    plain_tail, in_place = _in_place_updates(fgraph, order)
+    tail = plain_tail + list(in_place)
+    order = [node for node in order if node not in tail] + tail
+    _in_place_checks(w, fgraph, in_place)
     last_use = _last_uses(order, fgraph)
     early = _early_nodes(order, fgraph)
     for step, node in enumerate(order):
+        if node is (tail[0] if tail else None):
+            _output_copies(w, fgraph)  # before anything is written in place: they may read it
         if node in early:
             # a small integer computation on shapes: run with the shape code (phase 0 too), so
             # that Reshape, Alloc and indexing can read its values before outputs are allocated
@@ -148,8 +160,12 @@ def render(fgraph) -> Rendered:
             _free_dead(w, node, step, last_use)
         else:
             _node(w, node, step, last_use)
-    _outputs(w, fgraph)
-    return _assemble(w, fgraph)
+    if not tail:
+        _output_copies(w, fgraph)
+    _output_shapes(w, fgraph)
+    rendered = _assemble(w, fgraph)
+    rendered.in_place = {k: i for k, i in in_place.values()}
+    return rendered
 
 
 def _input(w: Writer, var) -> None:
@@ -170,6 +186,7 @@ def _input(w: Writer, var) -> None:
         w.shape_code.append(f"if (({bits}) % {item}) {{ status = 4; goto done; }}")
     w.shape_code.append(size_code(name, r, str(var)))
     w.root[var] = var
+    w.arrays.append(var)
 
 
 def _constant(w: Writer, var) -> None:
@@ -216,6 +233,86 @@ def _early_nodes(order, fgraph) -> set:
             early.add(node)
             values.update(node.outputs)
     return early
+
+
+def _arrays_read(var) -> set:
+    """The function inputs whose memory `var` may be: itself, or what its views read (the ops
+    whose C form may be pointer arithmetic on their first input)."""
+    found, stack = set(), [var]
+    while stack:
+        v = stack.pop()
+        if v.owner is None:
+            found.add(v)
+        elif isinstance(v.owner.op, (DimShuffle, Subtensor, Reshape)):
+            stack.append(v.owner.inputs[0])
+    return found
+
+
+def _in_place_updates(fgraph, order) -> tuple[list, dict]:
+    """Which shared variables' updates may be computed in the variable's own array.
+
+    Theano's classic: `W - lr * dot(X.T, g)` becomes a Gemm that adds into W itself, rather
+    than copying 2 MB of weights to a fresh array every step. Here the graph stays as it is; the
+    C code computes such an update into its output buffer, and the caller may pass the shared
+    variable's own array as that buffer (the direct call does, when the array is writable and
+    C-contiguous). The C code then checks that no other input overlaps it (status 5 otherwise:
+    the caller calls again with a fresh buffer). A node qualifies when it is an Elemwise reading
+    the variable once, or a Gemm/Gemv whose z is the variable; no other input of it is a view of
+    the variable; and its output is that update and nothing else. For the write to be safe:
+    - the nodes run last, after every other node and output copy (which may read the old value);
+    - among themselves, a node reading another's variable runs before it (in a cycle, one of
+      them is computed into a fresh array, like any node);
+    - none of them can fail (matmul cannot, Elemwise allocates nothing), so a call that fails
+      has changed no shared variable.
+    Returns (the declined nodes, {node: (output index, input index)} in the order to run)."""
+    candidates = {}
+    for k, i in fgraph.update_mapping.items():
+        out, target = fgraph.outputs[k], fgraph.inputs[i]
+        node = out.owner
+        if node is None or out.type != target.type or fgraph.clients_of(out) != [(OUTPUT, k)]:
+            continue
+        if isinstance(node.op, Elemwise):
+            positions = [j for j, v in enumerate(node.inputs) if v is target]
+        elif isinstance(node.op, _ScaledProduct) and out.type.dtype in ("float32", "float64"):
+            positions = [0] if node.inputs[0] is target else []
+        else:
+            continue
+        if len(positions) != 1 or any(target in _arrays_read(v) for j, v in
+                                      enumerate(node.inputs) if j != positions[0]):
+            continue
+        candidates[node] = (k, i)
+    reads = {n: set().union(*(_arrays_read(v) for v in n.inputs)) for n in candidates}
+    target_of = {n: fgraph.inputs[i] for n, (_, i) in candidates.items()}
+    pending = sorted(candidates, key=order.index)
+    declined, ordered = [], {}
+    while pending:
+        # one whose variable no other pending node reads may write it now
+        ready = next((n for n in pending if not any(target_of[n] in reads[m]
+                                                    for m in pending if m is not n)), None)
+        if ready is None:
+            declined.append(pending.pop())
+        else:
+            pending.remove(ready)
+            ordered[ready] = candidates[ready]
+    return declined, ordered
+
+
+def _in_place_checks(w: Writer, fgraph, in_place: dict) -> None:
+    """C refusing (status 5) a shared variable's array as its update's output buffer when it
+    overlaps any other array passed in: its new value would be written while they are read."""
+    for k, i in in_place.values():
+        target = fgraph.inputs[i]
+        t = w.names[target]
+        item = np.dtype(target.type.dtype).itemsize
+        apart = [f"gl_apart(p_{t}, size_{t} * {item}, p_{w.names[v]}, {v.type.ndim}, "
+                 f"n_{w.names[v]}, s_{w.names[v]}, {np.dtype(v.type.dtype).itemsize})"
+                 for v in w.arrays if v is not target]
+        apart_from_all = " &&\n    ".join(apart) or "1"
+        w.run_code += [(f"/* output {k} is input {i}'s next value: computed in place when the "
+                        "caller passes the input's array as its buffer */"),
+                       f"if (outs[{k}] == p_{t} && !({apart_from_all})) {{",
+                       (f"snprintf(gl_err, 512, \"input {i} overlaps another input: it cannot be "
+                        "updated in place\"); status = 5; goto done; }")]
 
 
 # The ops whose kernel needs only the writer and the node (looked up along the op's class MRO).
@@ -531,16 +628,25 @@ def _call_helper(fn: str, ins, in_dtypes, scalar, prefix: str, n: str, out: str,
     return f"{fn}({', '.join(args)});"
 
 
-def _outputs(w: Writer, fgraph) -> None:
-    """Write each output's shape; copy outputs that are not already in the caller's buffer."""
+def _output_shapes(w: Writer, fgraph) -> None:
+    """Compare each output's shape with the one expected (`oshape`), writing the real one."""
     offset = 0
-    for k, var in enumerate(fgraph.outputs):
+    for var in fgraph.outputs:
         name = w.names[var]
-        r = var.type.ndim
-        for d in range(r):
+        for d in range(var.type.ndim):
             w.shape_code.append(f"if (oshape[{offset + d}] != n_{name}[{d}]) {{ "
                                 f"oshape[{offset + d}] = n_{name}[{d}]; changed = 1; }}")
-        offset += r
+        offset += var.type.ndim
+
+
+def _output_copies(w: Writer, fgraph) -> None:
+    """Copy the outputs that are not computed into the caller's buffer (inputs, constants,
+    views, repeated outputs). Emitted after every node but those updating shared variables."""
+    for k, var in enumerate(fgraph.outputs):
+        if var not in w.names:
+            continue  # computed later, by an update node, into its buffer
+        name = w.names[var]
+        r = var.type.ndim
         written = var.owner is not None and w.out_index.get(var) == k and w.root.get(var) is var \
             and not isinstance(var.owner.op, DimShuffle)
         if written:

@@ -7,7 +7,9 @@ training step. The direct call does the same work unrolled for this function's i
 outputs, and takes only the common case: every argument already an ndarray of the exact dtype and
 rank, the outputs of the shapes the last call had, and a C call that succeeds. For anything else
 it returns None before any effect, and the general path runs (converting, reallocating, or
-raising the error it reports). As with dataclasses and namedtuple, the code is written as source
+raising the error it reports). A shared variable whose update the C code can compute in place
+(Rendered.in_place) gets its own array passed as that output's buffer, when it is writable and
+C-contiguous: its new value is then the same array, updated. As with dataclasses and namedtuple, the code is written as source
 and compiled with exec, so that it costs no more than code written by hand for the function.
 """
 
@@ -16,14 +18,15 @@ from __future__ import annotations
 import numpy as np
 
 
-def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, n_args: int,
-                     shared: list, targets: list, n_outputs: int, single: bool):
+def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, in_place: dict,
+                     n_args: int, shared: list, targets: list, n_outputs: int, single: bool):
     """`call(args)`: the function's outputs (as Function.__call__ returns them) after storing the
     updates, or None (having done nothing) when the general path must run.
 
     `fgraph.inputs` are the n_args arguments, then the `shared` variables' values; its outputs
     are the n_outputs results, then the new values of `targets`. `hidden` are gl_call's trailing
-    arguments (constant arrays); memo[0] is the outputs' shapes the last call had."""
+    arguments (constant arrays); memo[0] is the outputs' shapes the last call had; `in_place`
+    maps output indices to the input whose array may be their buffer."""
     ns = {"ndarray": np.ndarray, "empty": np.empty, "fb": from_buffer, "gl_call": gl_call,
           "hidden": hidden, "memo": memo}
     n_in = len(fgraph.inputs)
@@ -46,13 +49,17 @@ def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, n_
         lines.append(f"    {', '.join(f's{j}' for j in range(len(outs)))}, = memo[0]")
     out_args = []
     for j, v in enumerate(fgraph.outputs):
+        if j in in_place:  # its shape is the array's (C checks the update's is the same)
+            lines.append(f"    o{j} = a{in_place[j]}")
+            out_args.append(f"fb('char[]', o{j}, True)" + (f", *o{j}.shape" if v.type.ndim else ""))
+            continue
         ns[f"e{j}"] = np.dtype(v.type.dtype)
         lines.append(f"    o{j} = empty(s{j}, e{j})")
         out_args.append(f"fb(o{j})" + (f", *s{j}" if v.type.ndim else ""))
     call = ["1", *out_args, *in_args, *(["*hidden"] if hidden else [])]
     lines += ["    try:",
               f"        status = gl_call({', '.join(call)})",
-              "    except (ValueError, TypeError, BufferError):  # not contiguous: the general path",
+              "    except (ValueError, TypeError, BufferError):  # not contiguous (or writable)",
               "        return None",
               "    if status:",
               "        return None"]

@@ -306,8 +306,8 @@ def make_runner(mod, rendered: Rendered, fgraph):
 
     def direct_call(n_args, shared, targets, n_outputs, single):
         """The function's direct call (see direct.py), sharing this runner's output shapes."""
-        return make_direct_call(gl_call, from_buffer, tuple(hidden), fgraph, memo, n_args,
-                                shared, targets, n_outputs, single)
+        return make_direct_call(gl_call, from_buffer, tuple(hidden), fgraph, memo,
+                                rendered.in_place, n_args, shared, targets, n_outputs, single)
 
     run.direct_call = direct_call
     return run

@@ -57,6 +57,7 @@ class Writer:
         self.out_index = {}            # variable -> first output index it is
         self.known: set = set()        # variables whose values exist in phase 0
         self.parallel = False          # the module runs parts on the thread pool (gl_parallel)
+        self.arrays: list = []         # variables passed in by the caller (inputs, big constants)
 
     def declare(self, var) -> str:
         name = f"v{len(self.names)}"
