@@ -148,7 +148,7 @@ def render(fgraph) -> Rendered:
     last_use = _last_uses(order, fgraph)
     early = _early_nodes(order, fgraph)
     for step, node in enumerate(order):
-        if node is (tail[0] if tail else None):
+        if tail and node is tail[0]:
             _output_copies(w, fgraph)  # before anything is written in place: they may read it
         if node in early:
             # a small integer computation on shapes: run with the shape code (phase 0 too), so
@@ -164,7 +164,7 @@ def render(fgraph) -> Rendered:
         _output_copies(w, fgraph)
     _output_shapes(w, fgraph)
     rendered = _assemble(w, fgraph)
-    rendered.in_place = {k: i for k, i in in_place.values()}
+    rendered.in_place = dict(in_place.values())
     return rendered
 
 

@@ -9,8 +9,9 @@ rank, the outputs of the shapes the last call had, and a C call that succeeds. F
 it returns None before any effect, and the general path runs (converting, reallocating, or
 raising the error it reports). A shared variable whose update the C code can compute in place
 (Rendered.in_place) gets its own array passed as that output's buffer, when it is writable and
-C-contiguous: its new value is then the same array, updated. As with dataclasses and namedtuple, the code is written as source
-and compiled with exec, so that it costs no more than code written by hand for the function.
+C-contiguous: its new value is then the same array, updated. As with dataclasses and namedtuple,
+the code is written as source and compiled with exec, so that it costs no more than code written
+by hand for the function.
 """
 
 from __future__ import annotations
