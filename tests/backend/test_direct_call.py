@@ -188,3 +188,23 @@ def test_functions_without_arguments_or_with_one_output():
         out = one(v)
         assert isinstance(out, np.ndarray)
         np.testing.assert_allclose(out, np.exp(v), rtol=1e-15)
+
+
+def test_python_ints_and_floats_take_the_direct_call_for_int64_and_float64_scalars():
+    table = G.shared(np.arange(12.0).reshape(4, 3), name="table")
+    i, rate = T.lscalar("i"), T.dscalar("rate")
+    f = function([i, rate], table[i] * rate, backend="c")
+    assert "a0 = array(a0, d0)" in f.call_source and "a1 = array(a1, d1)" in f.call_source
+    counting = CountingRunner(f)
+    f(0, 1.0)  # learns the output's shape
+    for index, r in ((2, 0.5), (-1, 2.0), (np.int64(1), np.float64(3.0))):
+        np.testing.assert_array_equal(f(index, r), np.arange(12.0).reshape(4, 3)[index] * r)
+    assert counting.calls == 1
+    # anything else goes to the general path, which converts or raises as it always did
+    np.testing.assert_array_equal(f(True, 1), [3.0, 4.0, 5.0])
+    with pytest.raises(IndexError):
+        f(4, 1.0)
+    assert counting.calls == 3
+    with pytest.raises((TypeError, ValueError, OverflowError), match="argument 0"):
+        f(2 ** 70, 1.0)  # refused by the conversion, before the runner
+    assert counting.calls == 3

@@ -4,14 +4,15 @@ arguments, calls the C entry and stores the shared variables' new values in one 
 The general path (Function.__call__ and the runner) loops over the inputs twice and over the
 outputs once, through lists and zips: about 3 us a call, which is a tenth of the seed's whole
 training step. The direct call does the same work unrolled for this function's inputs and
-outputs, and takes only the common case: every argument already an ndarray of the exact dtype and
-rank, the outputs of the shapes the last call had, and a C call that succeeds. For anything else
-it returns None before any effect, and the general path runs (converting, reallocating, or
-raising the error it reports). A shared variable whose update the C code can compute in place
-(Rendered.in_place) gets its own array passed as that output's buffer, when it is writable and
-C-contiguous: its new value is then the same array, updated. As with dataclasses and namedtuple,
-the code is written as source and compiled with exec, so that it costs no more than code written
-by hand for the function.
+outputs, and takes only the common case: every argument already an ndarray of the exact dtype
+and rank (or an int or float, Python's or NumPy's, for an int64 or float64 scalar), the outputs
+of the shapes the last call had, and a C call that succeeds. For anything else it returns None
+before any effect, and the general path runs (converting, reallocating, or raising the error it
+reports). A shared variable whose update the C code can compute in place (Rendered.in_place)
+gets its own array passed as that output's buffer, when it is writable and C-contiguous: its new
+value is then the same array, updated. As with dataclasses and namedtuple, the code is written
+as source and compiled with exec, so that it costs no more than code written by hand for the
+function.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, in
     are the n_outputs results, then the new values of `targets`. `hidden` are gl_call's trailing
     arguments (constant arrays); memo[0] is the outputs' shapes the last call had; `in_place`
     maps output indices to the input whose array may be their buffer."""
-    ns = {"ndarray": np.ndarray, "empty": np.empty, "fb": from_buffer, "gl_call": gl_call,
-          "hidden": hidden, "memo": memo}
+    ns = {"ndarray": np.ndarray, "empty": np.empty, "array": np.array, "fb": from_buffer,
+          "gl_call": gl_call, "hidden": hidden, "memo": memo}
     n_in = len(fgraph.inputs)
     lines = ["def direct(args):", f"    if len(args) != {n_args}:", "        return None"]
     if n_args:
@@ -39,6 +40,13 @@ def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, in
     in_args = []
     for i, v in enumerate(fgraph.inputs):
         ns[f"d{i}"] = np.dtype(v.type.dtype)
+        kinds = {"int64": (int, np.int64), "float64": (float, np.float64)}.get(v.type.dtype)
+        if i < n_args and v.type.ndim == 0 and kinds:  # f(3, ...): an index, a rate
+            ns[f"k{i}"] = kinds
+            lines += [f"    if type(a{i}) in k{i}:", "        try:",
+                      f"            a{i} = array(a{i}, d{i})",
+                      "        except OverflowError:  # the general path says which argument",
+                      "            return None"]
         # a shared value is of its type already; checked all the same, as C trusts what it reads
         test = f"type(a{i}) is not ndarray or a{i}.dtype is not d{i} or a{i}.ndim != {v.type.ndim}"
         test += "".join(f" or a{i}.shape[{d}] != 1" for d, b in enumerate(v.type.broadcastable)
