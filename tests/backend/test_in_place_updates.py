@@ -87,6 +87,37 @@ def test_a_borrowed_array_is_the_one_updated_and_a_copy_is_not():
     np.testing.assert_array_equal(copy, [2, 2, 2])
 
 
+def test_an_embedding_row_update_writes_one_row_of_the_table_in_place():
+    rng = np.random.RandomState(6)
+    table = G.shared(rng.randn(50, 3), name="E")
+    i, g = T.lscalar("i"), T.dvector("g")
+    row = table[i]
+    f = function([i, g], row.sum(), updates=[(table, T.inc_subtensor(row, -0.1 * g))],
+                 backend="c")
+    reset = function([i], [], updates=[(table, T.set_subtensor(table[i], T.zeros_like(table[i])))],
+                     backend="c")
+    assert in_place_plan(f)[1] == [("E", str(f.maker.fgraph.outputs[1].owner.op))]
+    assert in_place_plan(reset)[1][0][0] == "E"
+    array = table.get_value(borrow=True)
+    for index in (3, -1, 3):
+        old = array.copy()
+        grad = rng.randn(3)
+        assert float(f(index, grad)) == pytest.approx(old[index].sum(), rel=1e-12)
+        want = old.copy()
+        want[index] -= 0.1 * grad
+        np.testing.assert_allclose(array, want, rtol=1e-12)
+        assert table.get_value(borrow=True) is array
+    reset(7)
+    assert table.get_value(borrow=True) is array and not array[7].any()
+    before = array.copy()
+    with pytest.raises(IndexError):
+        f(50, np.ones(3))  # checked with the shapes, before anything is written
+    with pytest.raises(ValueError, match="broadcast"):
+        f(0, np.ones(4))
+    assert table.get_value(borrow=True) is array
+    np.testing.assert_array_equal(array, before)
+
+
 def test_outputs_of_the_old_value_are_read_before_it_is_overwritten():
     W = G.shared(np.arange(6.0).reshape(2, 3), name="W")
     f = function([], [W, W.T, W[1], W.sum()], updates=[(W, W * 10)], backend="c")

@@ -257,13 +257,16 @@ def _in_place_updates(fgraph, order) -> tuple[list, dict]:
     variable's own array as that buffer (the direct call does, when the array is writable and
     C-contiguous). The C code then checks that no other input overlaps it (status 5 otherwise:
     the caller calls again with a fresh buffer). A node qualifies when it is an Elemwise reading
-    the variable once, or a Gemm/Gemv whose z is the variable; no other input of it is a view of
-    the variable; and its output is that update and nothing else. For the write to be safe:
+    the variable once, a Gemm/Gemv whose z is the variable, or an inc_subtensor/set_subtensor of
+    it (an embedding's row update then writes one row, not a copy of the whole table); no other
+    input of it is a view of the variable; and its output is that update and nothing else. For
+    the write to be safe:
     - the nodes run last, after every other node and output copy (which may read the old value);
     - among themselves, a node reading another's variable runs before it (in a cycle, one of
       them is computed into a fresh array, like any node);
-    - none of them can fail (matmul cannot, Elemwise allocates nothing), so a call that fails
-      has changed no shared variable.
+    - none of them can fail (matmul cannot, Elemwise and IncSubtensor allocate nothing, and
+      indices were checked with the shapes), so a call that fails has changed no shared
+      variable.
     Returns (the declined nodes, {node: (output index, input index)} in the order to run)."""
     candidates = {}
     for k, i in fgraph.update_mapping.items():
@@ -273,7 +276,8 @@ def _in_place_updates(fgraph, order) -> tuple[list, dict]:
             continue
         if isinstance(node.op, Elemwise):
             positions = [j for j, v in enumerate(node.inputs) if v is target]
-        elif isinstance(node.op, _ScaledProduct) and out.type.dtype in ("float32", "float64"):
+        elif isinstance(node.op, IncSubtensor) or (isinstance(node.op, _ScaledProduct) and
+                                                   out.type.dtype in ("float32", "float64")):
             positions = [0] if node.inputs[0] is target else []
         else:
             continue

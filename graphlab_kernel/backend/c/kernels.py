@@ -351,7 +351,8 @@ def emit_subtensor(w: Writer, node) -> None:
 
 
 def emit_inc_subtensor(w: Writer, node) -> None:
-    """set_subtensor / inc_subtensor: a copy of x, then y written (or added) into the region."""
+    """set_subtensor / inc_subtensor: a copy of x, then y written (or added) into the region;
+    no copy when the output is x's own array (a shared variable updated in place)."""
     op, (x, y, *scalars), (out,) = node.op, node.inputs, node.outputs
     _index_scalars_known(w, node, scalars)
     a, b, name, label = w.names[x], w.names[y], w.declare(out), op_label(node)
@@ -375,8 +376,9 @@ def emit_inc_subtensor(w: Writer, node) -> None:
     w.shape_code += code
     alloc(w, out, name)
     oc, yc = ctype(out.type.dtype), ctype(y.type.dtype)
-    run = strided_copy(f"p_{name}", f"s_{name}", f"p_{a}", f"s_{a}", f"n_{name}", rx, oc, oc)
-    run += ["{", decl] + _view_code(w, op.idx_list, scalars, label, name, region, rx)
+    run = [f"if (p_{name} != p_{a}) {{"]
+    run += strided_copy(f"p_{name}", f"s_{name}", f"p_{a}", f"s_{a}", f"n_{name}", rx, oc, oc)
+    run += ["}", "{", decl] + _view_code(w, op.idx_list, scalars, label, name, region, rx)
     ys = ", ".join(["0"] * (rr - ry) + [f"n_{b}[{d}] == 1 ? 0 : s_{b}[{d}]" for d in range(ry)])
     run.append(f"int64_t ys[{max(rr, 1)}] = {{{ys or '0'}}};")
     run += strided_copy(f"p_{region}", f"s_{region}", f"p_{b}", "ys", f"n_{region}", rr, oc, yc,
