@@ -245,6 +245,19 @@ def dimshuffle_of_dimshuffle(fgraph, node):
     return fit(DimShuffle(x.broadcastable, pattern)(x), node.outputs[0])
 
 
+@rule(M.Reduce)
+def reduce_over_length_one(fgraph, node):
+    """sum(x, axis=a) over axes of length 1 (broadcastable) -> x without them"""
+    (x,), op = node.inputs, node.op
+    ones = [a for a in op.axis if x.broadcastable[a]]
+    if not ones:
+        return None  # the gradient of a broadcast bias makes such sums: sum(b.dimshuffle('x', 0))
+    keep = [d for d in range(x.ndim) if d not in ones]
+    y = DimShuffle(x.broadcastable, keep)(x)
+    rest = tuple(keep.index(a) for a in op.axis if a not in ones)
+    return fit(M.Reduce(op.kind, rest)(y) if rest else y, node.outputs[0])
+
+
 def _neg_inner(var):
     node = elemwise_op(var, S.Neg)
     return node.inputs[0] if node is not None else None
@@ -290,5 +303,5 @@ CANONICALIZE_RULES = (
     neg_neg, mul_by_minus_one, pow_one, pow_two, fill_known_shape, fill_of_fill, fill_sink,
     shape_index, alloc_of_own_shape, alloc_of_scalar_shape,
     combine_constants, cast_to_same, dimshuffle_identity, dimshuffle_of_dimshuffle,
-    add_neg, sub_neg, mul_neg_neg, sqr_of_neg,
+    reduce_over_length_one, add_neg, sub_neg, mul_neg_neg, sqr_of_neg,
 )
