@@ -267,3 +267,31 @@ def test_random_updates_match_the_numpy_backend(plan):
             f()
         results.append([s.get_value() for s in shared])
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12, atol=1e-12)
+
+
+def test_threads_updating_their_own_weights_at_once_each_get_exact_results():
+    """Four functions compiled from one graph share a C module (and its kept buffers); each
+    thread's weights must end exactly as its own steps make them."""
+    from tests.backend.threads import run_in_threads
+    rng = np.random.RandomState(7)
+    X, Y = rng.randn(40, 30) * 0.1, rng.randn(40, 20)  # small enough for the steps to converge
+    runs = []
+    for _ in range(4):
+        f, W = gemm_step(30, 20)
+        W.set_value(rng.randn(30, 20))
+        runs.append((f, W, W.get_value()))
+    errors: list = []
+
+    def work(f, W, start):
+        try:
+            want = start
+            for _ in range(30):
+                f(X, Y)
+                want = numpy_gemm_step(X, Y, want)[1]
+            np.testing.assert_allclose(W.get_value(), want, rtol=1e-10, atol=1e-12)
+        except Exception as exc:  # reported by the main thread
+            errors.append(exc)
+
+    assert run_in_threads(work, runs)
+    assert not errors, errors[0]
+    assert all(f.c_source == runs[0][0].c_source for f, _, _ in runs)
