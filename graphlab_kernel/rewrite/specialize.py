@@ -43,25 +43,37 @@ def _scaled_dot(var):
     return None
 
 
+def _scaled_z(z, dtype):
+    """(beta, y) when z is c * y (or y * c) for one value c, else (1, z): weight decay's
+    `0.9 * W - lr * dot(...)` is then gemm(W, -lr, ..., 0.9), which reads W itself."""
+    mul = elemwise_op(z, S.Mul)
+    if mul is not None and len(mul.inputs) == 2:
+        for s, y in (mul.inputs, reversed(mul.inputs)):
+            beta = _as_scalar(s, dtype)
+            if beta is not None and y.type == z.type:
+                return beta, y
+    return constant(1, dtype=dtype), z
+
+
 def _blas_call(z, alpha, dot_node, out):
     a, b = dot_node.inputs
     if z.type != out.type or dot_node.outputs[0].dtype != out.dtype or a.dtype != b.dtype:
         return None
     if a.dtype != out.dtype:
         return None
+    beta, z = _scaled_z(z, out.dtype)
     if a.ndim == 2 and b.ndim == 2:
-        return gemm(z, alpha, a, b, constant(1, dtype=out.dtype))
+        return gemm(z, alpha, a, b, beta)
     if a.ndim == 2 and b.ndim == 1:
-        return gemv(z, alpha, a, b, constant(1, dtype=out.dtype))
+        return gemv(z, alpha, a, b, beta)
     if a.ndim == 1 and b.ndim == 2:  # x . B == B.T . x
-        return gemv(z, alpha, DimShuffle(b.broadcastable, (1, 0))(b), a,
-                    constant(1, dtype=out.dtype))
+        return gemv(z, alpha, DimShuffle(b.broadcastable, (1, 0))(b), a, beta)
     return None
 
 
 @rule(S.Add)
 def gemv_from_add(fgraph, node):
-    """y + a * dot(A, x) -> gemv(y, a, A, x, 1) (gemm for matrices)"""
+    """b * y + a * dot(A, x) -> gemv(y, a, A, x, b) (gemm for matrices; b = 1 when absent)"""
     out = node.outputs[0]
     for term, z in (node.inputs, reversed(node.inputs)):
         found = _scaled_dot(term)
@@ -74,7 +86,7 @@ def gemv_from_add(fgraph, node):
 
 @rule(S.Sub)
 def gemv_from_sub(fgraph, node):
-    """y - a * dot(A, x) -> gemv(y, -a, A, x, 1) (gemm for matrices)"""
+    """b * y - a * dot(A, x) -> gemv(y, -a, A, x, b) (gemm for matrices; b = 1 when absent)"""
     z, term = node.inputs
     found = _scaled_dot(term)
     if found is None:

@@ -57,6 +57,22 @@ def test_a_gemm_update_writes_into_the_weights_own_array():
         np.testing.assert_allclose(array, want, rtol=1e-12)
 
 
+def test_weight_decay_scales_the_weights_in_place():
+    rng = np.random.RandomState(8)
+    x, t = T.dmatrix("x"), T.dmatrix("t")
+    W = G.shared(rng.randn(30, 20), name="W")
+    err = T.dot(x, W) - t
+    f = function([x, t], [], updates=[(W, 0.9 * W - 0.01 * T.dot(x.T, err))], backend="c")
+    assert in_place_plan(f)[1] == [("W", "Gemm")]  # gemm(W, -0.01, x.T, err, 0.9)
+    X, Y = rng.randn(40, 30), rng.randn(40, 20)
+    array, want = W.get_value(borrow=True), W.get_value()
+    for _ in range(4):
+        f(X, Y)
+        want = 0.9 * want - 0.01 * X.T @ (X @ want - Y)
+        np.testing.assert_allclose(array, want, rtol=1e-12)
+    assert W.get_value(borrow=True) is array
+
+
 def test_elemwise_updates_are_in_place_too_and_observers_hear_of_them():
     a = G.shared(np.arange(4.0), name="a")
     n = G.shared(np.int64(0), name="n")

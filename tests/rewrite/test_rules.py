@@ -122,7 +122,17 @@ GEMV_CASES = [
     (SP.gemv_from_add, lambda A, v, u: u + T.dot(v, A), "Gemv"),
     (SP.gemv_from_sub, lambda A, v, u: u - 0.1 * T.dot(A, v), "Gemv"),
     (SP.gemv_from_add, lambda A, v, u: A + 2.0 * T.dot(A, A), "Gemm"),
+    (SP.gemv_from_add, lambda A, v, u: u * 0.5 + T.dot(A, v), "Gemv"),
+    (SP.gemv_from_sub, lambda A, v, u: 0.9 * A - 0.1 * T.dot(A, A), "Gemm"),
 ]
+
+
+def test_a_scaled_z_becomes_beta_and_the_product_reads_z_itself():
+    A, v, u = _mat()
+    after = rewritten([A], 0.9 * A - 0.1 * T.dot(A, A), SP.gemv_from_sub, constant_folding)
+    z, alpha, a, b, beta = after.outputs[0].owner.inputs
+    assert z is after.inputs[0] and a is z and b is z
+    assert float(beta.data) == 0.9 and float(alpha.data) == -0.1
 
 
 @pytest.mark.parametrize("case", GEMV_CASES, ids=lambda c: c[0].name if hasattr(c, "__len__") else c)
