@@ -37,6 +37,7 @@ def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, in
         lines.append(f"    {', '.join(f'a{i}' for i in range(n_args))}, = args")
     lines += [f"    a{i} = sh{i}._value" for i in range(n_args, n_in)]
     ns.update((f"sh{i}", s) for i, s in enumerate(shared, n_args))
+    donors = set(in_place.values())  # their arrays' buffers, writable, serve as input and output
     in_args = []
     for i, v in enumerate(fgraph.inputs):
         ns[f"d{i}"] = np.dtype(v.type.dtype)
@@ -52,7 +53,8 @@ def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, in
         test += "".join(f" or a{i}.shape[{d}] != 1" for d, b in enumerate(v.type.broadcastable)
                         if b)
         lines += [f"    if {test}:", "        return None"]
-        in_args.append(f"fb(a{i})" + (f", *a{i}.shape, *a{i}.strides" if v.type.ndim else ""))
+        buffer = f"w{i}" if i in donors else f"fb(a{i})"
+        in_args.append(buffer + (f", *a{i}.shape, *a{i}.strides" if v.type.ndim else ""))
     outs = [f"o{j}" for j in range(len(fgraph.outputs))]
     if outs:
         lines.append(f"    {', '.join(f's{j}' for j in range(len(outs)))}, = memo[0]")
@@ -60,14 +62,15 @@ def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, in
     for j, v in enumerate(fgraph.outputs):
         if j in in_place:  # its shape is the array's (C checks the update's is the same)
             lines.append(f"    o{j} = a{in_place[j]}")
-            out_args.append(f"fb('char[]', o{j}, True)" + (f", *o{j}.shape" if v.type.ndim else ""))
+            out_args.append(f"w{in_place[j]}" + (f", *o{j}.shape" if v.type.ndim else ""))
             continue
         ns[f"e{j}"] = np.dtype(v.type.dtype)
         lines.append(f"    o{j} = empty(s{j}, e{j})")
         out_args.append(f"fb(o{j})" + (f", *s{j}" if v.type.ndim else ""))
     call = ["1", *out_args, *in_args, *(["*hidden"] if hidden else [])]
-    lines += ["    try:",
-              f"        status = gl_call({', '.join(call)})",
+    lines += ["    try:"]
+    lines += [f"        w{i} = fb('char[]', a{i}, True)" for i in sorted(donors)]
+    lines += [f"        status = gl_call({', '.join(call)})",
               "    except (ValueError, TypeError, BufferError):  # not contiguous (or writable)",
               "        return None",
               "    if status:",
