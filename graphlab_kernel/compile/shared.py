@@ -26,7 +26,9 @@ class SharedVariable(TensorVariable):
     def get_value(self, borrow: bool = False) -> np.ndarray:
         """The current value: a copy, unless `borrow`. A borrowed array is the value itself: do
         not modify it, and expect a compiled function updating this variable to write its next
-        value into the same array (the C backend does, for a writable C-contiguous array)."""
+        value into the same array (the C backend does, for a writable C-contiguous array), even
+        while another thread reads it: calls on one shared variable from several threads need a
+        lock."""
         return self._value if borrow else self._value.copy()
 
     def set_value(self, value: Any, borrow: bool = False) -> None:
