@@ -251,6 +251,19 @@ def test_dead_intermediates_are_reused_and_inplace_is_honoured():
     np.testing.assert_array_equal(a, np.linspace(-3, 3, 11))
 
 
+def test_an_intermediate_whose_view_is_an_output_keeps_its_buffer():
+    """abs(a) is read by the exp node last, but its transpose is an output, copied out at the
+    end: its buffer must not be handed on to the exp node, whose own result (not an output
+    itself, only its transpose) could otherwise take it (found by test_random_graphs)."""
+    a = T.dmatrix("a")
+    magnitude = abs(a)
+    f = function([a], [magnitude.T, T.exp(magnitude).T], backend="c")
+    value = np.array([[-0.5, 2.0], [3.0, -4.0]])
+    transposed, exponential = f(value)
+    np.testing.assert_array_equal(transposed, np.abs(value).T)
+    np.testing.assert_allclose(exponential, np.exp(np.abs(value)).T)
+
+
 def test_set_and_inc_subtensor_check_shapes():
     x, r, i = T.dmatrix("x"), T.dvector("r"), T.lscalar("i")
     f = function([x, r, i], [T.set_subtensor(x[:1], r), T.inc_subtensor(x[::-1, i], 2.0)],

@@ -356,14 +356,18 @@ def _node(w: Writer, node, step: int, last_use: dict | None) -> None:
         _free_dead(w, node, step, last_use)
 
 
+def _dead_after(w: Writer, root, step: int, last_use: dict) -> bool:
+    """Whether nothing reads the buffer of `root` after node `step`: no later node reads it or a
+    view of it, and no output is it or a view of it (outputs are copied out at the end)."""
+    return not any(last_use.get(v, -1) > step for v, r in w.root.items() if r is root) \
+        and not any(w.root.get(o) is root for o in w.fgraph.outputs)
+
+
 def _free_dead(w: Writer, node, step: int, last_use: dict) -> None:
     """Free the buffers whose every user has run."""
     for var in node.inputs:
         root = w.root.get(var)
-        if root is None or last_use.get(var) != step:
-            continue
-        if any(last_use.get(v, -1) > step for v, r in w.root.items() if r is root) or \
-                any(w.root.get(o) is root for o in w.fgraph.outputs):
+        if root is None or last_use.get(var) != step or not _dead_after(w, root, step, last_use):
             continue
         slot = f"buf_{w.names[root]}"
         if slot in w.owned:
@@ -412,7 +416,7 @@ def _elemwise(w: Writer, node, step: int, last_use: dict) -> None:
                 if w.root.get(v) is v and f"buf_{w.names[v]}" in w.owned
                 and last_use.get(v) == step and v.type.dtype == out.type.dtype
                 and sum(w.root.get(u) is v for u in node.inputs) == 1 and out not in w.out_index
-                and not any(last_use.get(u, -1) > step for u, rt in w.root.items() if rt is v)]
+                and _dead_after(w, v, step, last_use)]
     inplace_first = [node.inputs[i] for _, i in op.inplace_pattern]
     reusable.sort(key=lambda v: v not in inplace_first)
     if reusable:
