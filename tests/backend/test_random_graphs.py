@@ -1,0 +1,154 @@
+"""Random graphs over matrices, vectors and scalars, compiled to C and run on NumPy (the reference)
+with inputs in odd layouts: the two backends give the same values, or both raise.
+
+The graphs mix what the C code generator treats separately: fused elementwise loops with row,
+column and scalar broadcasting, transposes and reversed views (strided loops), reductions over
+either axis or all, matrix and matrix-vector products (BLAS, with transposed operands), and
+sizes from empty to large enough to run in parts on the thread pool. The inputs come as C or
+Fortran order, transposed, reversed or strided views. A crash of the process, the worst bug the
+C backend can have, would fail the whole run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import graphlab_kernel.tensor as T
+from graphlab_kernel import function
+
+# Every value in a program is ("m", var) an n x n matrix, ("v", var) a vector of n or ("s", var)
+# a scalar; each step makes a new one from earlier ones.
+UNARY = {
+    "neg": T.neg, "tanh": T.tanh, "sqr": T.sqr, "abs": abs, "sigmoid": T.sigmoid,
+    "exp": lambda u: T.exp(T.clip(u, -20.0, 20.0)), "log1p_sqr": lambda u: T.log1p(T.sqr(u)),
+}
+BINARY = {"add": T.add, "sub": T.sub, "mul": T.mul, "maximum": T.maximum,
+          "affine": lambda a, b: a * 0.5 - b * 2.0}
+
+
+def _pick(values, kinds, k):
+    candidates = [v for v in values if v[0] in kinds]
+    return candidates[k % len(candidates)] if candidates else None
+
+
+def _step(values, op, i, j):
+    """The value step (op, i, j) makes, or None when it does not apply to the values so far."""
+    kind = op % 12
+    a = _pick(values, "mvs", i)
+    if kind == 0:
+        names = sorted(UNARY)
+        return (a[0], UNARY[names[j % len(names)]](a[1]))
+    if kind == 1:  # same kinds, or anything with a scalar
+        b = _pick(values, a[0] + "s", j)
+        names = sorted(BINARY)
+        result = BINARY[names[(i + j) % len(names)]](a[1], b[1])
+        return (a[0] if a[0] != "s" else b[0], result)
+    m = _pick(values, "m", i)
+    v = _pick(values, "v", j)
+    if kind == 2 and m and v:  # a vector broadcast along rows or columns
+        row = v[1].dimshuffle("x", 0) if j % 2 else v[1].dimshuffle(0, "x")
+        return ("m", m[1] * row + row)
+    if kind == 3 and m:
+        return ("m", m[1].T)
+    if kind == 4 and m:
+        return ("m", m[1][::-1] if j % 2 else m[1][:, ::-1])
+    if kind == 5 and m:
+        return ("v", m[1].sum(axis=j % 2))
+    if kind == 6 and m:
+        return ("v", m[1].max(axis=j % 2))
+    if kind == 7 and (m or v):
+        return ("s", (m or v)[1].sum())
+    if kind == 8 and m:
+        b = _pick(values, "m", j)
+        return ("m", T.dot(m[1], b[1].T if (i + j) % 2 else b[1]))
+    if kind == 9 and m and v:
+        return ("v", T.dot(m[1].T if i % 2 else m[1], v[1]) * 0.1)
+    if kind == 10 and v:
+        return ("s", T.dot(v[1], _pick(values, "v", i)[1]))
+    if kind == 11 and v:
+        return ("v", v[1][::-1] + v[1].mean())
+    return None
+
+
+def _layout(array: np.ndarray, how: int) -> np.ndarray:
+    """The same values, laid out as C order, Fortran order, a transpose, reversed or strided."""
+    if how == 1:
+        return np.asfortranarray(array)
+    if how == 2 and array.ndim == 2:
+        return np.ascontiguousarray(array.T).T
+    if how == 3:
+        return np.flip(np.flip(array).copy())
+    if how == 4:
+        wide = np.zeros(tuple(2 * s for s in array.shape))
+        view = wide[(slice(None, None, 2),) * array.ndim]
+        view[...] = array
+        return view
+    return np.ascontiguousarray(array)
+
+
+programs = st.lists(st.tuples(st.integers(0, 11), st.integers(0, 50), st.integers(0, 50)),
+                    min_size=1, max_size=10)
+sizes = st.one_of(st.sampled_from([0, 1, 2, 3, 5, 8]), st.integers(0, 40),
+                  st.sampled_from([260, 300]))  # 260 x 260 and up: elementwise loops in parts
+
+
+CASES = {"program": programs, "n": sizes, "layouts": st.tuples(*[st.integers(0, 4)] * 3),
+         "seed": st.integers(0, 2**16)}
+
+
+# A fixed set of examples, so that a run of the suite compiles the same modules as the last
+# (and finds them in the cache); a longer search: settings(max_examples=2000)(given(**CASES)(
+# check_random_graph))() with derandomize off, as a script.
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(**CASES)
+def test_c_matches_numpy_on_random_graphs(program, n, layouts, seed):
+    check_random_graph(program, n, layouts, seed)
+
+
+def check_random_graph(program, n, layouts, seed):
+    a, b, v = T.dmatrix("a"), T.dmatrix("b"), T.dvector("v")
+    values = [("m", a), ("m", b), ("v", v)]
+    for step in program:
+        made = _step(values, *step)
+        if made is not None:
+            values.append(made)
+    outputs = [value for _, value in values[3:]][-3:]
+    if not outputs:
+        return
+    rng = np.random.default_rng(seed)
+    args = [_layout(rng.uniform(-2, 2, shape), how)
+            for shape, how in zip([(n, n), (n, n), (n,)], layouts)]
+    before = [x.copy() for x in args]
+
+    def run(backend):
+        f = function([a, b, v], outputs, backend=backend, on_unused_input="ignore")
+        try:
+            return f(*args)
+        except (ValueError, MemoryError) as exc:  # max of an empty axis, say
+            return type(exc)
+
+    want = run("numpy")
+    got = run("c")
+    if isinstance(want, type):
+        assert got is want
+    else:
+        for g, w in zip(got, want):
+            assert g.dtype == w.dtype and g.shape == w.shape
+            np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-9 * max(n, 1))
+    for x, y in zip(args, before):
+        np.testing.assert_array_equal(x, y)  # inputs are never written
+
+
+@pytest.mark.parametrize("how", range(5))
+def test_layouts_hold_the_values_they_were_given(how):
+    """The layouts above are what they say (else the property test would test less)."""
+    value = np.arange(12.0).reshape(3, 4)
+    laid = _layout(value, how)
+    np.testing.assert_array_equal(laid, value)
+    flags = {0: laid.flags.c_contiguous, 1: laid.flags.f_contiguous and not laid.flags.c_contiguous,
+             2: laid.flags.f_contiguous and not laid.flags.c_contiguous,
+             3: laid.strides[0] < 0, 4: laid.strides[1] == 16}
+    assert flags[how]
