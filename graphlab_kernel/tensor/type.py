@@ -92,6 +92,8 @@ def _lossless_cast(value: Any, dtype: np.dtype, name: str, ttype: TensorType) ->
     except (ValueError, TypeError) as exc:
         raise TypeError(f"{name} could not be converted to an array for {ttype}: {exc}") from None
     if source.dtype.kind in "OUSV":
+        if isinstance(value, int) and source.dtype.kind == "O":  # a Python int beyond 64 bits
+            raise TypeError(f"{name} must be {ttype}; {value} does not fit in {dtype}")
         raise TypeError(f"{name} must be numeric for {ttype}; got an array of {source.dtype}")
     if np.can_cast(source.dtype, dtype, "safe"):
         return source.astype(dtype, copy=False)

@@ -50,6 +50,10 @@ def test_lossy_dtype_cast_is_refused():
     x = T.fscalar("x")
     with pytest.raises(TypeError, match="float64 cannot be cast to float32 without loss"):
         function([x], x)(0.1)
+    n = T.lscalar("n")
+    with pytest.raises(TypeError, match=r"argument 0 \(n\) must be TensorType\(int64, scalar\); "
+                                        f"{2 ** 70} does not fit in int64"):
+        function([n], n + 1)(2 ** 70)
 
 
 def test_lossless_inputs_of_any_layout_are_accepted():
