@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import graphlab_kernel as G
 import graphlab_kernel.tensor as T
 from graphlab_kernel import function
 
@@ -175,6 +176,67 @@ def check_random_graph(program, n, layouts, seed, skew, single):
                                        atol=(1e-9 if tight else 1e-5) * max(n, 1))
     for x, y in zip(args, before):
         np.testing.assert_array_equal(x, y)  # inputs are never written
+
+
+UPDATE_CASES = {"program": programs, "n": sizes, "seed": st.integers(0, 2**16),
+                "targets": st.lists(st.integers(0, 50), min_size=1, max_size=3),
+                "skew": st.sampled_from([None] * 4 + ["x"])}  # x is n x (n + 1): calls fail
+
+
+@settings(max_examples=20, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(**UPDATE_CASES)
+def test_c_matches_numpy_on_random_updates(program, n, seed, targets, skew):
+    check_random_updates(program, n, seed, targets, skew)
+
+
+def check_random_updates(program, n, seed, targets, skew):
+    """Shared W, V (n x n) and u (n), updated by random graphs of them and of an input x: the C
+    backend (which writes the new values into the shared arrays where it can) against NumPy, for
+    three calls. A call that fails must fail on both and leave every shared value as it was."""
+    rng = np.random.default_rng(seed)
+    start = [rng.uniform(-1, 1, (n, n)), rng.uniform(-1, 1, (n, n)), rng.uniform(-1, 1, n)]
+    xs = [rng.uniform(-1, 1, (n, n + (skew == "x"))) for _ in range(3)]
+    outcome = {}
+    for backend in ("numpy", "c"):
+        shared = [G.shared(value.copy(), name=name) for value, name in zip(start, "WVu")]
+        x = T.dmatrix("x")
+        values = [("m", shared[0]), ("m", shared[1]), ("v", shared[2]), ("m", x)]
+        for step in program:
+            made = _step(values, *step)
+            if made is not None and made[1].dtype == "float64":
+                values.append(made)
+        updates = {}
+        for k in targets:
+            var = shared[k % 3]
+            fits = [value for kind, value in values[4:] if value.type == var.type]
+            if fits and var not in updates:  # half of them a training step: in place in C
+                step = fits[k % len(fits)]
+                updates[var] = var * 0.9 - 0.1 * step if k % 2 else step
+        if not updates:
+            return
+        f = function([x], values[-1][1], updates=list(updates.items()), backend=backend,
+                     on_unused_input="ignore")
+        trace = []
+        for value in xs:
+            before = [s.get_value() for s in shared]
+            try:
+                out = f(value)
+            except (ValueError, MemoryError) as exc:
+                trace.append(type(exc))
+                for s, old in zip(shared, before):  # nothing half-updated
+                    np.testing.assert_array_equal(s.get_value(), old)
+                continue
+            trace.append((np.asarray(out).copy(), [s.get_value() for s in shared]))
+        outcome[backend] = trace
+    for want, got in zip(outcome["numpy"], outcome["c"]):
+        if isinstance(want, type):
+            assert got is want
+            continue
+        assert not isinstance(got, type), got
+        for g, w in zip([got[0], *got[1]], [want[0], *want[1]]):
+            assert g.shape == w.shape
+            np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-9 * max(n, 1))
 
 
 @pytest.mark.parametrize("how", range(5))
