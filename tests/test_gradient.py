@@ -133,3 +133,19 @@ def test_floor_division_has_a_zero_gradient_as_in_theano():
     x = T.dvector("x")
     g = function([x], T.grad((x // 2).sum(), x), backend="numpy")
     np.testing.assert_array_equal(g(np.array([1.0, 3.0])), [0.0, 0.0])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "c"])
+def test_only_broadcastable_axes_broadcast_so_gradients_keep_their_shape(backend):
+    """A matrix-typed value of one row does not stretch to another's two rows (Theano's rule):
+    its gradient would have to be summed over an axis the graph does not know of. A row-typed
+    one does, and its gradient is summed over the rows it was stretched along."""
+    a, b, r = T.dmatrix("a"), T.dmatrix("b"), T.drow("r")
+    weights = np.array([[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]])
+    f = function([a, b], [a + b, grad(T.sum((a + b) * weights), a)], backend=backend)
+    with pytest.raises(ValueError, match=r"input shapes \(1, 3\), \(2, 3\) do not broadcast"):
+        f(np.ones((1, 3)), np.zeros((2, 3)))
+    g = function([r, b], grad(T.sum((r + b) * weights), r), backend=backend)
+    gradient = g(np.ones((1, 3)), np.zeros((2, 3)))
+    assert gradient.shape == (1, 3)
+    np.testing.assert_array_equal(gradient, [[11.0, 22.0, 33.0]])

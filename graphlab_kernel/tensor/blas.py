@@ -40,7 +40,9 @@ class _ScaledProduct(Op):
         if a.shape[-1] != b.shape[0]:
             raise ValueError(f"{self}: shapes {a.shape} and {b.shape} are not aligned")
         product = np.dot(a, b)
-        if product.shape != z.shape and np.broadcast_shapes(product.shape, z.shape) != product.shape:
+        z_type = node.inputs[0].type
+        if any(zn != pn and not (zn == 1 and bc)  # z broadcasts only as its type allows
+               for zn, pn, bc in zip(z.shape, product.shape, z_type.broadcastable)):
             raise ValueError(f"{self}: z has shape {z.shape} but dot(a, b) has {product.shape}")
         return [np.asarray(beta * z + alpha * product, dtype=node.outputs[0].dtype)]
 

@@ -105,7 +105,12 @@ def dimshuffle(x, pattern: Sequence[int | str]):
 
 
 class Elemwise(Op):
-    """Apply a scalar op elementwise, broadcasting the inputs against each other (as NumPy does).
+    """Apply a scalar op elementwise, broadcasting the inputs against each other.
+
+    As in Theano, an axis broadcasts only where the input's type says it may (T.row, T.col,
+    dimshuffle('x', ...), a scalar): an input of type matrix whose value has a row of length 1
+    does not stretch to another input's rows, it is an error. NumPy would stretch it, but the
+    gradient could not then know to sum over that axis, and would have the wrong shape.
 
     `inplace_pattern` maps an output index to the input it overwrites.
     """
@@ -146,6 +151,7 @@ class Elemwise(Op):
 
     def perform(self, node, inputs):
         out_type = node.outputs[0].type
+        check_runtime_broadcast(self, node.inputs, inputs)
         try:
             with np.errstate(all="ignore"):
                 if self.inplace_pattern:
@@ -166,6 +172,21 @@ class Elemwise(Op):
 
     def pp(self, node, args: Sequence[str]) -> str:
         return self.scalar_op.pp(args)
+
+
+def check_runtime_broadcast(op, variables, values) -> None:
+    """Raise ValueError when a value would broadcast along an axis its type does not allow."""
+    shapes = [np.shape(v) for v in values]
+    for d in range(max((len(s) for s in shapes), default=0)):
+        lengths = {s[d] for s in shapes if len(s) > d}
+        if len(lengths) < 2:
+            continue
+        for var, shape in zip(variables, shapes):
+            if shape[d] == 1 and not var.type.broadcastable[d]:
+                listed = ", ".join(str(s) for s in shapes)
+                raise ValueError(f"{op}: input shapes {listed} do not broadcast: axis {d} of "
+                                 f"{var} has length 1 but its type {var.type} does not broadcast "
+                                 "there (make it a row, a column or dimshuffle it)")
 
 
 def _fit_gradient(g, x):

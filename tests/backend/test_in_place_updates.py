@@ -245,7 +245,9 @@ def test_a_failing_call_changes_no_shared_array():
     np.testing.assert_array_equal(array, before)
 
 
-def test_an_update_of_another_shape_goes_to_a_fresh_array():
+def test_an_update_that_would_stretch_the_array_raises_and_leaves_it():
+    """s (a matrix of one row) + x of two rows: s's type does not broadcast along its rows, so
+    the new value cannot take another shape; the call fails and s keeps its array and values."""
     s = G.shared(np.ones((1, 3)), name="s")
     x = T.dmatrix("x")
     f = function([x], [], updates=[(s, s + x)], backend="c")
@@ -253,8 +255,9 @@ def test_an_update_of_another_shape_goes_to_a_fresh_array():
     array = s.get_value(borrow=True)
     f(np.ones((1, 3)))
     assert s.get_value(borrow=True) is array
-    f(np.full((2, 3), 5.0))  # broadcasting makes the new value (2, 3): it cannot be the array
-    np.testing.assert_array_equal(s.get_value(), np.full((2, 3), 8.0))
+    with pytest.raises(ValueError, match=r"input shapes \(1, 3\), \(2, 3\) do not broadcast"):
+        f(np.full((2, 3), 5.0))
+    assert s.get_value(borrow=True) is array
     np.testing.assert_array_equal(array, [[3, 3, 3]])
 
 

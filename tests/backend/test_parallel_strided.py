@@ -160,12 +160,15 @@ def test_vector_outputs_have_no_row_task():
 # --- Gemm / Gemv: beta * z + alpha * dot(a, b) ----------------------------------------------
 
 
-def _scaled_product(op, dtype):
-    """The compiled `op(z, al, a, b, be)` (gemm: b a matrix; gemv: b a vector), as one node."""
-    key = (op, dtype)
+def _scaled_product(op, dtype, z_broadcastable=None):
+    """The compiled `op(z, al, a, b, be)` (gemm: b a matrix; gemv: b a vector), as one node;
+    z's type broadcasts along the axes `z_broadcastable` says (none by default)."""
+    key = (op, dtype, z_broadcastable)
     if key not in _cache:
         vector, matrix = T.TensorType(dtype, (False,)), T.TensorType(dtype, (False, False))
-        z, b = (matrix("z"), matrix("b")) if op is gemm else (vector("z"), vector("b"))
+        rank = 2 if op is gemm else 1
+        z = T.TensorType(dtype, z_broadcastable or (False,) * rank)("z")
+        b = matrix("b") if op is gemm else vector("b")
         a, al, be = matrix("a"), T.TensorType(dtype, ())("al"), T.TensorType(dtype, ())("be")
         f = G.function([z, al, a, b, be], op(z, al, a, b, be))
         assert f.backend == "c"
@@ -175,17 +178,17 @@ def _scaled_product(op, dtype):
 
 
 def _z_layouts(rng, m, n, dtype):
-    """(name, z passed, z's values broadcast to (m, n))."""
+    """(name, z's type's broadcastable axes, z passed, z's values broadcast to (m, n))."""
     z = rng.standard_normal((m, n)).astype(dtype)
-    yield "contiguous", z, z
-    yield "transposed", np.ascontiguousarray(z.T).T, z
-    yield "negative", np.ascontiguousarray(z[::-1])[::-1], z
+    yield "contiguous", None, z, z
+    yield "transposed", None, np.ascontiguousarray(z.T).T, z
+    yield "negative", None, np.ascontiguousarray(z[::-1])[::-1], z
     row = rng.standard_normal((1, n)).astype(dtype)
-    yield "row broadcast", row, np.broadcast_to(row, (m, n))
+    yield "row broadcast", (True, False), row, np.broadcast_to(row, (m, n))
     col = rng.standard_normal((m, 1)).astype(dtype)
-    yield "column broadcast", col, np.broadcast_to(col, (m, n))
+    yield "column broadcast", (False, True), col, np.broadcast_to(col, (m, n))
     one = rng.standard_normal((1, 1)).astype(dtype)
-    yield "single", one, np.broadcast_to(one, (m, n))
+    yield "single", (True, True), one, np.broadcast_to(one, (m, n))
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -193,19 +196,34 @@ def _z_layouts(rng, m, n, dtype):
                                  (300, 7, 1), (0, 3, 4), (4, 3, 0)])
 @pytest.mark.parametrize("beta", [0.0, 1.0, -0.375])
 def test_gemm_against_numpy(dtype, mkn, beta):
-    f = _scaled_product(gemm, dtype)
     m, k, n = mkn
     rng = np.random.default_rng(m + k + n)
     A, B = (rng.standard_normal(s).astype(dtype) for s in ((m, k), (k, n)))
     al, be = np.asarray(0.5, dtype), np.asarray(beta, dtype)
     zero = np.asarray(0, dtype)
     tol = dict(rtol=1e-12, atol=1e-12) if dtype == "float64" else dict(rtol=2e-5, atol=2e-5)
-    for name, z, zb in _z_layouts(rng, m, n, dtype):
+    for name, pattern, z, zb in _z_layouts(rng, m, n, dtype):
+        f = _scaled_product(gemm, dtype, pattern)
         got = f(z, al, A, B, be)
         assert got.shape == (m, n) and got.dtype == dtype
         np.testing.assert_allclose(got, be * zb + al * (A @ B), err_msg=name, **tol)
         # alpha = 0: the output is exactly beta * z (the scaling pass alone, no rounding slack)
         np.testing.assert_array_equal(f(z, zero, A, B, be), be * zb + zero, err_msg=name)
+
+
+def test_gemm_z_of_one_row_broadcasts_only_if_its_type_says_so():
+    """As for Elemwise (which Gemm replaces): a matrix-typed z of one row is refused, in C and
+    in NumPy; a row-typed one is stretched over the product's rows."""
+    A, B = np.ones((3, 2)), np.ones((2, 4))
+    one, al = np.asarray(1.0), np.asarray(1.0)
+    z, al_, be_, a, b = T.dmatrix("z"), T.dscalar("al"), T.dscalar("be"), T.dmatrix("a"), \
+        T.dmatrix("b")
+    for backend in ("c", "numpy"):
+        f = G.function([z, al_, a, b, be_], gemm(z, al_, a, b, be_), backend=backend)
+        with pytest.raises(ValueError, match=r"z has shape \(1, 4\) but dot\(a, b\) has \(3, 4\)"):
+            f(np.ones((1, 4)), al, A, B, one)
+    np.testing.assert_array_equal(_scaled_product(gemm, "float64", (True, False))(
+        np.full((1, 4), 5.0), al, A, B, one), np.full((3, 4), 7.0))
 
 
 def test_gemm_beta_zero_keeps_numpys_nan():
@@ -224,7 +242,6 @@ def test_gemm_beta_zero_keeps_numpys_nan():
 @pytest.mark.parametrize("mk", [(1000, 300), (70001, 3), (5, 4), (1, 9), (0, 3), (4, 0)])
 @pytest.mark.parametrize("beta", [0.0, 1.0, 2.5])
 def test_gemv_against_numpy(dtype, mk, beta):
-    f = _scaled_product(gemv, dtype)
     m, k = mk
     rng = np.random.default_rng(m * 3 + k)
     A, x = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal(k).astype(dtype)
@@ -232,10 +249,11 @@ def test_gemv_against_numpy(dtype, mk, beta):
     tol = dict(rtol=1e-12, atol=1e-12) if dtype == "float64" else dict(rtol=2e-5, atol=2e-5)
     z = rng.standard_normal(m).astype(dtype)
     one = rng.standard_normal(1).astype(dtype)
-    for name, zv, zb in [("contiguous", z, z),
-                         ("negative", np.ascontiguousarray(z[::-1])[::-1], z),
-                         ("strided", np.repeat(z, 2)[::2], z),
-                         ("single", one, np.broadcast_to(one, (m,)))]:
+    for name, pattern, zv, zb in [("contiguous", None, z, z),
+                                  ("negative", None, np.ascontiguousarray(z[::-1])[::-1], z),
+                                  ("strided", None, np.repeat(z, 2)[::2], z),
+                                  ("single", (True,), one, np.broadcast_to(one, (m,)))]:
+        f = _scaled_product(gemv, dtype, pattern)
         np.testing.assert_allclose(f(zv, al, A, x, be), be * zb + al * (A @ x), err_msg=name,
                                    **tol)
         np.testing.assert_array_equal(f(zv, zero, A, x, be), be * zb + zero, err_msg=name)

@@ -390,17 +390,21 @@ def _dimshuffle(w: Writer, node) -> None:
 
 
 def _broadcast_shape_code(w: Writer, node, name: str, ins: list[str], r: int) -> list[str]:
+    """The output's shape: each axis the common length of the inputs', where an input may have
+    length 1 only if its type broadcasts along that axis (Elemwise's rule)."""
     label = op_label(node)
     fmt = ", ".join(["%s"] * len(ins))
     shapes = ", ".join(f"gl_shape_str(sb{j}, {r}, n_{a})" for j, a in enumerate(ins))
     bufs = " ".join(f"char sb{j}[96];" for j in range(len(ins)))
+    fail = f"{{ {bufs} GL_FAIL(\"{label}: input shapes {fmt} do not broadcast\", {shapes}); }}"
     code = []
     for d in range(r):
-        code.append(f"n_{name}[{d}] = 1;")
-        for a in ins:
-            code.append(f"if (n_{a}[{d}] != 1) {{ if (n_{name}[{d}] != 1 && n_{name}[{d}] != "
-                        f"n_{a}[{d}]) {{ {bufs} GL_FAIL(\"{label}: input shapes {fmt} do not "
-                        f"broadcast\", {shapes}); }} n_{name}[{d}] = n_{a}[{d}]; }}")
+        fixed = [a for a, v in zip(ins, node.inputs) if not v.type.broadcastable[d]]
+        if not fixed:
+            code.append(f"n_{name}[{d}] = 1;")
+            continue
+        code.append(f"n_{name}[{d}] = n_{fixed[0]}[{d}];")
+        code += [f"if (n_{a}[{d}] != n_{name}[{d}]) {fail}" for a in fixed[1:]]
     code.append(size_code(name, r, label))
     return code
 

@@ -179,7 +179,8 @@ def emit_scaled_product(w: Writer, node) -> None:
             f"not aligned (%lld != %lld)\", gl_shape_str(sa, 2, n_{a}), "
             f"gl_shape_str(sb, {y.type.ndim}, n_{b}), (long long){k_x}, (long long){k_y}); }}"]
     code += [f"n_{name}[{i}] = {d};" for i, d in enumerate(dims)]
-    bad = " || ".join(f"(n_{za}[{d}] != 1 && n_{za}[{d}] != n_{name}[{d}])" for d in range(r))
+    bad = " || ".join(f"n_{za}[{d}] != n_{name}[{d}]" if not z.type.broadcastable[d] else
+                      f"(n_{za}[{d}] != 1 && n_{za}[{d}] != n_{name}[{d}])" for d in range(r))
     code.append(f"if ({bad}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: z has shape %s but "
                 f"dot(a, b) has %s\", gl_shape_str(sa, {r}, n_{za}), "
                 f"gl_shape_str(sb, {r}, n_{name})); }}")
