@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gradcheck import check_grad, weighted_cost
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -237,6 +238,44 @@ def check_random_updates(program, n, seed, targets, skew):
         for g, w in zip([got[0], *got[1]], [want[0], *want[1]]):
             assert g.shape == w.shape
             np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-9 * max(n, 1))
+
+
+GRADIENT_CASES = {"program": programs, "n": st.integers(1, 6), "seed": st.integers(0, 2**16),
+                  "backend": st.sampled_from(["numpy", "c"])}
+
+
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(**GRADIENT_CASES)
+def test_gradients_of_random_graphs_match_finite_differences(program, n, seed, backend):
+    check_random_gradient(program, n, seed, backend)
+
+
+def check_random_gradient(program, n, seed, backend):
+    """T.grad of a weighted sum of a random graph's last value, with respect to each input,
+    against a central difference along a random direction."""
+    a, b, v = T.dmatrix("a"), T.dmatrix("b"), T.dvector("v")
+    values = [("m", a), ("m", b), ("v", v)]
+    for step in program:
+        if step[0] % KINDS == 6:  # max: copies (concatenate) tie, and every tied maximum gets
+            continue              # the gradient, as in Theano, which no difference agrees with
+        made = _step(values, *step)
+        if made is not None and made[1].dtype == "float64":
+            values.append(made)
+    if len(values) == 3:
+        return
+    out = values[-1][1]
+    rng = np.random.default_rng(seed)
+    args = [rng.uniform(-2, 2, (n, n)), rng.uniform(-2, 2, (n, n)), rng.uniform(-2, 2, n)]
+    try:
+        out_value = function([a, b, v], out, on_unused_input="ignore", backend="numpy")(*args)
+    except ValueError:  # shapes that do not fit: nothing to differentiate
+        return
+    # every input in the cost (check_grad compiles with all of them), each smoothly
+    cost = weighted_cost(out, out_value, rng) + 1e-3 * sum(T.sqr(x).sum() for x in (a, b, v))
+    # a central difference of a cost of size |f| carries rounding errors of about |f| 1e-16 / eps
+    size = float(np.sum(np.abs(out_value))) + 1.0
+    check_grad([a, b, v], cost, args, [0, 1, 2], rng, atol=1e-7 + 1e-8 * size, backend=backend)
 
 
 @pytest.mark.parametrize("how", range(5))
