@@ -151,7 +151,7 @@ class Elemwise(Op):
 
     def perform(self, node, inputs):
         out_type = node.outputs[0].type
-        check_runtime_broadcast(self, node.inputs, inputs)
+        _check_runtime_broadcast(self, node.inputs, inputs)
         try:
             with np.errstate(all="ignore"):
                 if self.inplace_pattern:
@@ -174,7 +174,7 @@ class Elemwise(Op):
         return self.scalar_op.pp(args)
 
 
-def check_runtime_broadcast(op, variables, values) -> None:
+def _check_runtime_broadcast(op, variables, values) -> None:
     """Raise ValueError when a value would broadcast along an axis its type does not allow."""
     shapes = [np.shape(v) for v in values]
     for d in range(max((len(s) for s in shapes), default=0)):
