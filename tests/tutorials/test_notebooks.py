@@ -12,6 +12,22 @@ from nbclient import NotebookClient
 TUTORIALS = Path(__file__).resolve().parents[2] / "tutorials"
 NOTEBOOKS = sorted(TUTORIALS.glob("[0-9][0-9]_*.ipynb"))
 
+# What the text of a tutorial says a cell prints: (a line of the cell's source, text its output
+# must contain). A change in the compiler that makes a tutorial's prose wrong fails here.
+CLAIMS = {
+    "05_derivatives": [
+        ("for record in f.history", "pow_two"),
+        ("for record in f.history", "mul_by_one"),
+        ("for record in f.history", "pow_one"),
+        ("print(replay.text(step))", "convert_to_float64"),
+    ],
+    "07_inside_the_compiler": [
+        ('print(c_function(f.c_source, "gl_flat_"))', "exp(y_1)"),
+        ('print(c_function(f.c_source, "gl_flat_"))', "sin(x0)"),
+        ("print(compute_part(f.c_source))", "gl_parallel(gl_ew_task_v1"),
+    ],
+}
+
 
 def test_the_tutorials_are_numbered_in_order():
     numbers = [int(p.name[:2]) for p in NOTEBOOKS]
@@ -31,3 +47,8 @@ def test_tutorial_runs_top_to_bottom_in_a_fresh_kernel(path: Path, tmp_path: Pat
     errors = [out for cell in notebook.cells if cell.cell_type == "code"
               for out in cell.get("outputs", []) if out.output_type == "error"]
     assert not errors, errors
+    for line, expected in CLAIMS.get(path.stem, []):
+        printed = ["".join(out.get("text", "") for out in cell.outputs)
+                   for cell in notebook.cells if cell.cell_type == "code" and line in cell.source]
+        assert printed, f"no cell has the line {line!r}"
+        assert expected in printed[0], (line, expected, printed[0][:2000])
