@@ -8,15 +8,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from IPython.display import HTML, display
+from IPython.display import display
 
 import graphlab_kernel as G
 from graphlab_kernel.tooling import HistoryReplay, graph_text, trace, view_of_variables
 
 from graphlab_extension.diagram import DEFAULT_MAX_NODES, Diagram, diagram_of
-from graphlab_extension.render import INSTALL_HINT, DotMissing, dot_available, save, svg_of
+from graphlab_extension.render import (
+    INSTALL_HINT,
+    SAVE_FORMATS,
+    DotMissing,
+    dot_available,
+    save,
+    svg_of,
+)
 
 SHOW_CHOICES = ("both", "before", "after", "steps", "code")
 
@@ -88,11 +96,33 @@ class SymbolicMagics(Magics):
         """
         __tracebackhide__ = True
         args = parse_argstring(self.symbolic, line)  # a bad flag raises UsageError
+        check_arguments(args)
         before = {k: id(v) for k, v in self.shell.user_ns.items()}
         result = run_cell_body(self.shell, cell)
         shown = bound_by_cell(before, self.shell.user_ns)
         Presenter(self, args).show(shown)
         return result
+
+
+def check_arguments(args) -> None:
+    """Refuse, before the cell runs, flag values that could only fail after it has run."""
+    if args.max_nodes < 1:
+        raise UsageError(f"--max-nodes must be at least 1, not {args.max_nodes}")
+    if args.save:
+        path = Path(args.save).expanduser()
+        suffix = path.suffix.lstrip(".").lower()
+        if suffix not in SAVE_FORMATS:
+            raise UsageError(f"--save {args.save}: the file name must end in one of "
+                             f"{', '.join('.' + f for f in SAVE_FORMATS)}")
+        if not path.parent.is_dir():
+            raise UsageError(f"--save {args.save}: the folder {path.parent} does not exist")
+
+
+def _cell_number(shell) -> int:
+    """N of the In[N] being run, for tracebacks: IPython records a cell's input before running it
+    (whereas when `execution_count` moves on differs between IPython 8 and 9)."""
+    count = len(shell.history_manager.input_hist_raw) - 1
+    return count if count > 0 else shell.execution_count
 
 
 def run_cell_body(shell, cell: str):
@@ -103,8 +133,8 @@ def run_cell_body(shell, cell: str):
     """
     __tracebackhide__ = True
     source = shell.transform_cell(cell)
-    filename = shell.compile.cache(source)
-    tree = ast.parse(source, filename)
+    filename = shell.compile.cache(source, _cell_number(shell), raw_code=cell)
+    tree = shell.compile.ast_parse(source, filename)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = ast.Expression(tree.body.pop().value)
@@ -113,6 +143,11 @@ def run_cell_body(shell, cell: str):
     if last is not None:
         return eval(compile(last, filename, "eval"), shell.user_global_ns, namespace)
     return None
+
+
+def show_html(markup: str, text: str) -> None:
+    """Display HTML with a plain-text version (what a terminal, or a text export, shows)."""
+    display({"text/html": markup, "text/plain": text}, raw=True)
 
 
 class Presenter:
@@ -133,7 +168,7 @@ class Presenter:
         has_dot = dot_available()
         if not has_dot and not self.magics.warned_about_dot:
             self.magics.warned_about_dot = True
-            display(HTML(f'<div class="gl-message">{html.escape(INSTALL_HINT)}</div>'))
+            show_html(f'<div class="gl-message">{html.escape(INSTALL_HINT)}</div>', INSTALL_HINT)
         pictures = [b for b in bound if b.kind != "shared"]
         for item in bound:
             if item.kind == "expression":
@@ -154,7 +189,7 @@ class Presenter:
     def _save(self, name: str, diagram: Diagram, several: bool) -> None:
         if not self.save_to:
             return
-        path = Path(self.save_to)
+        path = Path(self.save_to).expanduser()
         if several:
             path = path.with_name(f"{path.stem}-{name}{path.suffix}")
         try:
@@ -162,18 +197,22 @@ class Presenter:
             print(f"saved the picture of {name} to {path}")
         except DotMissing:
             print(f"could not save {path}: graphviz's dot is missing (see above)")
+        except OSError as exc:
+            print(f"could not save {path}: {exc.strerror or exc}")
 
     def _pictures(self, name: str, views: dict[str, Any], several: bool) -> None:
         has_dot = dot_available()
-        panels = []
+        panels, texts = [], []
         last_diagram = None
         for caption, view in views.items():
             diagram = diagram_of(view, self.style, title=name, max_nodes=self.max_nodes)
-            panels.append(self._panel(diagram, graph_text(view), has_dot, caption))
+            text = graph_text(view)
+            panels.append(self._panel(diagram, text, has_dot, caption))
+            texts.append(f"{caption}\n{text}")
             last_diagram = diagram
-        display(HTML(f'<div class="gl-side-by-side" data-name="{html.escape(name)}" '
-                     f'style="display:flex;flex-wrap:wrap;align-items:flex-start">'
-                     f'{"".join(panels)}</div>'))
+        show_html(f'<div class="gl-side-by-side" data-name="{html.escape(name)}" '
+                  f'style="display:flex;flex-wrap:wrap;align-items:flex-start">'
+                  f'{"".join(panels)}</div>', "\n\n".join(texts))
         if last_diagram is not None:
             self._save(name, last_diagram, several)
 
@@ -207,8 +246,8 @@ class Presenter:
         f = item.value
         if self.show_what == "code" and not self.widgets:
             source = f.c_source or f"(no C source: {item.name} runs on the '{f.backend}' backend)"
-            display(HTML(f'<pre class="gl-code" data-name="{html.escape(item.name)}">'
-                         f'{html.escape(source)}</pre>'))
+            show_html(f'<pre class="gl-code" data-name="{html.escape(item.name)}">'
+                      f'{html.escape(source)}</pre>', source)
             return
         if not self.widgets:
             replay = HistoryReplay(f)

@@ -17,6 +17,9 @@ INSTALL_HINT = (
 )
 
 
+SAVE_FORMATS = ("svg", "png", "pdf", "dot", "gv")  # what `save` can write, by file suffix
+
+
 class DotMissing(RuntimeError):
     """graphviz's `dot` program is not installed."""
 
@@ -51,6 +54,9 @@ def save(diagram: Diagram, path: str | Path, style: str = "compact") -> Path:
     """Write the picture to `path`; the suffix picks the format (.svg, .png, .pdf, .dot/.gv)."""
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower() or "svg"
+    if fmt not in SAVE_FORMATS:
+        raise ValueError(f"cannot save a picture as {path.name}: the suffix must be one of "
+                         f"{', '.join('.' + f for f in SAVE_FORMATS)}")
     if fmt in ("dot", "gv"):
         path.write_text(to_graphviz(diagram, style).source)
         return path

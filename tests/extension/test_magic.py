@@ -63,6 +63,49 @@ def test_a_bad_flag_is_a_usage_error(ip):
     assert "z" not in ip.user_ns or ip.user_ns["z"] != 1
 
 
+@pytest.mark.parametrize("flags, message", [
+    ("--save {tmp}/pic.txt", "must end in one of .svg"),
+    ("--save {tmp}/no/such/folder/pic.svg", "does not exist"),
+    ("--max-nodes 0", "at least 1"),
+])
+def test_a_flag_that_could_only_fail_later_is_refused_before_the_cell_runs(ip, tmp_path, flags,
+                                                                           message):
+    ip.user_ns.pop("z", None)
+    result, _ = run(ip, f"%%symbolic {flags.format(tmp=tmp_path)}\nz = 1")
+    assert isinstance(result.error_in_exec, UsageError)
+    assert message in str(result.error_in_exec)
+    assert "z" not in ip.user_ns
+
+
+def test_a_picture_that_cannot_be_written_is_one_line_and_the_rest_is_shown(ip, tmp_path):
+    (tmp_path / "pic-gy.svg").mkdir()  # a folder where gy's picture should go: an OSError
+    result, captured = run(ip, f"%%symbolic --save {tmp_path / 'pic.svg'}\n" + CELL)
+    assert result.success
+    assert f"could not save {tmp_path / 'pic-gy.svg'}: Is a directory" in captured.stdout
+    assert (tmp_path / "pic-y.svg").is_file() and (tmp_path / "pic-f.svg").is_file()
+    assert widget_classes(captured) == ["FunctionWidget", "Explorer", "SharedWidget"]
+
+
+def test_errors_name_the_cell_they_come_from(ip):
+    ip.run_cell("1", store_history=True)
+    number = ip.execution_count  # the next cell's In[number]
+    with capture_output():
+        result = ip.run_cell("%%symbolic\nz = 1 +\n", store_history=True)
+    assert isinstance(result.error_in_exec, SyntaxError)
+    assert result.error_in_exec.filename == ip.compile.cache("z = 1 +\n", number)
+
+
+def test_static_pictures_and_code_have_a_text_version(ip):
+    result, captured = run(ip, "%%symbolic --no-widgets\n" + CELL)
+    texts = [o.data["text/plain"] for o in captured.outputs if "gl-side-by-side" in
+             o.data.get("text/html", "")]
+    assert texts and all("before optimization" in t and "[input]" in t for t in texts)
+    result, captured = run(ip, "%%symbolic --show code --no-widgets\n" + CELL)
+    codes = [o.data["text/plain"] for o in captured.outputs if "gl-code" in
+             o.data.get("text/html", "")]
+    assert codes and all("gl_run" in c for c in codes)
+
+
 def test_flags_are_documented(ip):
     doc = ip.find_cell_magic("symbolic").__doc__
     for flag in ("--show", "--style", "--no-widgets", "--save", "--max-nodes"):
