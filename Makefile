@@ -4,7 +4,7 @@ PYTHON  := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 SYSTEM  := python3
 
-.PHONY: lab test test-fast bench system-deps clean
+.PHONY: lab test test-fast bench clean
 
 $(STAMP): pyproject.toml
 	$(SYSTEM) -m venv $(VENV)
@@ -12,14 +12,14 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install --quiet -e '.[jupyter,dev]'
 	touch $@
 
-# Debian packages: graphviz's `dot` for the pictures, chromium for the browser tests.
-system-deps:
-	@bash .ci/system-deps
-
-lab: $(STAMP) system-deps
+# Debian packages (.ci/system-deps): graphviz's `dot` for the pictures, and for the tests also
+# chromium, which the browser tests drive.
+lab: $(STAMP)
+	@bash .ci/system-deps lab
 	$(VENV)/bin/jupyter lab --notebook-dir=tutorials $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-test: $(STAMP) system-deps
+test: $(STAMP)
+	@bash .ci/system-deps test
 	$(PYTHON) -m pytest -n 2 --dist loadgroup tests
 
 test-fast: $(STAMP)

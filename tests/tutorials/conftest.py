@@ -112,7 +112,7 @@ def jupyter_lab(tmp_path_factory) -> JupyterLab:
 def chromium():
     """Headless Debian Chromium, driven by Playwright."""
     if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing; `make system-deps` installs it"
+        message = f"{CHROMIUM} is missing; `make test` (through .ci/system-deps) installs it"
         if os.environ.get("CI"):  # CI runs `make test`, which installs it: missing is a failure
             pytest.fail(message)
         pytest.skip(message)
