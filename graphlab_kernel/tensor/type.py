@@ -48,7 +48,8 @@ class TensorType(Type):
         return (TensorType, (self.dtype, self.broadcastable))
 
     def __str__(self) -> str:
-        rank = _RANK_NAMES.get(self.broadcastable, str(self.broadcastable))
+        b = self.broadcastable
+        rank = _RANK_NAMES.get(b) or (str(b) if any(b) else f"{len(b)}D")  # Theano's: 3D, 4D
         return f"TensorType({self.dtype}, {rank})"
 
     __repr__ = __str__
@@ -114,10 +115,10 @@ def _lossless_cast(value: Any, dtype: np.dtype, name: str, ttype: TensorType) ->
 
 
 _PREFIXES = {"b": "int8", "w": "int16", "i": "int32", "l": "int64",
-             "f": "float32", "d": "float64", "c": "complex128"}
+             "f": "float32", "d": "float64", "c": "complex64", "z": "complex128"}
 _RANKS = {"scalar": (), "vector": (False,), "matrix": (False, False), "row": (True, False),
           "col": (False, True), "tensor3": (False,) * 3, "tensor4": (False,) * 4}
 
-# The canonical instances: bscalar, ..., dmatrix, ..., ctensor4.
+# The canonical instances, with Theano's letters: bscalar, ..., dmatrix, ..., ztensor4.
 CANONICAL = {prefix + rank: TensorType(dtype, bcast)
              for prefix, dtype in _PREFIXES.items() for rank, bcast in _RANKS.items()}

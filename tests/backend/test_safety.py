@@ -284,7 +284,7 @@ def test_set_and_inc_subtensor_check_shapes():
 
 
 def test_graphs_without_a_c_form_run_whole_on_numpy():
-    z = T.zvector("z") if hasattr(T, "zvector") else T.tensor("complex128", (False,), "z")
+    z = T.zvector("z")
     f = function([z], z * 2, backend="c")
     assert f.backend == "numpy" and f.c_source is None
     np.testing.assert_array_equal(f(np.array([1j, 2])), np.array([2j, 4]))

@@ -17,7 +17,8 @@ from graphlab_kernel.tensor import TensorType
     (TensorType("float64", (False, False)), "TensorType(float64, matrix)"),
     (TensorType("float32", (True, False)), "TensorType(float32, row)"),
     (TensorType("int8", (False, True)), "TensorType(int8, col)"),
-    (TensorType("float64", (False, False, False)), "TensorType(float64, (False, False, False))"),
+    (TensorType("float64", (False, False, False)), "TensorType(float64, 3D)"),
+    (TensorType("int64", (False,) * 4), "TensorType(int64, 4D)"),
     (TensorType("bool", (True, False, True, False)),
      "TensorType(bool, (True, False, True, False))"),
 ])
@@ -41,7 +42,7 @@ def test_unknown_dtype_is_refused():
 
 @pytest.mark.parametrize("prefix, dtype", [("b", "int8"), ("w", "int16"), ("i", "int32"),
                                            ("l", "int64"), ("f", "float32"), ("d", "float64"),
-                                           ("c", "complex128")])
+                                           ("c", "complex64"), ("z", "complex128")])  # Theano's letters
 @pytest.mark.parametrize("rank, bcast", [("scalar", ()), ("vector", (False,)),
                                          ("matrix", (False, False)), ("row", (True, False)),
                                          ("col", (False, True)), ("tensor3", (False,) * 3),
