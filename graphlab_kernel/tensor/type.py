@@ -84,6 +84,18 @@ class TensorType(Type):
         return self.dtype in FLOAT_DTYPES or self.dtype in COMPLEX_DTYPES
 
 
+def _integers_exact(source: np.ndarray, cast: np.ndarray) -> bool:
+    """Whether integers cast to floats kept their values: NumPy calls int64 -> float64 "safe",
+    but a float64 holds integers exactly only up to 2**53."""
+    real = cast.real if cast.dtype.kind == "c" else cast
+    limit = 2 ** (np.finfo(real.dtype).nmant + 1)
+    big = (source > limit) | (source < -limit)
+    if not big.any():
+        return True
+    with np.errstate(all="ignore"):  # 2**63 and beyond do not convert back: a mismatch
+        return bool(np.all(real[big].astype(source.dtype) == source[big]))
+
+
 def _lossless_cast(value: Any, dtype: np.dtype, name: str, ttype: TensorType) -> np.ndarray:
     if isinstance(value, (str, bytes)) or (hasattr(value, "owner") and hasattr(value, "type")):
         raise TypeError(f"{name} must be a numeric value for {ttype}; got {type(value).__name__} "
@@ -97,7 +109,12 @@ def _lossless_cast(value: Any, dtype: np.dtype, name: str, ttype: TensorType) ->
             raise TypeError(f"{name} must be {ttype}; {value} does not fit in {dtype}")
         raise TypeError(f"{name} must be numeric for {ttype}; got an array of {source.dtype}")
     if np.can_cast(source.dtype, dtype, "safe"):
-        return source.astype(dtype, copy=False)
+        cast = source.astype(dtype, copy=False)
+        if source.dtype.kind in "iu" and dtype.kind in "fc" and not _integers_exact(source, cast):
+            raise TypeError(f"{name} must be {ttype}; it holds an integer beyond "
+                            f"2**{np.finfo(dtype).nmant + 1} that {dtype} cannot represent "
+                            f"exactly (cast it explicitly first)")
+        return cast
     if source.dtype.kind == "c" and dtype.kind != "c":
         if np.any(source.imag != 0):
             raise TypeError(f"{name} must be {ttype}; a complex value with a nonzero imaginary "

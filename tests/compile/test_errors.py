@@ -56,6 +56,29 @@ def test_lossy_dtype_cast_is_refused():
         function([n], n + 1)(2 ** 70)
 
 
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_an_integer_a_float_cannot_hold_exactly_is_refused(backend):
+    # NumPy calls int64 -> float64 a safe cast, but float64 holds integers exactly only to 2**53
+    x = T.dscalar("x")
+    v = T.dvector("v")
+    f = function([x], x + 0, backend=backend)
+    g = function([v], v * 1, backend=backend)
+    assert f(2 ** 53) == 2.0 ** 53 and f(-(2 ** 53)) == -(2.0 ** 53)
+    assert f(2 ** 60) == 2.0 ** 60  # exact: a power of two
+    for big in (2 ** 53 + 1, 2 ** 63 - 1):
+        with pytest.raises(TypeError, match=r"argument 0 \(x\) must be TensorType\(float64, "
+                                            r"scalar\); it holds an integer beyond 2\*\*53 that "
+                                            r"float64 cannot represent exactly"):
+            f(big)
+    for array in (np.array([1, 2 ** 62 + 1]), np.array([2 ** 64 - 1], dtype=np.uint64)):
+        with pytest.raises(TypeError, match="beyond 2\\*\\*53"):
+            g(array)
+    np.testing.assert_array_equal(g(np.array([3, -(2 ** 63)])), [3.0, -(2.0 ** 63)])
+    s = T.fscalar("s")
+    with pytest.raises(TypeError, match="int64 cannot be cast to float32 without loss"):
+        function([s], s, backend=backend)(2 ** 24 + 1)
+
+
 def test_lossless_inputs_of_any_layout_are_accepted():
     x = T.dmatrix("x")
     f = function([x], x.T * 1.0)
