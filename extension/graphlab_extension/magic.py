@@ -59,9 +59,10 @@ def _free_inputs(var) -> list:
             if v.owner is None and not isinstance(v, (G.Constant, G.SharedVariable))]
 
 
-def compile_expression(var) -> G.Function:
-    """Compile a bare expression, to see its optimized graph."""
-    return G.function(_free_inputs(var), var, on_unused_input="ignore")
+def compile_expression(var, backend: str | None = None) -> G.Function:
+    """Compile a bare expression, to see its optimized graph (the same on every backend: the
+    NumPy one spares a C compilation when only the picture is wanted)."""
+    return G.function(_free_inputs(var), var, on_unused_input="ignore", backend=backend)
 
 
 @magics_class
@@ -228,7 +229,7 @@ class Presenter:
         if "before" in wanted:
             views[f"{item.name}: before optimization"] = view_of_variables([var], [item.name])
         try:
-            f = compile_expression(var)
+            f = compile_expression(var, None if self.show_what in ("steps", "code") else "numpy")
             f.name = item.name
             replay = HistoryReplay(f)
         except Exception as exc:  # the picture is a courtesy: never fail the cell over it

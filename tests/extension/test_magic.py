@@ -106,6 +106,20 @@ def test_static_pictures_and_code_have_a_text_version(ip):
     assert codes and all("gl_run" in c for c in codes)
 
 
+def test_an_expression_is_not_compiled_to_c_just_for_its_picture(ip, monkeypatch):
+    from graphlab_kernel.backend.c import CBackend
+
+    def refuse(self, fgraph):
+        raise AssertionError("compiled to C")
+    monkeypatch.setattr(CBackend, "compile", refuse)
+    cell = "import graphlab_kernel.tensor as T\nq = T.dvector('q')\nr = T.exp(q * 1) + 0\n"
+    result, captured = run(ip, "%%symbolic --no-widgets\n" + cell)
+    assert result.success and "could not compile" not in captured.stdout
+    after = [o.data["text/plain"] for o in captured.outputs if "gl-side-by-side" in
+             o.data.get("text/html", "")]
+    assert len(after) == 1 and "r: after optimization\nexp" in after[0]  # * 1 and + 0 are gone
+
+
 def test_flags_are_documented(ip):
     doc = ip.find_cell_magic("symbolic").__doc__
     for flag in ("--show", "--style", "--no-widgets", "--save", "--max-nodes"):
