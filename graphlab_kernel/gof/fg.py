@@ -40,6 +40,7 @@ class RewriteRecord:
     replaced: list[Variable]
     replacements: list[Variable]
     edits: list[Edit] = field(default_factory=list)
+    phase: str = ""  # the pipeline step that applied it ('canonicalize', 'fusion', ...)
 
     def __str__(self) -> str:
         pairs = ", ".join(f"{a} -> {b}" for a, b in zip(self.replaced, self.replacements))

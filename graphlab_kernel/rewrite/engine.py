@@ -186,9 +186,13 @@ def apply_rules(fgraph: FunctionGraph, rule_set: RuleSet) -> int:
 
 
 def run_pipeline(fgraph: FunctionGraph, steps: Sequence[Step]) -> None:
-    """Run each step in order: a RuleSet to its fixed point, a GraphPass once."""
+    """Run each step in order: a RuleSet to its fixed point, a GraphPass once. Each record in
+    `fgraph.history` is marked with the name of the step that made it."""
     for step in steps:
+        start = len(fgraph.history)
         if isinstance(step, RuleSet):
             apply_rules(fgraph, step)
         else:
             step(fgraph)
+        for record in fgraph.history[start:]:
+            record.phase = step.name

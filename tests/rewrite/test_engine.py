@@ -48,6 +48,20 @@ def test_history_names_rules_and_rebuilds_every_step():
         assert all(a.type == b.type for a, b in zip(record.replaced, record.replacements))
 
 
+def test_each_record_names_the_pipeline_step_that_made_it():
+    v, t = T.dvector("v"), T.dvector("t")
+    p = 1 / (1 + T.exp(-v))
+    cost = (-t * T.log(p) - (1 - t) * T.log(1 - p)).sum()
+    f = G.function([v, t], [cost, T.grad(cost, v)])
+    phases = [r.phase for r in f.history]
+    order = ["merge", "canonicalize", "stabilize", "specialize", "fusion", "row_fusion", "inplace"]
+    assert set(phases) <= set(order) and "" not in phases
+    assert [r.phase for r in f.history if r.rule == "sigmoid_from_division"] == ["stabilize"]
+    assert [r.phase for r in f.history if r.rule == "fusion"] == ["fusion"] * phases.count("fusion")
+    firsts = [phases.index(step) for step in order if step in phases]
+    assert firsts == sorted(firsts)  # the steps run in the pipeline's order
+
+
 def _pp_at(var, inputs_of):
     """pp of `var` with each node's inputs as they were at some step."""
     saved = {}

@@ -21,6 +21,10 @@ CLAIMS = {
         ("for record in f.history", "pow_one"),
         ("print(replay.text(step))", "convert_to_float64"),
     ],
+    "06_logistic_regression": [
+        ("by_step.items()", "stabilize       1 × sigmoid_from_division"),
+        ("by_step.items()", "× log_sigmoid"),
+    ],
     "07_inside_the_compiler": [
         ('print(c_function(f.c_source, "gl_flat_"))', "exp(y_1)"),
         ('print(c_function(f.c_source, "gl_flat_"))', "sin(x0)"),
