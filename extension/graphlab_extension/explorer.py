@@ -53,6 +53,9 @@ class Explorer(anywidget.AnyWidget):
     message = traitlets.Unicode("").tag(sync=True)
     max_nodes = traitlets.Int(DEFAULT_MAX_NODES).tag(sync=True)
 
+    def __repr__(self) -> str:
+        return f"<Explorer {self.title}, showing {self.mode}>"
+
     def __init__(self, function: Function, name: str = "", mode: str = "after",
                  style: str = "compact", max_nodes: int = DEFAULT_MAX_NODES, **kwargs):
         self._replay = HistoryReplay(function)

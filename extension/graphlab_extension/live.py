@@ -64,6 +64,9 @@ class FunctionWidget(anywidget.AnyWidget):
     auto = traitlets.Bool(True).tag(sync=True)
     runs = traitlets.Int(0).tag(sync=True)
 
+    def __repr__(self) -> str:  # the text/plain of the widget's output (a terminal, an export)
+        return f"<FunctionWidget {self.title}, runs: {self.runs}>"
+
     def __init__(self, function: Function, name: str = "", **kwargs):
         super().__init__(**kwargs)
         self._function = function
@@ -204,6 +207,10 @@ class SharedWidget(anywidget.AnyWidget):
     summary = traitlets.Unicode("").tag(sync=True)
     version = traitlets.Int(0).tag(sync=True)  # how many changes the widget has seen
     interval = traitlets.Float(0.25).tag(sync=True)
+
+    def __repr__(self) -> str:
+        value = f"{self.value!r}" if self.kind == "scalar" else self.summary
+        return f"<SharedWidget {self.name} = {value}>"
 
     def __init__(self, variable: SharedVariable, name: str = "", interval: float = 0.25,
                  **kwargs):

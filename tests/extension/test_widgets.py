@@ -145,3 +145,14 @@ def test_shared_scalar_can_be_edited_and_matrices_are_heat_maps():
     heat.close()
     s.set_value(3.0)  # a closed widget no longer observes
     assert widget.value == 2.5
+
+
+def test_widgets_have_a_readable_text_version():
+    # what a terminal or a text export shows instead of the widget
+    x = T.dscalar("x")
+    f = G.function([x], T.grad(x ** 2, x))
+    w = G.shared(np.arange(5.0), name="W")
+    assert repr(FunctionWidget(f, name="f")) == "<FunctionWidget f(x), runs: 1>"  # it ran once
+    assert repr(Explorer(f, name="f")) == "<Explorer f: 6 rewrites, backend c, showing after>"
+    assert repr(SharedWidget(w)) == "<SharedWidget W = min 0, mean 2, max 4>"
+    assert repr(SharedWidget(G.shared(2.5, name="b"))) == "<SharedWidget b = 2.5>"
