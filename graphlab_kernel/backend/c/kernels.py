@@ -317,11 +317,13 @@ def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx:
                         f"(long long){n}, gl_shape_str(sb, {rx}, n_{src})); goto done; }}"
                         f" base += i * {st}; }}")
             continue
+        # the symbolic scalars come in the order start, stop, step: take them in that order
+        start = value(entry[1], "(step > 0 ? 0 : L - 1)")
+        stop = value(entry[2], "(step > 0 ? L : -1 - L)")
         step = value(entry[3], "1")
         code.append(f"{{ int64_t L = {n}, step = {step}; if (step == 0) GL_FAIL(\"{label}: slice "
                     f"step cannot be zero\");")
-        code.append(f"int64_t start = {value(entry[1], '(step > 0 ? 0 : L - 1)')}, "
-                    f"stop = {value(entry[2], '(step > 0 ? L : -1 - L)')}, count;")
+        code.append(f"int64_t start = {start}, stop = {stop}, count;")
         code.append("if (start < 0) start += L; if (stop < 0) stop += L;")
         code.append("if (step > 0) { if (start < 0) start = 0; if (start > L) start = L; "
                     "if (stop < 0) stop = 0; if (stop > L) stop = L; "

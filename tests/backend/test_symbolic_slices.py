@@ -1,0 +1,65 @@
+"""Slices whose start, stop and step are symbolic integers, in every combination, against NumPy's
+own slicing, on both backends (the C backend once read the step from the start's variable)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import graphlab_kernel as G
+import graphlab_kernel.tensor as T
+
+VALUES = range(-8, 9)  # around a length of 6: negative, out of range, and in between
+STEPS = (-3, -2, -1, 1, 2, 3)
+PATTERNS = [p for p in itertools.product((False, True), repeat=3) if any(p)]  # symbolic parts
+
+
+def _slice_of(pattern, a, b, c):
+    start, stop, step = (v if symbolic else None for symbolic, v in zip(pattern, (a, b, c)))
+    return slice(start, stop, step)
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: "".join("SEP"[i] if s else "_"
+                                                                    for i, s in enumerate(p)))
+def test_symbolic_slices_read_and_write_what_numpy_does(backend, pattern):
+    v, a, b, c = T.dvector("v"), T.lscalar("a"), T.lscalar("b"), T.lscalar("c")
+    symbolic = _slice_of(pattern, a, b, c)
+    read = G.function([v, a, b, c], v[symbolic], backend=backend, on_unused_input="ignore")
+    add = G.function([v, a, b, c], T.inc_subtensor(v[symbolic], 10.0), backend=backend,
+                     on_unused_input="ignore")
+    assert read.backend == add.backend == backend
+    data = np.arange(6.0)
+    starts = VALUES if pattern[0] else (0,)
+    stops = VALUES if pattern[1] else (0,)
+    for start, stop, step in itertools.product(starts, stops, STEPS if pattern[2] else (1,)):
+        index = _slice_of(pattern, start, stop, step)
+        np.testing.assert_array_equal(read(data, start, stop, step), data[index],
+                                      err_msg=str(index))
+        expected = data.copy()
+        expected[index] += 10.0
+        np.testing.assert_array_equal(add(data, start, stop, step), expected, err_msg=str(index))
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_the_gradient_through_a_symbolic_slice_lands_on_the_sliced_elements(backend):
+    v, w = T.dvector("v"), T.dvector("w")
+    a, b, c = T.lscalars("a", "b", "c")
+    gradient = G.function([v, w, a, b, c], T.grad((v[a:b:c] * w).sum(), v), backend=backend)
+    data = np.arange(6.0)
+    for start, stop, step in [(4, 0, -1), (1, 6, 2), (-1, -7, -2), (0, 6, 3)]:
+        index = slice(start, stop, step)
+        weights = np.arange(1.0, 1.0 + len(data[index]))
+        expected = np.zeros(6)
+        expected[index] = weights
+        np.testing.assert_array_equal(gradient(data, weights, start, stop, step), expected)
+
+
+def test_a_zero_step_is_an_error_on_both_backends():
+    v, c = T.dvector("v"), T.lscalar("c")
+    for backend in ("c", "numpy"):
+        f = G.function([v, c], v[1:5:c], backend=backend)
+        with pytest.raises(ValueError, match="step cannot be zero"):
+            f(np.arange(6.0), 0)
