@@ -248,7 +248,10 @@ class ArgReduce(Op):
                              f"{x.shape}")
         k = len(self.axis)
         moved = np.moveaxis(x, self.axis, range(x.ndim - k, x.ndim))
-        flat = moved.reshape(moved.shape[:x.ndim - k] + (-1,))
+        reduced = 1
+        for a in self.axis:
+            reduced *= x.shape[a]
+        flat = moved.reshape(moved.shape[:x.ndim - k] + (reduced,))  # not -1: kept axes may be 0
         result = np.argmax(flat, axis=-1) if self.kind == "argmax" else np.argmin(flat, axis=-1)
         return [np.asarray(result, dtype="int64")]
 

@@ -113,3 +113,15 @@ def test_a_nan_in_a_row_gives_nan_in_its_column(kind):
     assert np.array_equal(np.isnan(got), np.isnan(x).any(axis=0))
     kept = ~np.isnan(got)
     _check(got[kept], KINDS[kind](x, axis=0)[kept], "float64", kind)
+
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+@pytest.mark.parametrize("shape, axis, kept", [((0, 3), 1, (0,)), ((0, 3, 2), (1, 2), (0,)),
+                                               ((4, 0, 3), 2, (4, 0)), ((0, 2, 3), -1, (0, 2))])
+def test_arg_reductions_over_nonempty_axes_of_an_empty_array(backend, shape, axis, kept):
+    # the axes reduced have elements, a kept one is empty: the result is empty, not an error
+    x = T.tensor("float64", (False,) * len(shape), "x")
+    for kind in ("argmax", "argmin"):
+        result = function([x], getattr(T, kind)(x, axis=axis), backend=backend)(np.zeros(shape))
+        assert result.shape == kept and result.dtype == np.int64
