@@ -31,6 +31,12 @@ def _other_when_constant(node, value):
     return None
 
 
+def _widened(x, out):
+    """`x` cast to the dtype of `out` first, so that a replacement computes in the result's dtype:
+    -x of a uint8 x in `x * -1.0` must not wrap around before becoming a float."""
+    return x if x.dtype == out.dtype else M.cast(x, out.dtype)
+
+
 def _left_when_right_is(node, value):
     """For a binary node whose right input is the constant `value`, the left input."""
     x, y = node.inputs
@@ -71,7 +77,7 @@ def sub_zero_from(fgraph, node):
     x, y = node.inputs
     if not is_constant_equal(x, 0):
         return None
-    return fit(M.neg(y), node.outputs[0])
+    return fit(M.neg(_widened(y, node.outputs[0])), node.outputs[0])
 
 
 @rule(S.TrueDiv)
@@ -91,7 +97,8 @@ def neg_neg(fgraph, node):
 def mul_by_minus_one(fgraph, node):
     """x * -1 -> -x"""
     other = _other_when_constant(node, -1)
-    return fit(M.neg(other), node.outputs[0]) if other is not None else None
+    out = node.outputs[0]
+    return fit(M.neg(_widened(other, out)), out) if other is not None else None
 
 
 @rule(S.Pow)
@@ -104,7 +111,8 @@ def pow_one(fgraph, node):
 def pow_two(fgraph, node):
     """x ** 2 -> sqr(x)"""
     x = _left_when_right_is(node, 2)
-    return fit(M.sqr(x), node.outputs[0]) if x is not None else None
+    out = node.outputs[0]
+    return fit(M.sqr(_widened(x, out)), out) if x is not None else None
 
 
 @rule(S.Second)
@@ -207,6 +215,8 @@ def combine_constants(fgraph, node):
     if found is None:
         return None
     c1, x = found
+    if inner_var.dtype != node.outputs[0].dtype:  # (int8 x * 2) * 0.5 wraps before the float
+        return None
     combined = node.op(strip_broadcast(c1), strip_broadcast(c2))
     folded = constant_folding(fgraph, combined.owner)
     if folded is None:
@@ -258,19 +268,27 @@ def reduce_over_length_one(fgraph, node):
     return fit(M.Reduce(op.kind, rest)(y) if rest else y, node.outputs[0])
 
 
-def _neg_inner(var):
+def _neg_inner(var, out=None):
+    """x for var = -x; with `out`, only when var and x have out's dtype (-u of a uint8 u wraps
+    around, so b + -u is not b - u computed in a wider dtype)."""
     node = elemwise_op(var, S.Neg)
-    return node.inputs[0] if node is not None else None
+    if node is None:
+        return None
+    inner = node.inputs[0]
+    if out is not None and not (var.dtype == inner.dtype == out.dtype):
+        return None
+    return inner
 
 
 @rule(S.Add)
 def add_neg(fgraph, node):
     """x + -y -> x - y"""
     a, b = node.inputs
-    if _neg_inner(b) is not None:
-        return fit(M.sub(a, _neg_inner(b)), node.outputs[0])
-    if _neg_inner(a) is not None:
-        return fit(M.sub(b, _neg_inner(a)), node.outputs[0])
+    out = node.outputs[0]
+    if _neg_inner(b, out) is not None:
+        return fit(M.sub(a, _neg_inner(b, out)), out)
+    if _neg_inner(a, out) is not None:
+        return fit(M.sub(b, _neg_inner(a, out)), out)
     return None
 
 
@@ -278,14 +296,14 @@ def add_neg(fgraph, node):
 def sub_neg(fgraph, node):
     """x - -y -> x + y"""
     a, b = node.inputs
-    inner = _neg_inner(b)
+    inner = _neg_inner(b, node.outputs[0])
     return fit(M.add(a, inner), node.outputs[0]) if inner is not None else None
 
 
 @rule(S.Mul)
 def mul_neg_neg(fgraph, node):
     """-x * -y -> x * y"""
-    a, b = (_neg_inner(v) for v in node.inputs)
+    a, b = (_neg_inner(v, node.outputs[0]) for v in node.inputs)
     if a is None or b is None:
         return None
     return fit(M.mul(a, b), node.outputs[0])
@@ -294,7 +312,7 @@ def mul_neg_neg(fgraph, node):
 @rule(S.Sqr)
 def sqr_of_neg(fgraph, node):
     """sqr(-x) -> sqr(x)"""
-    inner = _neg_inner(node.inputs[0])
+    inner = _neg_inner(node.inputs[0], node.outputs[0])
     return fit(M.sqr(inner), node.outputs[0]) if inner is not None else None
 
 
