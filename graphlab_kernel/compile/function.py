@@ -259,6 +259,9 @@ def _check_givens(givens) -> dict[Variable, Variable]:
 
 
 def _check_unused(inputs, used, on_unused_input: str) -> None:
+    if on_unused_input not in ("raise", "warn", "ignore"):
+        raise ValueError(f"on_unused_input must be 'raise', 'warn' or 'ignore'; got "
+                         f"{on_unused_input!r}")
     used_set = set(used)
     unused = [v for v in inputs if v not in used_set]
     if not unused or on_unused_input == "ignore":

@@ -96,6 +96,12 @@ class Sub(ScalarOp):
     """x - y"""
     name, nin, symbol, ufunc, c_expr = "sub", 2, "-", np.subtract, "({0} - {1})"
 
+    def output_dtype(self, *dtypes: str) -> str:
+        if all(d == "bool" for d in dtypes):  # as NumPy: no subtraction of booleans
+            raise TypeError("sub of two bool values is not supported; use xor (the ^ operator) "
+                            "or cast them to a number first")
+        return super().output_dtype(*dtypes)
+
     def grad(self, inputs, output, gz):
         return [gz, -gz]
 
@@ -176,6 +182,12 @@ class Minimum(ScalarOp):
 class Neg(ScalarOp):
     """-x"""
     name, symbol, ufunc, c_expr = "neg", "-", np.negative, "(-{0})"
+
+    def output_dtype(self, *dtypes: str) -> str:
+        if dtypes[0] == "bool":  # as NumPy: no negative of a boolean
+            raise TypeError("neg of a bool value is not supported; use invert (the ~ operator) "
+                            "or cast it to a number first")
+        return super().output_dtype(*dtypes)
 
     def grad(self, inputs, output, gz):
         return [-gz]

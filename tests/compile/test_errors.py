@@ -141,6 +141,12 @@ def test_unused_input_is_reported():
     with pytest.raises(ValueError, match=r"input\(s\) y are not used"):
         function([x, y], x * 2)
     assert function([x, y], x * 2, on_unused_input="ignore")(1.0, 5.0) == 2.0
+    with pytest.warns(UserWarning, match=r"input\(s\) y are not used"):
+        function([x, y], x * 2, on_unused_input="warn")
+    for typo in ("ignroe", None, True):  # a misspelt value is an error, even with no unused input
+        with pytest.raises(ValueError, match="on_unused_input must be 'raise', 'warn' or "
+                                             "'ignore'"):
+            function([x], x * 2, on_unused_input=typo)
 
 
 def test_givens_of_another_type():

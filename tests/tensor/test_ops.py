@@ -119,3 +119,14 @@ def test_gradient_keeps_each_input_type(name):
         assert g.type == w.type, f"gradient of {w} is {g.type}; expected {w.type}"
     for w, g in zip(wrt, function(inputs, grads, backend=BACKEND)(*values)):
         assert g.dtype == w.dtype and g.shape == values[inputs.index(w)].shape
+
+
+def test_subtracting_or_negating_booleans_is_refused_when_the_graph_is_built():
+    # NumPy refuses both at run time, and the C backend would compute something: refuse early
+    p = T.dvector("p")
+    with pytest.raises(TypeError, match="sub of two bool values is not supported"):
+        (p > 0) - (p > 1)
+    with pytest.raises(TypeError, match="neg of a bool value is not supported"):
+        -(p > 0)
+    assert ((p > 0) ^ (p > 1)).dtype == "bool" and (~(p > 0)).dtype == "bool"
+    assert ((p > 0) - 1).dtype != "bool"  # with a number it is arithmetic, as in NumPy
