@@ -19,10 +19,10 @@ from graphlab_kernel.tooling import HistoryReplay, graph_text, trace, view_of_va
 from graphlab_extension.diagram import DEFAULT_MAX_NODES, Diagram, diagram_of
 from graphlab_extension.render import (
     INSTALL_HINT,
-    SAVE_FORMATS,
     DotMissing,
     dot_available,
     save,
+    save_format,
     svg_of,
 )
 
@@ -111,10 +111,10 @@ def check_arguments(args) -> None:
         raise UsageError(f"--max-nodes must be at least 1, not {args.max_nodes}")
     if args.save:
         path = Path(args.save).expanduser()
-        suffix = path.suffix.lstrip(".").lower()
-        if suffix not in SAVE_FORMATS:
-            raise UsageError(f"--save {args.save}: the file name must end in one of "
-                             f"{', '.join('.' + f for f in SAVE_FORMATS)}")
+        try:
+            save_format(path)
+        except ValueError as exc:
+            raise UsageError(f"--save {args.save}: {exc}") from None
         if not path.parent.is_dir():
             raise UsageError(f"--save {args.save}: the folder {path.parent} does not exist")
 

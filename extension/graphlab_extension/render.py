@@ -50,13 +50,20 @@ def svg_of(diagram: Diagram, style: str = "compact") -> str:
     return svg.replace("<svg ", f'<svg class="gl-graph gl-style-{style}" ', 1)
 
 
+def save_format(path: str | Path) -> str:
+    """The picture format `save` writes for `path`, by its suffix (none: svg); ValueError when
+    the suffix is not one of SAVE_FORMATS."""
+    fmt = Path(path).suffix.lstrip(".").lower() or "svg"
+    if fmt not in SAVE_FORMATS:
+        raise ValueError(f"the file name must end in one of "
+                         f"{', '.join('.' + f for f in SAVE_FORMATS)}")
+    return fmt
+
+
 def save(diagram: Diagram, path: str | Path, style: str = "compact") -> Path:
     """Write the picture to `path`; the suffix picks the format (.svg, .png, .pdf, .dot/.gv)."""
     path = Path(path)
-    fmt = path.suffix.lstrip(".").lower() or "svg"
-    if fmt not in SAVE_FORMATS:
-        raise ValueError(f"cannot save a picture as {path.name}: the suffix must be one of "
-                         f"{', '.join('.' + f for f in SAVE_FORMATS)}")
+    fmt = save_format(path)
     if fmt in ("dot", "gv"):
         path.write_text(to_graphviz(diagram, style).source)
         return path

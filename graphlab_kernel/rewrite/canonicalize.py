@@ -268,16 +268,13 @@ def reduce_over_length_one(fgraph, node):
     return fit(M.Reduce(op.kind, rest)(y) if rest else y, node.outputs[0])
 
 
-def _neg_inner(var, out=None):
-    """x for var = -x; with `out`, only when var and x have out's dtype (-u of a uint8 u wraps
-    around, so b + -u is not b - u computed in a wider dtype)."""
+def _neg_inner(var, out):
+    """x for var = -x, when var and x have out's dtype (-u of a uint8 u wraps around, so b + -u
+    is not b - u computed in a wider dtype); else None."""
     node = elemwise_op(var, S.Neg)
-    if node is None:
+    if node is None or not var.dtype == node.inputs[0].dtype == out.dtype:
         return None
-    inner = node.inputs[0]
-    if out is not None and not (var.dtype == inner.dtype == out.dtype):
-        return None
-    return inner
+    return node.inputs[0]
 
 
 @rule(S.Add)
@@ -285,10 +282,10 @@ def add_neg(fgraph, node):
     """x + -y -> x - y"""
     a, b = node.inputs
     out = node.outputs[0]
-    if _neg_inner(b, out) is not None:
-        return fit(M.sub(a, _neg_inner(b, out)), out)
-    if _neg_inner(a, out) is not None:
-        return fit(M.sub(b, _neg_inner(a, out)), out)
+    for x, y in ((a, b), (b, a)):
+        inner = _neg_inner(y, out)
+        if inner is not None:
+            return fit(M.sub(x, inner), out)
     return None
 
 

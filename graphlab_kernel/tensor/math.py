@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -248,10 +249,8 @@ class ArgReduce(Op):
                              f"{x.shape}")
         k = len(self.axis)
         moved = np.moveaxis(x, self.axis, range(x.ndim - k, x.ndim))
-        reduced = 1
-        for a in self.axis:
-            reduced *= x.shape[a]
-        flat = moved.reshape(moved.shape[:x.ndim - k] + (reduced,))  # not -1: kept axes may be 0
+        reduced = math.prod(x.shape[a] for a in self.axis)  # not -1: a kept axis may be empty
+        flat = moved.reshape(moved.shape[:x.ndim - k] + (reduced,))
         result = np.argmax(flat, axis=-1) if self.kind == "argmax" else np.argmin(flat, axis=-1)
         return [np.asarray(result, dtype="int64")]
 

@@ -85,8 +85,8 @@ class TensorType(Type):
 
 
 def _integers_exact(source: np.ndarray, cast: np.ndarray) -> bool:
-    """Whether integers cast to floats kept their values: NumPy calls int64 -> float64 "safe",
-    but a float64 holds integers exactly only up to 2**53."""
+    """Whether integers cast to floats kept their values (a float64 holds every integer only up to
+    2**53, a float32 up to 2**24): those beyond are converted back and compared."""
     real = cast.real if cast.dtype.kind == "c" else cast
     limit = 2 ** (np.finfo(real.dtype).nmant + 1)
     big = (source > limit) | (source < -limit)
@@ -108,27 +108,31 @@ def _lossless_cast(value: Any, dtype: np.dtype, name: str, ttype: TensorType) ->
         if isinstance(value, int) and source.dtype.kind == "O":  # a Python int beyond 64 bits
             raise TypeError(f"{name} must be {ttype}; {value} does not fit in {dtype}")
         raise TypeError(f"{name} must be numeric for {ttype}; got an array of {source.dtype}")
-    if np.can_cast(source.dtype, dtype, "safe"):
-        cast = source.astype(dtype, copy=False)
-        if source.dtype.kind in "iu" and dtype.kind in "fc" and not _integers_exact(source, cast):
-            raise TypeError(f"{name} must be {ttype}; it holds an integer beyond "
-                            f"2**{np.finfo(dtype).nmant + 1} that {dtype} cannot represent "
-                            f"exactly (cast it explicitly first)")
-        return cast
+    int_to_float = source.dtype.kind in "iu" and dtype.kind in "fc"
+    safe = np.can_cast(source.dtype, dtype, "safe")
+    if safe and not int_to_float:
+        return source.astype(dtype, copy=False)
     if source.dtype.kind == "c" and dtype.kind != "c":
         if np.any(source.imag != 0):
             raise TypeError(f"{name} must be {ttype}; a complex value with a nonzero imaginary "
                             f"part cannot be cast to {dtype}")
         source = source.real
     with np.errstate(all="ignore"):
-        cast = source.astype(dtype)
-        lossless = cast.shape == source.shape and bool(np.all(
-            (cast == source) | (np.isnan(cast) & np.isnan(source))
-            if source.dtype.kind in "fc" and dtype.kind in "fc" else cast == source))
-    if not lossless:
-        raise TypeError(f"{name} must be {ttype}; a value of dtype {source.dtype} cannot be cast "
-                        f"to {dtype} without loss (cast it explicitly first)")
-    return cast
+        cast = source.astype(dtype, copy=False)
+        if int_to_float:  # compared by the round trip: NumPy's == would round the integers too
+            lossless = _integers_exact(source, cast)
+        else:
+            lossless = cast.shape == source.shape and bool(np.all(
+                (cast == source) | (np.isnan(cast) & np.isnan(source))
+                if source.dtype.kind in "fc" and dtype.kind in "fc" else cast == source))
+    if lossless:
+        return cast
+    if safe:  # NumPy calls int64 -> float64 safe, but not every int64 is a float64
+        raise TypeError(f"{name} must be {ttype}; it holds an integer beyond "
+                        f"2**{np.finfo(dtype).nmant + 1} that {dtype} cannot represent exactly "
+                        f"(cast it explicitly first)")
+    raise TypeError(f"{name} must be {ttype}; a value of dtype {source.dtype} cannot be cast "
+                    f"to {dtype} without loss (cast it explicitly first)")
 
 
 _PREFIXES = {"b": "int8", "w": "int16", "i": "int32", "l": "int64",
