@@ -437,12 +437,19 @@ def _log_softmax(x):
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def _softmax_grad(dy, sm):
+    return (dy - (dy * sm).sum(axis=-1, keepdims=True)) * sm
+
+
 case("softmax/vector", T.nnet.softmax, _softmax, F(5))
 case("softmax/matrix", T.nnet.softmax, _softmax, F(3, 4, low=-5, high=5))
 case("softmax/float32-large", T.nnet.softmax, _softmax, F(2, 4, dtype="float32", low=-90, high=90))
 case("log_softmax/matrix", T.nnet.log_softmax, _log_softmax, F(3, 4))
 case("log_softmax/tensor3-float32", T.nnet.log_softmax, _log_softmax,
      F(2, 3, 4, dtype="float32", low=-50, high=50))
+case("softmax_grad/matrix", T.nnet.softmax_grad, _softmax_grad, F(3, 4), F(3, 4, low=0, high=1))
+case("softmax_grad/vector-float32", T.nnet.softmax_grad, _softmax_grad, F(5, dtype="float32"),
+     F(5, dtype="float32", low=0, high=1))
 
 
 # --- completeness -----------------------------------------------------------------------------

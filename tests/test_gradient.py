@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import graphlab_kernel.tensor as T
-from graphlab_kernel import function, grad, pp
+from graphlab_kernel import Mode, function, grad, pp
 from graphlab_kernel.gradient import DisconnectedInputError
 
 
@@ -149,3 +149,23 @@ def test_only_broadcastable_axes_broadcast_so_gradients_keep_their_shape(backend
     gradient = g(np.ones((1, 3)), np.zeros((2, 3)))
     assert gradient.shape == (1, 3)
     np.testing.assert_array_equal(gradient, [[11.0, 22.0, 33.0]])
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_cross_entropy_of_softmax_has_a_finite_gradient_at_extreme_logits(backend):
+    """grad of -mean(sum(t * log(softmax(z)))) is (softmax(z) - t) / n even where softmax(z)
+    underflows to 0: the stabilize step rewrites softmax_grad(g / sm, sm) (g / sm is inf there)
+    to g - sum(g) * sm, as Theano's local_logsoftmax_grad does."""
+    z, t = T.dmatrix("z"), T.dmatrix("t")
+    cost = -T.mean(T.sum(t * T.log(T.nnet.softmax(z)), axis=1))
+    gz = grad(cost, z)
+    logits = np.array([[800.0, 0.0, -800.0], [1.0, 2.0, 3.0], [-1000.0, 1000.0, 0.0]])
+    targets = np.eye(3)[[2, 0, 0]]
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected = (shifted / shifted.sum(axis=1, keepdims=True) - targets) / 3
+    f = function([z, t], gz, backend=backend)
+    np.testing.assert_allclose(f(logits, targets), expected, rtol=1e-12, atol=1e-300)
+    # the rule is what makes it finite: without it, 0 * inf gives nan
+    unstable = function([z, t], gz, backend=backend, mode=Mode(exclude=["log_softmax_grad"]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.isnan(unstable(logits, targets)).any()

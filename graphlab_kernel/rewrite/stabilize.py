@@ -8,7 +8,7 @@ from graphlab_kernel.rewrite.patterns import (UNARY, elemwise_op, fit, is_consta
 from graphlab_kernel.rewrite.products import PRODUCT_RULES
 from graphlab_kernel.tensor import math as M
 from graphlab_kernel.tensor import scalar_ops as S
-from graphlab_kernel.tensor.nnet import Softmax, log_softmax
+from graphlab_kernel.tensor.nnet import Softmax, SoftmaxGrad, log_softmax
 
 
 def _one_minus(var):
@@ -105,7 +105,21 @@ def log_of_softmax(fgraph, node):
     return fit(log_softmax(inner.inputs[0]), node.outputs[0])
 
 
+@rule(SoftmaxGrad)
+def log_softmax_grad(fgraph, node):
+    """softmax_grad(g / sm, sm) -> g - sum(g) * sm, the gradient of log(softmax(x))"""
+    dy, sm = node.inputs
+    div = elemwise_op(dy, S.TrueDiv)
+    if div is None or div.inputs[1] is not sm:
+        return None
+    g = div.inputs[0]
+    if g.broadcastable != dy.broadcastable:  # summing a broadcast g would count it once
+        g = M.second(sm, g)
+    return fit(g - M.sum(g, axis=-1, keepdims=True) * sm, node.outputs[0])
+
+
 STABILIZE_RULES = (
     sigmoid_from_division, sigmoid_from_exp_ratio, one_minus_sigmoid, log_sigmoid,
     log_one_minus_sigmoid, log_one_plus, softplus_from_log1p_exp, expm1_from_exp, log_of_softmax,
+    log_softmax_grad,
 ) + PRODUCT_RULES

@@ -1,5 +1,5 @@
 """Neural-network functions, reachable as T.nnet.* as in Theano: softmax and log_softmax over the
-last axis, and the elementwise sigmoid and softplus."""
+last axis, the gradient through softmax, and the elementwise sigmoid and softplus."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from graphlab_kernel.gof.graph import Apply
 from graphlab_kernel.gof.op import Op
 from graphlab_kernel.tensor.math import exp, sigmoid, softplus
 from graphlab_kernel.tensor.math import sum as sum_
-from graphlab_kernel.tensor.scalar_ops import float_of
+from graphlab_kernel.tensor.scalar_ops import float_of, upcast
 from graphlab_kernel.tensor.type import TensorType
 from graphlab_kernel.tensor.var import as_tensor_variable
 
-__all__ = ["LogSoftmax", "Softmax", "log_softmax", "sigmoid", "softmax", "softplus"]
+__all__ = ["LogSoftmax", "Softmax", "SoftmaxGrad", "log_softmax", "sigmoid", "softmax",
+           "softmax_grad", "softplus"]
 
 
 class _LastAxisOp(Op):
@@ -48,7 +49,45 @@ class Softmax(_LastAxisOp):
 
     def grad(self, inputs, outputs, output_grads):
         (sm,), (gz,) = outputs, output_grads
-        return [(gz - sum_(gz * sm, axis=-1, keepdims=True)) * sm]
+        return [softmax_grad(gz, sm)]
+
+
+class SoftmaxGrad(Op):
+    """The gradient through softmax: (dy - sum(dy * sm)) * sm over the last axis, from the
+    gradient dy with respect to softmax's output and that output sm.
+
+    An op of its own (as in Theano) so that the stabilize step can recognize the gradient of
+    log(softmax(x)), where dy is g / sm, and replace it by g - sum(g) * sm, which stays finite
+    when sm underflows to 0.
+    """
+
+    def make_node(self, dy, sm) -> Apply:
+        dy = as_tensor_variable(dy, f"dy of {self}")
+        sm = as_tensor_variable(sm, f"sm of {self}")
+        if sm.ndim < 1 or dy.ndim != sm.ndim:
+            raise TypeError(f"{self} needs dy and sm of the same rank, at least 1; got {dy} "
+                            f"({dy.type}) and {sm} ({sm.type})")
+        dtype = float_of(upcast(dy.dtype, sm.dtype))
+        return Apply(self, [dy, sm], [TensorType(dtype, sm.broadcastable)()])
+
+    def perform(self, node, inputs):
+        dy, sm = inputs
+        if dy.shape != sm.shape:
+            raise ValueError(f"{self}: dy has shape {dy.shape} and sm has shape {sm.shape}; "
+                             "they must be equal")
+        dtype = node.outputs[0].dtype
+        dy, sm = dy.astype(dtype, copy=False), sm.astype(dtype, copy=False)
+        return [(dy - np.sum(dy * sm, axis=-1, keepdims=True)) * sm]
+
+    def grad(self, inputs, outputs, output_grads):
+        (dy, sm), (gz,) = inputs, output_grads
+        # out = (dy - s) * sm with s = sum(dy * sm): d/d dy is this op again; d/d sm has two terms
+        s = sum_(dy * sm, axis=-1, keepdims=True)
+        g_sm = gz * (dy - s) - dy * sum_(gz * sm, axis=-1, keepdims=True)
+        return [softmax_grad(gz, sm), g_sm]
+
+    def pp(self, node, args: Sequence[str]) -> str:
+        return f"softmax_grad({args[0]}, {args[1]})"
 
 
 class LogSoftmax(_LastAxisOp):
@@ -64,7 +103,7 @@ class LogSoftmax(_LastAxisOp):
         return [gz - exp(out) * sum_(gz, axis=-1, keepdims=True)]
 
 
-_softmax, _log_softmax = Softmax(), LogSoftmax()
+_softmax, _log_softmax, _softmax_grad = Softmax(), LogSoftmax(), SoftmaxGrad()
 
 
 def softmax(x):
@@ -75,3 +114,9 @@ def softmax(x):
 def log_softmax(x):
     """The logarithm of the softmax of x over its last axis, computed stably."""
     return _log_softmax(x)
+
+
+def softmax_grad(dy, sm):
+    """The gradient through softmax: (dy - sum(dy * sm, last axis)) * sm, for sm = softmax(x)
+    and dy the gradient with respect to sm."""
+    return _softmax_grad(dy, sm)

@@ -294,3 +294,17 @@ def test_graphs_without_a_c_form_run_whole_on_numpy():
         y = T.sin(y)
     g = function([x], y, backend="c", mode="NO_OPT")
     assert g.backend == "numpy"
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_softmax_grad_checks_its_shapes(backend):
+    dy, sm = T.dmatrix("dy"), T.dmatrix("sm")
+    f = function([dy, sm], T.nnet.softmax_grad(dy, sm), backend=backend)
+    assert f.backend == backend
+    with pytest.raises(ValueError, match=r"SoftmaxGrad: dy has shape \(2, 3\) and sm has shape "
+                                         r"\(2, 4\); they must be equal"):
+        f(np.ones((2, 3)), np.ones((2, 4)))
+    # and strided views of either give the row-wise values
+    a, b = np.arange(24.0).reshape(4, 6)[::2, ::-2], np.linspace(0, 1, 12).reshape(3, 4).T[:2]
+    expected = (a - (a * b).sum(axis=-1, keepdims=True)) * b
+    np.testing.assert_allclose(f(a, b), expected, rtol=1e-13)

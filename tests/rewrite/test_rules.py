@@ -25,6 +25,12 @@ def _mat():
     return [T.dmatrix("A"), T.dvector("v"), T.dvector("u")]
 
 
+def _through_softmax(x, g):
+    """The gradient of log(softmax(x)) as grad builds it: softmax_grad(g / sm, sm)."""
+    sm = T.nnet.softmax(x)
+    return T.nnet.softmax_grad(g / sm, sm)
+
+
 # (rule, inputs maker, expression of the inputs, expected pp after the rule alone)
 CASES = [
     (constant_folding, _vec, lambda x, y: x + (T.constant(2.0) * 3.0), "(x + TensorConstant{[6.]})"),
@@ -70,6 +76,11 @@ CASES = [
     (ST.expm1_from_exp, _vec, lambda x, y: T.exp(x) - 1, "expm1(x)"),
     (ST.log_of_softmax, lambda: [T.dmatrix("x"), T.dvector("y")],
      lambda x, y: T.log(T.nnet.softmax(x)), "logsoftmax(x)"),
+    (ST.log_softmax_grad, lambda: [T.dmatrix("x"), T.dmatrix("g")],
+     lambda x, g: _through_softmax(x, g), "(g - (sum(g, axis=[1]) * softmax(x)))"),
+    (ST.log_softmax_grad, lambda: [T.dmatrix("x"), T.col("g", dtype="float64")],
+     lambda x, g: _through_softmax(x, g),
+     "(fill(softmax(x), g) - (sum(fill(softmax(x), g), axis=[1]) * softmax(x)))"),
     (P.simplify_sigmoid_product, _vec,
      lambda x, y: y * T.exp(x) / ((1 + T.exp(x)) * (1 + T.exp(x))),
      "((y * sigmoid(x)) * sigmoid((-x)))"),

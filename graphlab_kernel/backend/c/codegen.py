@@ -26,8 +26,8 @@ arguments are all plain values; the message and the real shapes are then read fr
 buffers (`gl_error()`, `gl_shapes()`).
 
 Ops rendered: Elemwise (any scalar op with a c_expr, and fused Composites: one loop), DimShuffle,
-Reduce, ArgReduce, Dot, Gemv/Gemm, DotMapGemv, Softmax/LogSoftmax, Subtensor, IncSubtensor,
-Reshape, Join, Alloc, Shape, Shape_i.
+Reduce, ArgReduce, Dot, Gemv/Gemm, DotMapGemv, Softmax/LogSoftmax/SoftmaxGrad, Subtensor,
+IncSubtensor, Reshape, Join, Alloc, Shape, Shape_i.
 Anything else, a Subtensor/Reshape whose indices or shape are computed inside the graph, float16 or
 complex dtypes, or a graph above MAX_GRAPH_SIZE raises Unsupported: the function then runs whole
 on the NumPy backend (f.backend == "numpy").
@@ -46,7 +46,7 @@ from graphlab_kernel.gof.graph import Constant
 from graphlab_kernel.tensor import scalar_ops as S
 from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise
 from graphlab_kernel.tensor.math import ArgReduce, Dot, Reduce
-from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax
+from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax, SoftmaxGrad
 from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.fused import DotMapGemv
 from graphlab_kernel.tensor.shape import Alloc, Join, Reshape, Shape, Shape_i
@@ -55,7 +55,7 @@ from graphlab_kernel.tensor.type import INT_DTYPES
 from graphlab_kernel.backend.c.kernels import (emit_alloc, emit_arg_reduce, emit_dot,
                                                emit_dot_map_gemv, emit_inc_subtensor, emit_join, emit_reduce,
                                                emit_reshape, emit_scaled_product, emit_shape,
-                                               emit_softmax, emit_subtensor)
+                                               emit_softmax, emit_softmax_grad, emit_subtensor)
 from graphlab_kernel.backend.c.writer import (Unsupported, Writer, alloc, c_literal, ctype,
                                               op_label, size_code)
 
@@ -327,6 +327,7 @@ _EMITTERS = {
     Shape_i: lambda w, node: emit_shape(w, node, node.op.i),
     Softmax: lambda w, node: emit_softmax(w, node, log=False),
     LogSoftmax: lambda w, node: emit_softmax(w, node, log=True),
+    SoftmaxGrad: emit_softmax_grad,
 }
 
 

@@ -258,6 +258,37 @@ def emit_softmax(w: Writer, node, log: bool) -> None:
     w.run_code += ["{"] + heads + body + tails + ["}"]
 
 
+def emit_softmax_grad(w: Writer, node) -> None:
+    """The gradient through softmax, one row at a time: s = sum(dy * sm), then (dy - s) * sm."""
+    (dy, sm), (out,) = node.inputs, node.outputs
+    a, b, name = w.names[dy], w.names[sm], w.declare(out)
+    r = sm.type.ndim
+    label = op_label(node)
+    differ = " || ".join(f"n_{a}[{d}] != n_{b}[{d}]" for d in range(r))
+    w.shape_code.append(f"if ({differ}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: dy has shape "
+                        f"%s and sm has shape %s; they must be equal\", gl_shape_str(sa, {r}, "
+                        f"n_{a}), gl_shape_str(sb, {r}, n_{b})); }}")
+    w.shape_code += [f"n_{name}[{d}] = n_{b}[{d}];" for d in range(r)]
+    w.shape_code.append(size_code(name, r, label))
+    alloc(w, out, name)
+    oc, ac, bc = ctype(out.type.dtype), ctype(dy.type.dtype), ctype(sm.type.dtype)
+    heads, tails = _nested_loops([(f"i{d}", f"n_{b}[{d}]") for d in range(r - 1)])
+    rows = {v: " + ".join([f"i{d} * s_{v}[{d}]" for d in range(r - 1)] or ["0"])
+            for v in (a, b, name)}
+    last = r - 1
+    body = [
+        f"const char *ra = p_{a} + {rows[a]}, *rb = p_{b} + {rows[b]};",
+        f"{oc} *ry = ({oc} *)(p_{name} + {rows[name]});",
+        f"const int64_t nn = n_{b}[{last}], sa = s_{a}[{last}], sb = s_{b}[{last}];",
+        f"{oc} total = 0;",
+        f"for (int64_t j = 0; j < nn; j++) total += ({oc})*(const {ac} *)(ra + j * sa) * "
+        f"({oc})*(const {bc} *)(rb + j * sb);",
+        f"for (int64_t j = 0; j < nn; j++) ry[j] = (({oc})*(const {ac} *)(ra + j * sa) - total) * "
+        f"({oc})*(const {bc} *)(rb + j * sb);",
+    ]
+    w.run_code += ["{"] + heads + body + tails + ["}"]
+
+
 def emit_arg_reduce(w: Writer, node) -> None:
     """argmax / argmin: the first extreme (a NaN counts as one) in C order over the axes."""
     op, (x,), (out,) = node.op, node.inputs, node.outputs
