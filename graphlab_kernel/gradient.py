@@ -64,15 +64,26 @@ def grad(cost: Variable, wrt: Variable | Sequence[Variable],
     for i, w in enumerate(wrt_list):
         g = grads.get(w)
         if g is None:
-            message = (f"grad: the cost does not depend on wrt[{i}] ({w}); pass "
-                       "disconnected_inputs='ignore' or 'warn' to get zeros instead")
-            if disconnected_inputs == "raise":
-                raise DisconnectedInputError(message)
-            if disconnected_inputs == "warn":
-                warnings.warn(message, stacklevel=2)
+            reached = cost in _connected(nodes, [w], consider_constant or [])
+            if not (reached and w.dtype in DISCRETE_DTYPES):  # an integer's gradient is zero
+                _disconnected(i, w, reached, disconnected_inputs)
             g = T.zeros_like(w, dtype=w.dtype if w.dtype not in DISCRETE_DTYPES else "float64")
         results.append(_match_type(g, w))
     return results[0] if single else results
+
+
+def _disconnected(i: int, w: Variable, reached: bool, disconnected_inputs: str) -> None:
+    """Raise or warn, as `disconnected_inputs` says, that no gradient reaches wrt[i]."""
+    if reached:
+        why = (f"the cost depends on wrt[{i}] ({w}) only through operations with integer "
+               "results, which pass no gradient")
+    else:
+        why = f"the cost does not depend on wrt[{i}] ({w})"
+    message = f"grad: {why}; pass disconnected_inputs='ignore' or 'warn' to get zeros instead"
+    if disconnected_inputs == "raise":
+        raise DisconnectedInputError(message)
+    if disconnected_inputs == "warn":
+        warnings.warn(message, stacklevel=3)
 
 
 def _connected(nodes, wrt: Sequence[Variable], constants: Sequence[Variable]) -> set[Variable]:

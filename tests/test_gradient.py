@@ -66,8 +66,23 @@ def test_disconnected_inputs_raise_warn_ignore():
 def test_input_reached_only_through_a_discrete_path_is_disconnected():
     x = T.dvector("x")
     cost = T.sum(T.cast(T.argmax(x), "float64"))
-    with pytest.raises(DisconnectedInputError, match="does not depend on wrt"):
+    with pytest.raises(DisconnectedInputError, match=r"the cost depends on wrt\[0\] \(x\) only "
+                                                     "through operations with integer results"):
         grad(cost, x)
+
+
+def test_gradient_with_respect_to_an_integer_input_is_zero_as_in_theano():
+    i, v = T.ivector("i"), T.dvector("v")
+    gi, gv = grad(T.sum(i * v + T.cast(i, "float64") ** 2), [i, v])
+    assert gi.type == T.dvector().type  # zeros in float64, of i's shape
+    f = function([i, v], [gi, gv])
+    values = np.array([3, -4, 5], dtype="int32"), np.array([0.5, 1.5, -2.0])
+    got_i, got_v = f(*values)
+    np.testing.assert_array_equal(got_i, np.zeros(3))
+    np.testing.assert_array_equal(got_v, values[0])
+    # one the cost does not depend on is disconnected, integer or not
+    with pytest.raises(DisconnectedInputError, match=r"does not depend on wrt\[1\] \(j\)"):
+        grad(T.sum(v), [v, T.iscalar("j")])
 
 
 def test_consider_constant_stops_the_gradient():
