@@ -331,6 +331,31 @@ def test_concurrent_calls_each_see_their_own_error(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failing_update_leaves_the_shared_variable(backend):
+    """s <- s ** e: the update the C code would compute in s's own array (in place); a call
+    that fails must leave s's values, through the direct call and the general path."""
+    s = G.shared(np.arange(-3, 7, dtype="int64"), name="s")
+    e = T.lvector("e")
+    f = _compile([e], s.sum(), backend, updates=[(s, s ** e)])
+    before = s.get_value()
+    ev = np.array([2, 1, 0, 3, 1, 2, 1, 0, 1, 2])
+    assert f(ev) == before.sum()
+    np.testing.assert_array_equal(s.get_value(), before ** ev)
+    for _ in range(2):  # the direct call takes these calls (it would pass s's array as buffer)
+        current = s.get_value()
+        array = s.get_value(borrow=True)
+        for where in (0, 9):
+            bad = np.ones(10, "int64")
+            bad[where] = -1
+            with _refused():
+                f(bad)
+            np.testing.assert_array_equal(s.get_value(), current)
+            np.testing.assert_array_equal(array, current)  # not written in place either
+        f(np.ones(10, "int64"))
+        np.testing.assert_array_equal(s.get_value(), current)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_failing_output_leaves_every_update(backend):
     """An output x ** e that fails, next to updates the C code writes in place (s + 1, and a
     Gemm on a float matrix): no shared value changes."""

@@ -291,8 +291,8 @@ def _in_place_updates(fgraph, order) -> tuple[list, dict]:
     - among themselves, a node reading another's variable runs before it (in a cycle, one of
       them is computed into a fresh array, like any node);
     - none of them can fail (matmul cannot, Elemwise and IncSubtensor allocate nothing, and
-      indices were checked with the shapes), so a call that fails has changed no shared
-      variable.
+      indices were checked with the shapes; an Elemwise whose values may make it fail, an
+      integer power, is no candidate), so a call that fails has changed no shared variable.
     Returns (the declined nodes, {node: (output index, input index)} in the order to run)."""
     candidates = {}
     for k, i in fgraph.update_mapping.items():
@@ -301,6 +301,9 @@ def _in_place_updates(fgraph, order) -> tuple[list, dict]:
         if node is None or out.type != target.type or fgraph.clients_of(out) != [(OUTPUT, k)]:
             continue
         if isinstance(node.op, Elemwise):
+            if scalar_errors(node.op.scalar_op, [v.type.dtype for v in node.inputs],
+                             out.type.dtype):
+                continue  # it may fail after writing part of the variable
             positions = [j for j, v in enumerate(node.inputs) if v is target]
         elif isinstance(node.op, IncSubtensor) or (isinstance(node.op, _ScaledProduct) and
                                                    out.type.dtype in ("float32", "float64")):
