@@ -161,8 +161,15 @@ class Elemwise(Op):
                     return [target]
                 result = self.scalar_op.impl(*inputs)
         except ValueError as exc:
-            shapes = ", ".join(str(x.shape) for x in inputs)
-            raise ValueError(f"{self}: input shapes {shapes} do not broadcast ({exc})") from None
+            shapes = [np.shape(x) for x in inputs]
+            try:
+                np.broadcast_shapes(*shapes)
+            except ValueError:
+                listed = ", ".join(map(str, shapes))
+                raise ValueError(f"{self}: input shapes {listed} do not broadcast ({exc})") \
+                    from None
+            # a value NumPy refuses (an integer to a negative integer power), not the shapes
+            raise ValueError(f"{self}: {exc}") from None
         return [np.asarray(result, dtype=out_type.dtype)]
 
     def grad(self, inputs, outputs, output_grads):

@@ -72,11 +72,15 @@ class DotMapGemv(Op):
             raise ValueError(f"{self}: z has shape {z.shape} but dot(X.T, g) has {(k,)}")
         dtype = node.outputs[0].dtype
         d = np.asarray(np.dot(X, w), dtype=dtype)
-        with np.errstate(all="ignore"):
-            g = np.array(np.broadcast_to(self.program.impl(d, *rows), (n,)), dtype=dtype)
-            r = np.array(np.broadcast_to(beta * z + alpha * np.dot(X.T, g), (k,)), dtype=dtype)
-            extras = [np.array(np.broadcast_to(e.impl(d, *rows), (n,)), dtype=out.dtype)
-                      for e, out in zip(self.extras, node.outputs[3:])]
+        try:
+            with np.errstate(all="ignore"):
+                g = np.array(np.broadcast_to(self.program.impl(d, *rows), (n,)), dtype=dtype)
+                r = np.array(np.broadcast_to(beta * z + alpha * np.dot(X.T, g), (k,)),
+                             dtype=dtype)
+                extras = [np.array(np.broadcast_to(e.impl(d, *rows), (n,)), dtype=out.dtype)
+                          for e, out in zip(self.extras, node.outputs[3:])]
+        except ValueError as exc:  # a value NumPy refuses (an integer to a negative power)
+            raise ValueError(f"{self}: {exc}") from None
         return [d, g, r, *extras]
 
     def grad(self, inputs, outputs, output_grads):

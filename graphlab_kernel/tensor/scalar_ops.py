@@ -15,6 +15,8 @@ import numpy as np
 from graphlab_kernel.gof.op import PropsEquality
 from graphlab_kernel.tensor.type import COMPLEX_DTYPES, DISCRETE_DTYPES, FLOAT_DTYPES
 
+SIGNED_INT_DTYPES = ("int8", "int16", "int32", "int64")
+
 _dtype_cache: dict = {}
 
 
@@ -50,6 +52,12 @@ class ScalarOp(PropsEquality):
 
     def impl(self, *inputs: np.ndarray) -> np.ndarray:
         return self.ufunc(*inputs)
+
+    def c_error(self, in_dtypes: Sequence[str], out_dtype: str) -> tuple[str, str] | None:
+        """When NumPy raises ValueError(message) for some values of these dtypes: (a C condition
+        over the arguments {0}, {1}, ..., converted as for c_expr, true for those values, the
+        message); None when the op never fails."""
+        return None
 
     def grad(self, inputs: Sequence, output, gz) -> list:
         """The gradient with respect to each input, given `gz`, the gradient of the output."""
@@ -148,6 +156,14 @@ class Mod(ScalarOp):
 class Pow(ScalarOp):
     """x ** y"""
     name, nin, symbol, ufunc, c_expr = "pow", 2, "**", np.power, "gl_pow({0}, {1})"
+
+    def c_error(self, in_dtypes, out_dtype):
+        # NumPy's power loops for signed integers refuse a negative exponent, whatever the base
+        # (bool, unsigned and mixed inputs promoting to a signed integer included); unsigned and
+        # bool exponents cannot be negative, and results promoted to float are computed in float
+        if out_dtype in SIGNED_INT_DTYPES and in_dtypes[1] in SIGNED_INT_DTYPES:
+            return "{1} < 0", "Integers to negative integer powers are not allowed."
+        return None
 
     def grad(self, inputs, output, gz):
         x, y = inputs

@@ -56,8 +56,8 @@ from graphlab_kernel.backend.c.kernels import (emit_alloc, emit_arg_reduce, emit
                                                emit_dot_map_gemv, emit_inc_subtensor, emit_join, emit_reduce,
                                                emit_reshape, emit_scaled_product, emit_shape,
                                                emit_softmax, emit_softmax_grad, emit_subtensor)
-from graphlab_kernel.backend.c.writer import (Unsupported, Writer, alloc, c_literal, ctype,
-                                              op_label, size_code)
+from graphlab_kernel.backend.c.writer import (ERROR_FLAG, Unsupported, Writer, alloc, c_literal,
+                                              ctype, flag_store, op_label, size_code)
 
 PRELUDE = (Path(__file__).with_name("prelude.h")).read_text()
 EMBED_LIMIT = 256  # constants with more elements are passed in as hidden inputs
@@ -89,9 +89,31 @@ def _argument_dtype(op: S.ScalarOp, position: int, in_dtypes, out_dtype: str) ->
     return out_dtype
 
 
+def scalar_errors(op: S.ScalarOp, in_dtypes: Sequence[str], out_dtype: str) -> list[str]:
+    """The messages of the ValueErrors NumPy may raise computing `op` on these dtypes (an integer
+    power with a negative exponent: see ScalarOp.c_error). For each such op, scalar_lines emits a
+    statement setting ERROR_FLAG when the element's values would raise; the loop around declares
+    the flag, and the call fails after the loop when it is set (with the message of fail_code).
+    No flag, no check: loops that cannot fail are generated as before."""
+    if isinstance(op, S.Composite):
+        dtypes = op.value_dtypes(*in_dtypes)
+        found = [m for k, (sub, sub_args) in enumerate(op.program)
+                 for m in scalar_errors(sub, [dtypes[a] for a in sub_args], dtypes[op.nin + k])]
+        return list(dict.fromkeys(found))
+    error = op.c_error(list(in_dtypes), out_dtype)
+    return [error[1]] if error else []
+
+
+def fail_code(node, errors: Sequence[str]) -> str:
+    """C failing the call (status 1, a ValueError) with `errors`, the node's scalar_errors."""
+    message = " / ".join(errors).replace('"', "'").replace("%", "%%")
+    return f'GL_FAIL("{op_label(node)}: {message}");'
+
+
 def scalar_lines(op: S.ScalarOp, args: list[str], in_dtypes: list[str], out_dtype: str,
                  out_name: str) -> list[str]:
-    """C statements declaring `out_name` as `op` applied to the C variables `args`."""
+    """C statements declaring `out_name` as `op` applied to the C variables `args` (and setting
+    ERROR_FLAG when NumPy would raise: see scalar_errors)."""
     out_c = ctype(out_dtype)
     if isinstance(op, S.Composite):
         dtypes = op.value_dtypes(*in_dtypes)
@@ -115,6 +137,10 @@ def scalar_lines(op: S.ScalarOp, args: list[str], in_dtypes: list[str], out_dtyp
             target = _argument_dtype(op, i, in_dtypes, out_dtype)
             converted.append(a if target is None or target == d else f"(({ctype(target)}){a})")
         expr = op.c_expr.format(*converted, ctype=out_c)
+        error = op.c_error(list(in_dtypes), out_dtype)
+        if error is not None:
+            return [f"{ERROR_FLAG} |= ({error[0].format(*converted)});",
+                    f"{out_c} {out_name} = ({out_c})({expr});"]
     return [f"{out_c} {out_name} = ({out_c})({expr});"]
 
 
@@ -265,8 +291,8 @@ def _in_place_updates(fgraph, order) -> tuple[list, dict]:
     - among themselves, a node reading another's variable runs before it (in a cycle, one of
       them is computed into a fresh array, like any node);
     - none of them can fail (matmul cannot, Elemwise and IncSubtensor allocate nothing, and
-      indices were checked with the shapes), so a call that fails has changed no shared
-      variable.
+      indices were checked with the shapes; an Elemwise whose values may make it fail, an
+      integer power, is no candidate), so a call that fails has changed no shared variable.
     Returns (the declined nodes, {node: (output index, input index)} in the order to run)."""
     candidates = {}
     for k, i in fgraph.update_mapping.items():
@@ -275,6 +301,9 @@ def _in_place_updates(fgraph, order) -> tuple[list, dict]:
         if node is None or out.type != target.type or fgraph.clients_of(out) != [(OUTPUT, k)]:
             continue
         if isinstance(node.op, Elemwise):
+            if scalar_errors(node.op.scalar_op, [v.type.dtype for v in node.inputs],
+                             out.type.dtype):
+                continue  # it may fail after writing part of the variable
             positions = [j for j, v in enumerate(node.inputs) if v is target]
         elif isinstance(node.op, IncSubtensor) or (isinstance(node.op, _ScaledProduct) and
                                                    out.type.dtype in ("float32", "float64")):
@@ -345,9 +374,12 @@ def _node(w: Writer, node, step: int, last_use: dict | None) -> None:
         dtypes = [dtypes[0], *dtypes[5:]]
         xs = [f"x{j}" for j in range(len(dtypes))]
         body = scalar_lines(op.program, xs, dtypes, dtypes[0], "y")
+        errors = scalar_errors(op.program, dtypes, dtypes[0])
         for j, (extra, out) in enumerate(zip(op.extras, node.outputs[3:])):
             body += scalar_lines(extra, xs, dtypes, out.type.dtype, f"e{j}")
-        emit_dot_map_gemv(w, node, body, _loop_helper)
+            errors += scalar_errors(extra, dtypes, out.type.dtype)
+        errors = list(dict.fromkeys(errors))
+        emit_dot_map_gemv(w, node, body, _loop_helper, fail_code(node, errors) if errors else None)
     else:
         emit = next((_EMITTERS[c] for c in type(op).__mro__ if c in _EMITTERS), None)
         if emit is None:
@@ -439,20 +471,25 @@ def _elemwise(w: Writer, node, step: int, last_use: dict) -> None:
                         out.type.dtype, "y")
     single = [all(v.type.broadcastable) for v in node.inputs]
     inner_bcast = [bool(v.type.broadcastable) and v.type.broadcastable[-1] for v in node.inputs]
+    errors = scalar_errors(op.scalar_op, in_dtypes, out.type.dtype)
     code, helper = _elemwise_loop(name, ins, in_dtypes, out.type.dtype, r, body, single,
-                                  inner_bcast)
+                                  inner_bcast, fail_code(node, errors) if errors else None)
     w.run_code += code
     w.statics += helper
     w.parallel = w.parallel or r > 0
 
 
-def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single, inner_bcast):
+def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single, inner_bcast,
+                   fail: str | None = None):
     """The loop: a flat one when every operand is contiguous or a single value, else strided.
 
     `single[j]` says input j is a single value by its type (every dimension broadcastable);
-    `inner_bcast[j]` that its last dimension is broadcastable (one value per row).
+    `inner_bcast[j]` that its last dimension is broadcastable (one value per row). `fail`, when
+    the body sets ERROR_FLAG, is the C failing the call: each loop function (and each part of one
+    run in parallel) keeps a flag of its own, and the call fails after the loop if one is set.
     """
     oc = ctype(out_dtype)
+    checked = fail is not None
     code = ["{"]
     conds = []
     for j, a in enumerate(ins):
@@ -469,16 +506,19 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single, inner_bcast
                   for d in range(r - 1)]
     code.append(f"if ({' && '.join(conds) or '1'}) {{")
     flat = [single[j] or not r for j in range(len(ins))]
-    helper = _loop_helper(f"gl_flat_{name}", in_dtypes, flat, oc, body)
+    helper = _loop_helper(f"gl_flat_{name}", in_dtypes, flat, oc, body, checked=checked)
     if r:  # a large array is cut into parts run on the thread pool
-        helper += _flat_task(name, in_dtypes, flat, oc)
+        helper += _flat_task(name, in_dtypes, flat, oc, checked)
         work = f"size_{name} * {len(body) + len(ins)}"
         code.append(f"struct gl_ew_{name} k = {{{{{', '.join(f'p_{a}' for a in ins)}}}, "
                     f"p_{name}, size_{name}, gl_parts({work})}};")
         code.append(f"gl_parallel(gl_ew_task_{name}, &k, k.nparts);")
+        if checked:
+            code.append(f"if (k.bad) {fail}")
     else:
-        code.append(_call_helper(f"gl_flat_{name}", ins, in_dtypes, flat, "p", f"size_{name}",
-                                 f"p_{name}", oc))
+        call = _call_helper(f"gl_flat_{name}", ins, in_dtypes, flat, "p", f"size_{name}",
+                            f"p_{name}", oc)
+        code.append(f"if ({call}) {fail}" if checked else f"{call};")
     code += ["} else {"]
     # strided: an odometer over the outer dimensions, a loop over the last. Rows whose operands
     # are contiguous along the last axis (or constant along it) go to a vectorized row helper.
@@ -487,9 +527,9 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single, inner_bcast
     per_row = [single[j] or inner_bcast[j] or not r for j in range(len(ins))]
     row_fn = f"gl_flat_{name}" if per_row == flat else f"gl_row_{name}"
     if per_row != flat:
-        helper += _loop_helper(row_fn, in_dtypes, per_row, oc, body)
+        helper += _loop_helper(row_fn, in_dtypes, per_row, oc, body, checked=checked)
     if r >= 2:  # whole rows in parts, on the thread pool when there are enough of them
-        helper += _strided_task(name, in_dtypes, out_dtype, r, body, per_row, row_fn)
+        helper += _strided_task(name, in_dtypes, out_dtype, r, body, per_row, row_fn, checked)
         strides = ", ".join("{" + ", ".join(f"n_{a}[{d}] == 1 ? 0 : s_{a}[{d}]" for d in range(r))
                             + "}" for a in ins)
         code.append(f"if (size_{name} > 0) {{")
@@ -500,6 +540,8 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single, inner_bcast
                     f"{len(body) + len(ins)})}};")
         code.append("if (k.nparts > k.rows) k.nparts = k.rows;")
         code.append(f"gl_parallel(gl_st_task_{name}, &k, k.nparts);")
+        if checked:
+            code.append(f"if (k.bad) {fail}")
         code += ["}", "}", "}"]
         return code, helper
     code.append(f"if (size_{name} > 0) {{")
@@ -507,23 +549,28 @@ def _elemwise_loop(name, ins, in_dtypes, out_dtype, r, body, single, inner_bcast
         strides = ", ".join(f"n_{a}[{d}] == 1 ? 0 : s_{a}[{d}]" for d in range(r)) or "0"
         code.append(f"int64_t t{j}[{max(r, 1)}] = {{{strides}}}; const char *b{j} = p_{a};")
     code.append(f"char *by = p_{name};")
+    if checked:
+        code.append(f"int {ERROR_FLAG} = 0;")
     inner_n = f"n_{name}[{r - 1}]" if r else "1"
     steps = [f"t{j}[{r - 1}]" if r else "0" for j in range(len(ins))]
     ystride = f"s_{name}[{r - 1}]" if r else None
     code.append(f"if ({_rows_ok(in_dtypes, out_dtype, per_row, steps, ystride)})")
     code += _row_code(in_dtypes, body, per_row, row_fn, [f"b{j}" for j in range(len(ins))], steps,
-                      inner_n, ystride or "0", oc)
+                      inner_n, ystride or "0", oc, checked)
+    if checked:
+        code.append(f"if ({ERROR_FLAG}) {fail}")
     code += ["}", "}", "}"]
     return code, helper
 
 
 def _loop_helper(fn: str, in_dtypes, scalar, oc: str, body: list[str],
-                 extra_outs: Sequence[tuple[str, str]] = ()) -> list[str]:
+                 extra_outs: Sequence[tuple[str, str]] = (), checked: bool = False) -> list[str]:
     """A loop over n elements as a function of its own, where gcc vectorizes it reliably (inline,
     next to the strided loop, it sometimes does not). Inputs flagged in `scalar` come in as values.
     `body` declares y, stored to qy, and the (C type, variable) `extra_outs`, stored to q<var>.
     ivdep: an output buffer is either distinct from the inputs or exactly one of them (in-place),
-    so no iteration depends on another."""
+    so no iteration depends on another. `checked`: the body sets ERROR_FLAG, which the function
+    returns (an OR over the elements), else it returns nothing."""
     params, loads = ["int64_t n"], []
     for j, dtype in enumerate(in_dtypes):
         cj = ctype(dtype)
@@ -535,26 +582,33 @@ def _loop_helper(fn: str, in_dtypes, scalar, oc: str, body: list[str],
     params.append(f"{oc} *qy")
     params += [f"{c} *q{v}" for c, v in extra_outs]
     stores = ["qy[i] = y;"] + [f"q{v}[i] = {v};" for _, v in extra_outs]
+    if checked:
+        return ([f"static __attribute__((noinline)) int {fn}({', '.join(params)}) {{",
+                 f"int {ERROR_FLAG} = 0;", "#pragma GCC ivdep",
+                 "for (int64_t i = 0; i < n; i++) {"]
+                + loads + body + stores + ["}", f"return {ERROR_FLAG};", "}"])
     return ([f"static __attribute__((noinline)) void {fn}({', '.join(params)}) {{",
              "#pragma GCC ivdep", "for (int64_t i = 0; i < n; i++) {"]
             + loads + body + stores + ["}", "}"])
 
 
-def _flat_task(name: str, in_dtypes, scalar, oc: str) -> list[str]:
+def _flat_task(name: str, in_dtypes, scalar, oc: str, checked: bool = False) -> list[str]:
     """A part of a flat elementwise loop, for gl_parallel: its elements [lo, hi), with part
-    boundaries on multiples of 16 items (whole cache lines, so no two threads write one)."""
+    boundaries on multiples of 16 items (whole cache lines, so no two threads write one).
+    `checked`: a part whose elements set ERROR_FLAG sets the context's `bad`."""
     args = ["hi - lo"]
     for j, dtype in enumerate(in_dtypes):
         cj = ctype(dtype)
         args.append(f"*(const {cj} *)k->x[{j}]" if scalar[j] else f"(const {cj} *)k->x[{j}] + lo")
     args.append(f"({oc} *)k->y + lo")
+    call = f"gl_flat_{name}({', '.join(args)})"
     return [f"struct gl_ew_{name} {{ const char *x[{max(len(in_dtypes), 1)}]; char *y; "
-            "int64_t n, nparts; };",
+            f"int64_t n, nparts;{' int bad;' if checked else ''} }};",
             f"static void gl_ew_task_{name}(void *c, int64_t part) {{",
             f"const struct gl_ew_{name} *k = c;",
             "int64_t lo, hi;",
             "gl_part_range(k->n, part, k->nparts, 16, &lo, &hi);",
-            f"gl_flat_{name}({', '.join(args)});",
+            flag_store(f"gl_ew_{name}", call) if checked else f"{call};",
             "}"]
 
 
@@ -567,10 +621,12 @@ def _rows_ok(in_dtypes, out_dtype, per_row, steps, ystride) -> str:
 
 
 def _row_code(in_dtypes, body, per_row, row_fn: str, ptrs, steps, inner_n: str, ystride: str,
-              oc: str) -> list[str]:
+              oc: str, checked: bool = False) -> list[str]:
     """C computing one row, to follow an `if (rows_ok)`: the row helper, else a plain loop
-    (input row pointers `ptrs` and strides `steps`, output row pointer by)."""
-    code = [_call_helper(row_fn, ptrs, in_dtypes, per_row, "", inner_n, "by", oc), "else {"]
+    (input row pointers `ptrs` and strides `steps`, output row pointer by). `checked`: both set
+    ERROR_FLAG, which the code around must declare."""
+    call = _call_helper(row_fn, ptrs, in_dtypes, per_row, "", inner_n, "by", oc)
+    code = [f"{ERROR_FLAG} |= {call};" if checked else f"{call};", "else {"]
     loads = []
     for j, dtype in enumerate(in_dtypes):  # an input constant along the row is read once
         cj = ctype(dtype)
@@ -582,18 +638,19 @@ def _row_code(in_dtypes, body, per_row, row_fn: str, ptrs, steps, inner_n: str, 
     return code
 
 
-def _strided_task(name: str, in_dtypes, out_dtype, r: int, body, per_row, row_fn: str
-                  ) -> list[str]:
+def _strided_task(name: str, in_dtypes, out_dtype, r: int, body, per_row, row_fn: str,
+                  checked: bool = False) -> list[str]:
     """A part of a strided elementwise loop (rank r >= 2), for gl_parallel: the rows (outer
     indices, in C order) [lo, hi), boundaries depending only on the number of rows and parts.
     Its first row's outer index is unravelled into row pointers; from one row to the next they
     step along dimension r - 2 (strides kept in locals), and from rank 3 an odometer steps the
-    outer dimensions when that index wraps around."""
+    outer dimensions when that index wraps around. `checked`: as in _flat_task."""
     nin, oc = len(in_dtypes), ctype(out_dtype)
     inner = r - 2
     first = "lo" if inner == 0 else "i2"
     code = [f"struct gl_st_{name} {{ const char *x[{max(nin, 1)}]; char *y; "
-            f"int64_t t[{max(nin, 1)}][{r}], s[{r}], n[{r}], rows, nparts; }};",
+            f"int64_t t[{max(nin, 1)}][{r}], s[{r}], n[{r}], rows, nparts;"
+            f"{' int bad;' if checked else ''} }};",
             f"static void gl_st_task_{name}(void *c, int64_t part) {{",
             f"const struct gl_st_{name} *k = c;",
             "int64_t lo, hi;",
@@ -611,10 +668,12 @@ def _strided_task(name: str, in_dtypes, out_dtype, r: int, body, per_row, row_fn
                     + " by += idx[d] * k->s[d]; }")
     steps = [f"u{j}" for j in range(nin)]
     code.append(f"const int rows_ok = {_rows_ok(in_dtypes, out_dtype, per_row, steps, 'sy')};")
+    if checked:
+        code.append(f"int {ERROR_FLAG} = 0;")
     code.append("for (int64_t row = lo; row < hi; row++) {")
     code.append("if (rows_ok)")
     code += _row_code(in_dtypes, body, per_row, row_fn, [f"b{j}" for j in range(nin)], steps,
-                      "nn", "sy", oc)
+                      "nn", "sy", oc, checked)
     code.append("".join(f"b{j} += o{j}; " for j in range(nin)) + "by += oy;")
     if inner:
         code.append("if (++i2 < m) continue;")
@@ -626,19 +685,23 @@ def _strided_task(name: str, in_dtypes, out_dtype, r: int, body, per_row, row_fn
         code.append("".join(f"b{j} -= k->t[{j}][d] * k->n[d]; " for j in range(nin))
                     + "by -= k->s[d] * k->n[d]; idx[d] = 0;")
         code.append("}")
-    code += ["}", "}"]
+    code.append("}")
+    if checked:
+        code.append(flag_store(f"gl_st_{name}", ERROR_FLAG))
+    code.append("}")
     return code
 
 
 def _call_helper(fn: str, ins, in_dtypes, scalar, prefix: str, n: str, out: str, oc: str) -> str:
-    """The call of a loop helper; input pointers are `<prefix>_<name>` (or the names themselves)."""
+    """The call of a loop helper (an expression); input pointers are `<prefix>_<name>` (or the
+    names themselves)."""
     args = [n]
     for j, a in enumerate(ins):
         cj = ctype(in_dtypes[j])
         pointer = f"{prefix}_{a}" if prefix else a
         args.append(f"*(const {cj} *){pointer}" if scalar[j] else f"(const {cj} *){pointer}")
     args.append(f"({oc} *){out}")
-    return f"{fn}({', '.join(args)});"
+    return f"{fn}({', '.join(args)})"
 
 
 def _output_shapes(w: Writer, fgraph) -> None:

@@ -9,8 +9,9 @@ import numpy as np
 
 from graphlab_kernel.tensor.math import Reduce
 from graphlab_kernel.tensor.subtensor import SYMBOLIC
-from graphlab_kernel.backend.c.writer import (INT_LIMITS, Unsupported, Writer, alloc, c_literal,
-                                              ctype, op_label, size_code, strided_copy)
+from graphlab_kernel.backend.c.writer import (ERROR_FLAG, INT_LIMITS, Unsupported, Writer, alloc,
+                                              c_literal, ctype, flag_store, op_label, size_code,
+                                              strided_copy)
 
 
 def emit_reduce(w: Writer, node) -> None:
@@ -564,7 +565,8 @@ def emit_alloc(w: Writer, node) -> None:
     w.run_code.append("}")
 
 
-def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
+def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper, fail: str | None = None
+                      ) -> None:
     """DotMapGemv in one pass over X, GL_ROW_BLOCK rows at a time: the rows' dot products with w,
     the scalar program (`body`, reading x0 = the dot and x1, x2, ... = the row inputs, declaring
     y) on each row, and the block's X^T g added into an accumulator while the block is in cache.
@@ -574,7 +576,9 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
     the threads. Parts twice the usual size: the seed's 400 x 784 step then has two, one per
     thread on two cores, each thread usually taking the same half of X from one call to the next
     (measured: 1.5 to 3 us less per step than four parts, in three alternating runs).
-    `loop_helper(fn, in_dtypes, single, ctype, body)` makes the program's vectorizable loop."""
+    `loop_helper(fn, in_dtypes, single, ctype, body)` makes the program's vectorizable loop.
+    `fail`, when the body sets ERROR_FLAG (an integer power in a program), is the C failing the
+    call: each part keeps a flag, and the call fails after the pass if one was set."""
     (X, vec, z, alpha, beta, *rows), (d, g, r, *extras) = node.inputs, node.outputs
     xa, wa, za, al, be = (w.names[v] for v in (X, vec, z, alpha, beta))
     ra = [w.names[v] for v in rows]
@@ -603,7 +607,8 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
     in_dtypes = [dt] + [v.type.dtype for v in rows]
     single = [False] + [v.type.broadcastable[0] for v in rows]
     fn, task, ctx = f"gl_rowmap_{gn}", f"gl_dmg_{gn}", f"gl_dmg_ctx_{gn}"
-    w.statics += loop_helper(fn, in_dtypes, single, oc, body, extra_outs)
+    checked = fail is not None
+    w.statics += loop_helper(fn, in_dtypes, single, oc, body, extra_outs, checked)
     # The part's task: its rows, block by block, into its own accumulator `acc`.
     args, flat = ["nr", "qd + r0"], []
     for v, a in zip(rows, ra):
@@ -621,7 +626,7 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
               f"*s_{a} = k->s_{a};" for a in (xa, wa, *ra)]
     w.statics += [
         f"struct {ctx} {{ {' '.join(fields)} {oc} *qd, *qg, *acc; "
-        f"char *qe[{max(len(en), 1)}]; int64_t nparts; }};",
+        f"char *qe[{max(len(en), 1)}]; int64_t nparts;{' int bad;' if checked else ''} }};",
         f"static void {task}(void *c, int64_t part) {{",
         f"const struct {ctx} *k = c;", *unpack,
         f"const int64_t rn = n_{xa}[0], rk = n_{xa}[1], rs0 = s_{xa}[0], rs1 = s_{xa}[1];",
@@ -629,12 +634,13 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
         "int64_t lo, hi;  /* on multiples of 4 rows, the row kernels' unit */",
         "gl_part_range(rn, part, k->nparts, 4, &lo, &hi);",
         f"const int flat = {' && '.join(flat) or '1'};",
+        *([f"int {ERROR_FLAG} = 0;"] if checked else []),
         "for (int64_t j = 0; j < rk; j++) acc[j] = 0;",
         "for (int64_t r0 = lo; r0 < hi; r0 += GL_ROW_BLOCK) {",
         "const int64_t nr = hi - r0 < GL_ROW_BLOCK ? hi - r0 : GL_ROW_BLOCK;",
         f"const char *xb = p_{xa} + r0 * rs0;",
         f"gl_rows_dot_{sfx}(nr, rk, xb, rs0, rs1, p_{wa}, s_{wa}[0], qd + r0);",
-        f"if (flat) {fn}({', '.join(args)}, qg + r0"
+        f"if (flat) {ERROR_FLAG + ' |= ' if checked else ''}{fn}({', '.join(args)}, qg + r0"
         + "".join(f", ({c} *)k->qe[{j}] + r0" for j, c in enumerate(ecs)) + ");",
         "else for (int64_t i = r0; i < r0 + nr; i++) {",
         f"const {oc} x0 = qd[i];",
@@ -644,6 +650,7 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
         "}",
         f"gl_rows_axpy_{sfx}(nr, rk, xb, rs0, rs1, qg + r0, acc);",
         "}",
+        *([flag_store(ctx, ERROR_FLAG)] if checked else []),
         "}",
     ]
     w.parallel = True
@@ -658,6 +665,7 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
         f"k.qd = ({oc} *)p_{dn}; k.qg = ({oc} *)p_{gn};",
         *(f"k.qe[{j}] = p_{e};" for j, e in enumerate(en)),
         f"k.nparts = gl_parts(n_{xa}[0] * rk / 2);",
+        *(["k.bad = 0;"] if checked else []),
         f"if (k.nparts > (n_{xa}[0] + GL_ROW_BLOCK - 1) / GL_ROW_BLOCK) "
         f"k.nparts = (n_{xa}[0] + GL_ROW_BLOCK - 1) / GL_ROW_BLOCK;",
         "if (k.nparts < 1) k.nparts = 1;",
@@ -671,5 +679,6 @@ def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper) -> None:
         f"for (int64_t j = 0; j < rk; j++) qr[j] = be * *(const {oc} *)(p_{za} + j * tz) "
         "+ al * k.acc[j];",
         "gl_give(k.acc);",
+        *([f"if (k.bad) {fail}"] if checked else []),
         "}",
     ]

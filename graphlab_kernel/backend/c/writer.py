@@ -11,6 +11,19 @@ CTYPES = {"bool": "gl_bool", "int8": "int8_t", "int16": "int16_t", "int32": "int
 INT_LIMITS = {d: (np.iinfo(d).min, np.iinfo(d).max) for d in CTYPES if d[0] in "iu"}
 
 
+# The int that generated loops whose values NumPy may refuse (integer powers with negative
+# exponents: see codegen.scalar_errors) set when an element would raise, and return or store.
+ERROR_FLAG = "gl_bad"
+
+
+def flag_store(struct: str, flag: str) -> str:
+    """C, in a part's task (run by gl_parallel), setting the `int bad` of its context, a
+    `struct <struct>` at `c`, when `flag` is nonzero: parts may run at once, hence the atomic
+    store (they all store 1); the caller reads `bad` after gl_parallel has returned."""
+    return (f"if ({flag}) __atomic_store_n(&((struct {struct} *)c)->bad, 1, "
+            "__ATOMIC_RELAXED);")
+
+
 class Unsupported(Exception):
     """The graph has an op (or dtype) with no C form; the caller falls back to NumPy."""
 
