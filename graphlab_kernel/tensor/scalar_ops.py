@@ -17,12 +17,25 @@ from graphlab_kernel.tensor.type import COMPLEX_DTYPES, DISCRETE_DTYPES, FLOAT_D
 
 SIGNED_INT_DTYPES = ("int8", "int16", "int32", "int64")
 
-_dtype_cache: dict = {}
+_loop_dtypes: dict = {}
 
 
 def upcast(*dtypes: str) -> str:
     """NumPy's promotion of arrays of these dtypes."""
     return str(np.result_type(*dtypes))
+
+
+def loop_dtype(ufunc: np.ufunc, dtypes: tuple[str, ...]) -> str | None:
+    """The dtype NumPy's `ufunc` gives for arrays of these dtypes (its loop's output: bool ** bool
+    is int8, as NumPy has no bool loop for power), or None when it has no loop for them."""
+    key = (ufunc.__name__, dtypes)
+    if key not in _loop_dtypes:
+        try:
+            resolved = ufunc.resolve_dtypes(tuple(map(np.dtype, dtypes)) + (None,) * ufunc.nout)
+            _loop_dtypes[key] = str(resolved[-1])
+        except TypeError:  # numpy's UFuncNoLoopError and promotion errors both derive from it
+            _loop_dtypes[key] = None
+    return _loop_dtypes[key]
 
 
 def float_of(*dtypes: str) -> str:
@@ -48,6 +61,12 @@ class ScalarOp(PropsEquality):
             return "bool"
         if self.output == "first":
             return dtypes[0]
+        if isinstance(self.ufunc, np.ufunc):  # NumPy's own rule for its function
+            out = loop_dtype(self.ufunc, dtypes)
+            if out is None:
+                raise TypeError(f"{self.name} is not defined for {' and '.join(dtypes)} values "
+                                f"(NumPy's {self.ufunc.__name__} refuses them); cast first")
+            return out
         return upcast(*dtypes)
 
     def impl(self, *inputs: np.ndarray) -> np.ndarray:
@@ -386,7 +405,7 @@ class _Bitwise(ScalarOp):
         for d in dtypes:
             if d not in DISCRETE_DTYPES:
                 raise TypeError(f"{self.name} needs integer or boolean inputs; got {d}")
-        return upcast(*dtypes)
+        return super().output_dtype(*dtypes)  # int64 with uint64 is refused, as by NumPy
 
     def grad(self, inputs, output, gz):
         return [None] * len(inputs)

@@ -113,17 +113,17 @@ static inline float gl_pow_f32(float a, float b) { return powf(a, b); }
 static inline double gl_abs_f64(double a) { return fabs(a); }
 static inline float gl_abs_f32(float a) { return fabsf(a); }
 static inline gl_bool gl_abs_b(gl_bool a) { return a; }
-static inline gl_bool gl_pow_b(gl_bool a, gl_bool b) { return a || !b; }
 
-#define GL_DISPATCH(NAME, x) _Generic((x),                                                 \
+#define GL_NUMBER_TYPES(NAME)                                                              \
     int8_t: NAME##_i8, int16_t: NAME##_i16, int32_t: NAME##_i32, long: NAME##_i64,        \
     long long: NAME##_i64, uint8_t: NAME##_u8, uint16_t: NAME##_u16, uint32_t: NAME##_u32, \
     unsigned long: NAME##_u64, unsigned long long: NAME##_u64, float: NAME##_f32,          \
-    double: NAME##_f64)
+    double: NAME##_f64
+#define GL_DISPATCH(NAME, x) _Generic((x), GL_NUMBER_TYPES(NAME))
 #define gl_floordiv(a, b) GL_DISPATCH(gl_floordiv, a)(a, b)
 #define gl_mod(a, b) GL_DISPATCH(gl_mod, a)(a, b)
-#define gl_pow(a, b) _Generic((a), gl_bool: gl_pow_b, default: GL_DISPATCH(gl_pow, a))(a, b)
-#define gl_abs(a) _Generic((a), gl_bool: gl_abs_b, default: GL_DISPATCH(gl_abs, a))(a)
+#define gl_pow(a, b) GL_DISPATCH(gl_pow, a)(a, b)  /* bool ** bool is int8, as in NumPy */
+#define gl_abs(a) _Generic((a), gl_bool: gl_abs_b, GL_NUMBER_TYPES(gl_abs))(a)
 #define gl_invert(a) _Generic((a), gl_bool: (gl_bool)!(a), default: ~(a))
 
 /* errors: the generated function returns nonzero after writing a message here */
