@@ -267,6 +267,10 @@ case("sum/float32", lambda x: T.sum(x, axis=0), lambda x: np.sum(x, axis=0),
 case("sum/row-broadcast-axis", lambda x: T.sum(x, axis=0), lambda x: np.sum(x, axis=0),
      F(1, 4, broadcastable=ROW))
 case("sum/scalar", T.sum, np.sum, I(dtype="int16"), differentiable=False)
+case("sum/uint8", lambda x: T.sum(x, axis=0), lambda x: np.sum(x, axis=0),
+     I(3, 4, dtype="uint8", low=0, high=255), differentiable=False)
+case("prod/uint16", lambda x: T.prod(x, axis=1), lambda x: np.prod(x, axis=1),
+     I(3, 4, dtype="uint16", low=0, high=65535), differentiable=False)
 case("mean/int", lambda x: T.mean(x, axis=-1), lambda x: np.mean(x, axis=-1), I(3, 4),
      differentiable=False)
 case("mean/float32", T.mean, np.mean, F(3, 4, dtype="float32"))

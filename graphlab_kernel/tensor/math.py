@@ -117,8 +117,8 @@ class Reduce(Op):
     def output_dtype(self, dtype: str) -> str:
         if self.kind in ("all", "any"):
             return "bool"
-        if self.kind in ("sum", "prod") and dtype in DISCRETE_DTYPES:
-            return "uint64" if dtype == "uint64" else "int64"
+        if self.kind in ("sum", "prod") and dtype in DISCRETE_DTYPES:  # NumPy's accumulators
+            return "uint64" if dtype.startswith("uint") else "int64"
         return dtype
 
     def make_node(self, x) -> Apply:
