@@ -302,7 +302,8 @@ def _arg_reference(fn: Callable) -> Callable:
 for _name, _np in [("argmax", np.argmax), ("argmin", np.argmin)]:
     _reduction_cases(_name, _arg_reference(_np), F(3, 4), differentiable=False)
     case(f"{_name}/int-axis=-1", lambda x, _n=_name: getattr(T, _n)(x, axis=-1),
-         lambda x, _r=_arg_reference(_np): _r(x, axis=-1), I(3, 4, low=-50, high=50),
+         lambda x, _r=_arg_reference(_np): _r(x, axis=-1),  # noqa: B008 (bound per op)
+         I(3, 4, low=-50, high=50),
          differentiable=False)
 
 # --- dot products -----------------------------------------------------------------------------

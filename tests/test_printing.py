@@ -48,7 +48,7 @@ def test_debugprint_tree():
     x = T.dmatrix("x")
     y = T.dvector("y")
     z = T.sum(T.exp(x * 2) + y, axis=1)
-    expected = "\n".join([
+    expected = "\n".join([  # noqa: FLY002 (one line of debugprint per line)
         "Sum{axis=[1]} [id A]",
         " |Elemwise{add,no_inplace} [id B]",
         " | |Elemwise{exp,no_inplace} [id C]",

@@ -100,7 +100,7 @@ def _cell_output(cell) -> str:
 
 def test_every_cell_is_transcribed_verbatim_from_the_seed():
     text = _seed_text()
-    markers = re.findall(r"^In \[(\d+|None)\]:$", text, flags=re.M)
+    markers = re.findall(r"^In \[(\d+|None)\]:$", text, flags=re.MULTILINE)
     assert [str(n) if n is not None else "None" for n, _, _ in CELLS] == sorted(
         markers, key=lambda m: (m == "None", int(m) if m != "None" else 0))
     for number, code, _ in CELLS[:-1]:

@@ -337,8 +337,8 @@ class _Flusher:
             for widget in widgets:
                 try:
                     widget._flush_if_due(now)
-                except Exception:  # a closing comm must not kill the thread the others need
-                    pass
+                except Exception:  # noqa: S110
+                    pass  # a closing comm must not kill the thread the others need
 
 
 _FLUSHER = _Flusher()

@@ -38,7 +38,7 @@ class Rule:
     """A named local rewrite: `fn(fgraph, node)` returns the node's replacement(s) or None.
     `roots` are the op or scalar-op classes at the root of its pattern (() means any op)."""
 
-    __slots__ = ("name", "doc", "roots", "fn")
+    __slots__ = ("doc", "fn", "name", "roots")
 
     def __init__(self, name: str, doc: str, roots: tuple[type, ...], fn: RuleFn):
         self.name, self.doc, self.roots, self.fn = name, doc, roots, fn
@@ -60,7 +60,7 @@ def rule(*roots: type) -> Callable[[RuleFn], Rule]:
 class RuleSet:
     """Local rules applied together, by one driver, until none applies any more."""
 
-    __slots__ = ("name", "rules", "doc")
+    __slots__ = ("doc", "name", "rules")
 
     def __init__(self, name: str, rules: tuple[Rule, ...], doc: str = ""):
         self.name, self.rules, self.doc = name, tuple(rules), doc
@@ -80,7 +80,7 @@ class GraphPass:
     `fn(fgraph)` makes its changes through `fgraph.replace_all(..., rule=name, doc=doc)`.
     """
 
-    __slots__ = ("name", "doc", "fn")
+    __slots__ = ("doc", "fn", "name")
 
     def __init__(self, name: str, doc: str, fn: Callable[[FunctionGraph], None]):
         self.name, self.doc, self.fn = name, doc, fn

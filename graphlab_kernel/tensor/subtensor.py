@@ -258,10 +258,10 @@ def _parse_key(x, key) -> tuple[list[tuple], list]:
 def _check_static_index(x, idx_list) -> None:
     """Reject a constant index that is out of range for an axis known to have length 1."""
     for axis, entry in enumerate(idx_list):
-        if entry[0] == "index" and isinstance(entry[1], int) and x.broadcastable[axis]:
-            if entry[1] not in (0, -1):
-                raise IndexError(f"index {entry[1]} is out of range for axis {axis} of {x} "
-                                 f"({x.type}), which has length 1")
+        if (entry[0] == "index" and isinstance(entry[1], int) and x.broadcastable[axis]
+                and entry[1] not in (0, -1)):
+            raise IndexError(f"index {entry[1]} is out of range for axis {axis} of {x} "
+                             f"({x.type}), which has length 1")
 
 
 def getitem(x, key):

@@ -30,7 +30,7 @@ def test_outputs_are_owned_by_the_caller():
     x = T.dvector("x")
     f = function([x], [x, x * 1.0])
     value = np.array([1.0, 2.0])
-    same, scaled = f(value)
+    same, _scaled = f(value)
     same[0] = 99.0
     assert value[0] == 1.0
 

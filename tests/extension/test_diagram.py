@@ -21,7 +21,7 @@ def seed_graph():
 
 
 def test_structure_view_of_the_seed_diagram():
-    x, y, z = seed_graph()
+    x, _y, z = seed_graph()
     diagram = structure_diagram(view_of_variables([z], ["z"]))
     kinds = sorted(n.kind for n in diagram.nodes)
     assert kinds == ["apply", "op", "type", "variable", "variable", "variable"]
@@ -35,7 +35,7 @@ def test_structure_view_of_the_seed_diagram():
 
 
 def test_compact_view_colours_roles_and_numbers_inputs():
-    x, y, z = seed_graph()
+    _x, _y, z = seed_graph()
     w = z * 2
     diagram = compact_diagram(view_of_variables([w], ["w"]))
     roles = {n.role for n in diagram.nodes if n.kind == "variable"}
@@ -85,7 +85,7 @@ def test_big_graphs_collapse_and_expand():
 def test_without_dot_there_is_one_clear_message(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     assert not render.dot_available()
-    x, y, z = seed_graph()
+    _x, _y, z = seed_graph()
     with pytest.raises(DotMissing, match="apt-get install graphviz"):
         svg_of(diagram_of(view_of_variables([z])))
     # DOT text can still be saved

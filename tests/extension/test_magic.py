@@ -48,7 +48,7 @@ def test_cell_runs_in_the_user_namespace_and_shows_what_it_bound(ip):
 
 
 def test_an_exception_surfaces_as_itself(ip):
-    result, captured = run(ip, "%%symbolic\nq = 1\n1 / 0")
+    result, _captured = run(ip, "%%symbolic\nq = 1\n1 / 0")
     assert isinstance(result.error_in_exec, ZeroDivisionError)
     assert ip.user_ns["q"] == 1
     after, _ = run(ip, "%%symbolic\nq + 1")
@@ -56,7 +56,7 @@ def test_an_exception_surfaces_as_itself(ip):
 
 
 def test_a_bad_flag_is_a_usage_error(ip):
-    result, captured = run(ip, "%%symbolic --no-such-flag\nz = 1")
+    result, _captured = run(ip, "%%symbolic --no-such-flag\nz = 1")
     assert isinstance(result.error_in_exec, UsageError)
     result, _ = run(ip, "%%symbolic --show sideways\nz = 1")
     assert isinstance(result.error_in_exec, UsageError)
@@ -96,11 +96,11 @@ def test_errors_name_the_cell_they_come_from(ip):
 
 
 def test_static_pictures_and_code_have_a_text_version(ip):
-    result, captured = run(ip, "%%symbolic --no-widgets\n" + CELL)
+    _, captured = run(ip, "%%symbolic --no-widgets\n" + CELL)
     texts = [o.data["text/plain"] for o in captured.outputs if "gl-side-by-side" in
              o.data.get("text/html", "")]
     assert texts and all("before optimization" in t and "[input]" in t for t in texts)
-    result, captured = run(ip, "%%symbolic --show code --no-widgets\n" + CELL)
+    _result, captured = run(ip, "%%symbolic --show code --no-widgets\n" + CELL)
     codes = [o.data["text/plain"] for o in captured.outputs if "gl-code" in
              o.data.get("text/html", "")]
     assert codes and all("gl_run" in c for c in codes)
@@ -140,13 +140,13 @@ def test_no_widgets_before_structure_and_save(ip, tmp_path):
 
 
 def test_steps_and_code(ip):
-    result, captured = run(ip, "%%symbolic --show steps\n" + CELL)
+    _, captured = run(ip, "%%symbolic --show steps\n" + CELL)
     from ipywidgets.widgets.widget import _instances
     explorers = [_instances[o.data[WIDGET]["model_id"]] for o in captured.outputs
                  if WIDGET in o.data]
     explorers = [w for w in explorers if type(w).__name__ == "Explorer"]
     assert explorers and all(e.mode == "steps" for e in explorers)
-    result, captured = run(ip, "%%symbolic --show code --no-widgets\n" + CELL)
+    _result, captured = run(ip, "%%symbolic --show code --no-widgets\n" + CELL)
     assert 'class="gl-code"' in "".join(o.data.get("text/html", "") for o in captured.outputs)
 
 

@@ -162,7 +162,7 @@ def test_inplace_never_overwrites_inputs_shared_values_or_constants():
         target = n.inputs[n.op.inplace_pattern[0][1]]
         assert target not in protected and target.owner is not None
     xv = np.array([0.0, 1.0, 2.0])
-    a, b = f(xv)
+    a, _b = f(xv)
     np.testing.assert_allclose(a, np.exp([0.0, 1.0, 2.0]) + np.arange(3.0))
     np.testing.assert_allclose(xv, [0.0, 1.0, 2.0])
     np.testing.assert_allclose(w.get_value(), np.arange(3.0) + 1)

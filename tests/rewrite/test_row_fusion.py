@@ -88,7 +88,7 @@ def test_work_reading_the_pass_results_stays_outside():
     scaled = p * g.sum()  # reads a sum of g, computed from the DotMapGemv: cannot join it
     f = G.function([x, w, y], [new_w, scaled, T.exp(p)], backend="numpy")
     node = _dot_map_gemv(f)
-    new_w_out, scaled_out, exp_p = f.maker.fgraph.outputs
+    _new_w_out, scaled_out, exp_p = f.maker.fgraph.outputs
     assert exp_p.owner is node and scaled_out.owner is not node
     rng = np.random.default_rng(3)
     values = [rng.standard_normal((23, 7)), rng.standard_normal(7), rng.standard_normal(23)]

@@ -139,7 +139,7 @@ GEMV_CASES = [
 
 
 def test_a_scaled_z_becomes_beta_and_the_product_reads_z_itself():
-    A, v, u = _mat()
+    A, _v, _u = _mat()
     after = rewritten([A], 0.9 * A - 0.1 * T.dot(A, A), SP.gemv_from_sub, constant_folding)
     z, alpha, a, b, beta = after.outputs[0].owner.inputs
     assert z is after.inputs[0] and a is z and b is z

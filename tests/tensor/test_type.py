@@ -67,7 +67,7 @@ def test_variable_type_is_the_canonical_instance():
 def test_plural_makers():
     a, b = T.dscalars("a", "b")
     assert (a.name, b.name) == ("a", "b") and a.type is b.type is T.dscalar
-    m1, m2, m3 = T.dmatrices("m1", "m2", "m3")
+    _m1, _m2, m3 = T.dmatrices("m1", "m2", "m3")
     assert m3.type is T.dmatrix and m3.name == "m3"
     assert [v.type for v in T.ivectors(2)] == [T.ivector, T.ivector]
     assert T.fmatrices("q")[0].type is T.fmatrix

@@ -314,7 +314,7 @@ def emit_arg_reduce(w: Writer, node) -> None:
         f"int64_t k = 0, best_k = 0; {xc} best = 0;"] + inner_h + [
         f"{xc} v = *(const {xc} *)(p_{a} + {offset});",
         f"if (k == 0 || (v {better} best) || (v != v && best == best)) {{ best = v; best_k = k; }}",
-        "k++;"] + inner_t + ["((int64_t *)p_%s)[o++] = best_k;" % name] + outer_t + ["}"]
+        "k++;"] + inner_t + [f"((int64_t *)p_{name})[o++] = best_k;"] + outer_t + ["}"]
 
 
 def _index_scalars_known(w: Writer, node, scalars) -> None:

@@ -79,14 +79,14 @@ def _blas() -> tuple[list[str], str]:
     candidates = []
     numpy_spec = importlib.util.find_spec("numpy")
     if numpy_spec is not None and numpy_spec.submodule_search_locations:
-        vendored = os.path.join(os.path.dirname(list(numpy_spec.submodule_search_locations)[0]),
+        vendored = os.path.join(os.path.dirname(next(iter(numpy_spec.submodule_search_locations))),
                                 "numpy.libs")
         if os.path.isdir(vendored):
             candidates += sorted(os.path.join(vendored, f) for f in os.listdir(vendored)
                                  if f.startswith("libscipy_openblas64_") and ".so" in f)
     wheel = importlib.util.find_spec("scipy_openblas64")
     if wheel is not None and wheel.submodule_search_locations:
-        candidates.append(os.path.join(list(wheel.submodule_search_locations)[0], "lib",
+        candidates.append(os.path.join(next(iter(wheel.submodule_search_locations)), "lib",
                                        "libscipy_openblas64_.so"))
     for path in candidates:
         if os.path.exists(path):
