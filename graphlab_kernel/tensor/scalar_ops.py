@@ -13,9 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from graphlab_kernel.gof.op import PropsEquality
-from graphlab_kernel.tensor.type import COMPLEX_DTYPES, DISCRETE_DTYPES, FLOAT_DTYPES
-
-SIGNED_INT_DTYPES = ("int8", "int16", "int32", "int64")
+from graphlab_kernel.tensor.type import (COMPLEX_DTYPES, DISCRETE_DTYPES, FLOAT_DTYPES,
+                                         SIGNED_INT_DTYPES)
 
 _loop_dtypes: dict = {}
 

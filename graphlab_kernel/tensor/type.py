@@ -10,7 +10,8 @@ from graphlab_kernel.gof.type import Type
 
 DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
           "float16", "float32", "float64", "complex64", "complex128")
-INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+SIGNED_INT_DTYPES = ("int8", "int16", "int32", "int64")
+INT_DTYPES = SIGNED_INT_DTYPES + ("uint8", "uint16", "uint32", "uint64")
 FLOAT_DTYPES = ("float16", "float32", "float64")
 COMPLEX_DTYPES = ("complex64", "complex128")
 DISCRETE_DTYPES = ("bool",) + INT_DTYPES

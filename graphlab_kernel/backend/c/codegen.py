@@ -582,14 +582,11 @@ def _loop_helper(fn: str, in_dtypes, scalar, oc: str, body: list[str],
     params.append(f"{oc} *qy")
     params += [f"{c} *q{v}" for c, v in extra_outs]
     stores = ["qy[i] = y;"] + [f"q{v}[i] = {v};" for _, v in extra_outs]
-    if checked:
-        return ([f"static __attribute__((noinline)) int {fn}({', '.join(params)}) {{",
-                 f"int {ERROR_FLAG} = 0;", "#pragma GCC ivdep",
-                 "for (int64_t i = 0; i < n; i++) {"]
-                + loads + body + stores + ["}", f"return {ERROR_FLAG};", "}"])
-    return ([f"static __attribute__((noinline)) void {fn}({', '.join(params)}) {{",
+    returns, flag, result = (("int", [f"int {ERROR_FLAG} = 0;"], [f"return {ERROR_FLAG};"])
+                             if checked else ("void", [], []))
+    return ([f"static __attribute__((noinline)) {returns} {fn}({', '.join(params)}) {{", *flag,
              "#pragma GCC ivdep", "for (int64_t i = 0; i < n; i++) {"]
-            + loads + body + stores + ["}", "}"])
+            + loads + body + stores + ["}", *result, "}"])
 
 
 def _flat_task(name: str, in_dtypes, scalar, oc: str, checked: bool = False) -> list[str]:
