@@ -71,6 +71,10 @@ class ScalarOp(PropsEquality):
     def impl(self, *inputs: np.ndarray) -> np.ndarray:
         return self.ufunc(*inputs)
 
+    def c_expr_for(self, in_dtypes: Sequence[str], out_dtype: str) -> str | None:
+        """The C expression for arguments of these dtypes (c_expr, unless it depends on them)."""
+        return self.c_expr
+
     def c_error(self, in_dtypes: Sequence[str], out_dtype: str) -> tuple[str, str] | None:
         """When NumPy raises ValueError(message) for some values of these dtypes: (a C condition
         over the arguments {0}, {1}, ..., converted as for c_expr, true for those values, the
@@ -497,6 +501,16 @@ class Cast(ScalarOp):
     """x converted to another dtype"""
     __props__ = ("dtype",)
     c_expr = "(({ctype}){0})"
+    # A float converted to a 32- or 64-bit unsigned integer: C leaves a negative or too large
+    # value undefined, and -march=native's AVX-512 instructions saturate it; NumPy's loops take
+    # the value through int64 (so -3.7 is 2**64 - 3 and 5e9 as a uint32 wraps), as x86-64 code
+    # does without AVX-512. These helpers do that everywhere.
+    _FROM_FLOAT = {"uint64": "gl_f2u64({0})", "uint32": "((uint32_t)gl_f2i64({0}))"}
+
+    def c_expr_for(self, in_dtypes, out_dtype):
+        if in_dtypes[0] in FLOAT_DTYPES and self.dtype in self._FROM_FLOAT:
+            return self._FROM_FLOAT[self.dtype]
+        return self.c_expr
 
     def __init__(self, dtype: str):
         self.dtype = str(np.dtype(dtype))

@@ -136,7 +136,7 @@ def scalar_lines(op: S.ScalarOp, args: list[str], in_dtypes: list[str], out_dtyp
         for i, (a, d) in enumerate(zip(args, in_dtypes)):
             target = _argument_dtype(op, i, in_dtypes, out_dtype)
             converted.append(a if target is None or target == d else f"(({ctype(target)}){a})")
-        expr = op.c_expr.format(*converted, ctype=out_c)
+        expr = op.c_expr_for(list(in_dtypes), out_dtype).format(*converted, ctype=out_c)
         error = op.c_error(list(in_dtypes), out_dtype)
         if error is not None:
             return [f"{ERROR_FLAG} |= ({error[0].format(*converted)});",
