@@ -45,7 +45,8 @@ class Input:
             return rng.random(self.shape) < 0.5
         if dtype.kind in "iu":
             lo, hi = int(self.low), int(self.high)
-            values = rng.integers(lo, hi + 1, size=self.shape)
+            wide = np.uint64 if hi > np.iinfo(np.int64).max else np.int64
+            values = rng.integers(lo, hi, size=self.shape, endpoint=True, dtype=wide)
             if self.nonzero:
                 values = np.where(values == 0, hi if hi != 0 else lo, values)
             return values.astype(dtype)
@@ -160,6 +161,11 @@ case("ceil/float32", lambda x: T.ceil(x), np.ceil, F(6, dtype="float32", low=-3,
 case("round/float", lambda x: T.round(x), np.round, F(6, low=-3, high=3))
 case("round_half_to_even/halves", lambda x: T.round_half_to_even(x), np.round,
      Input("float64", (8,), -4, 4))
+# rounding an integer returns it: through float64, 2**63 - 1 would round up and overflow
+case("round/int64-near-max", lambda x: T.round(x), np.round,
+     I(6, dtype="int64", low=2**63 - 600, high=2**63 - 1), differentiable=False)
+case("floor/uint64-near-max", lambda x: T.floor(x), lambda v: v.copy(),
+     I(6, dtype="uint64", low=2**64 - 600, high=2**64 - 1), differentiable=False)
 case("identity/float", lambda x: T.identity(x), np.copy, F(3, 2))
 
 # --- elementwise functions --------------------------------------------------------------------

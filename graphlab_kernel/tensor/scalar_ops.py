@@ -339,8 +339,15 @@ UNARY_FLOAT_OPS = _make_unary_float_ops()
 
 
 class _Rounding(ScalarOp):
-    """Base of floor, ceil, round: piecewise constant, so the gradient is zero."""
+    """Base of floor, ceil, round: piecewise constant, so the gradient is zero. An integer is
+    returned as it is (as C does), not through float64, which would round 2**63 - 1 up and
+    overflow."""
     output = "first"
+
+    def impl(self, x):
+        if x.dtype.kind in "biu":
+            return x.copy()
+        return self.ufunc(x)
 
     def grad(self, inputs, output, gz):
         return [_T().zeros_like(inputs[0])]
