@@ -1,6 +1,6 @@
 """Every elementwise op on every dtype (pair): the graph's dtype is NumPy's, or the graph refuses
 exactly what NumPy refuses; and both backends compute it (the C one without falling back), with
-NumPy's values."""
+NumPy's values, also for special values (NaN, infinities, signed zeros, integer extremes)."""
 
 from __future__ import annotations
 
@@ -101,3 +101,57 @@ def test_every_dtype_the_graph_accepts_computes_numpys_values(name, backend):
             np.testing.assert_allclose(got, want, rtol=2e-6 if want.dtype == np.float32 else 1e-13)
         else:
             np.testing.assert_array_equal(got, want)
+
+
+SPECIAL = {
+    "float": [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.5, -2.5, 3.0, 1e308, -1e308, 5e-324, np.inf,
+              -np.inf, np.nan, 710.0, -745.1, 1e-17],
+    "int64": [0, 1, -1, 2, -2, 7, -7, 2**62, -(2**63), 2**63 - 1],
+    "int8": [0, 1, -1, 3, -128, 127],
+    "uint8": [0, 1, 2, 7, 128, 255],
+    "uint64": [0, 1, 5, 2**63, 2**64 - 1],
+}
+SPECIAL_DTYPES = ["float64", "float32", "int64", "int8", "uint8", "uint64"]
+
+
+def _special_grid(combo):
+    """Every combination of the dtypes' special values (zeros of both signs, infinities, NaN,
+    subnormals, overflowing and extreme integers), one array per input."""
+    with np.errstate(all="ignore"):  # 1e308 is inf as a float32
+        values = [np.array(SPECIAL["float" if d.startswith("float") else d], dtype=d)
+                  for d in combo]
+        index = np.meshgrid(*[np.arange(len(v)) for v in values], indexing="ij")
+    return [v[i.ravel()] for v, i in zip(values, index)]
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_special_values_give_numpys_values_in_c(name):
+    """NaN, infinities, signed zeros, subnormals and integer extremes, against the ufunc itself:
+    same values (NaN where NumPy gives NaN, and the same infinities), in one C function per op."""
+    op = OPS[name]
+    combos = [c for c in itertools.product(SPECIAL_DTYPES, repeat=op.scalar_op.nin)
+              if len(set(c)) == 1 or "float64" in c]
+    inputs, outputs, args, expected = [], [], [], []
+    for combo in combos:
+        if _numpy_dtype(op, combo) is None:
+            continue
+        values = _special_grid(combo)
+        try:
+            with np.errstate(all="ignore"):
+                want = op.scalar_op.ufunc(*values)
+        except ValueError:  # an integer to a negative power: tests/backend/test_integer_power.py
+            continue
+        xs = [T.vector(f"x{i}", dtype=d) for i, d in enumerate(combo)]
+        inputs += xs
+        outputs.append(op(*xs))
+        args += values
+        expected.append((combo, want))
+    f = G.function(inputs, outputs, backend="c")
+    assert f.backend == "c"
+    for got, (combo, want) in zip(f(*args), expected):
+        assert got.dtype == want.dtype, combo
+        if want.dtype.kind == "f":
+            np.testing.assert_allclose(got, want, rtol=2e-6 if want.dtype == np.float32 else 1e-13,
+                                       err_msg=str(combo))
+        else:
+            np.testing.assert_array_equal(got, want, err_msg=str(combo))
