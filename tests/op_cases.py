@@ -279,6 +279,13 @@ case("prod/uint16", lambda x: T.prod(x, axis=1), lambda x: np.prod(x, axis=1),
      I(3, 4, dtype="uint16", low=0, high=65535), differentiable=False)
 case("mean/int", lambda x: T.mean(x, axis=-1), lambda x: np.mean(x, axis=-1), I(3, 4),
      differentiable=False)
+# NumPy sums integers as float64 for a mean: their int64 sum would wrap around
+case("mean/int64-large", T.mean, np.mean, I(3, 4, dtype="int64", low=2**61, high=2**62),
+     differentiable=False)
+case("var/uint64-large", lambda x: T.var(x, axis=0), lambda x: np.var(x, axis=0),
+     I(3, 4, dtype="uint64", low=2**62, high=2**64 - 1), differentiable=False)
+case("mean/bool", lambda x: T.mean(x, axis=1), lambda x: np.mean(x, axis=1), B(3, 4),
+     differentiable=False)
 case("mean/float32", T.mean, np.mean, F(3, 4, dtype="float32"))
 case("var/float32-axis", lambda x: T.var(x, axis=1), lambda x: np.var(x, axis=1),
      F(3, 4, dtype="float32"))

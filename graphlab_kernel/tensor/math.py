@@ -293,12 +293,13 @@ def _count(x, axes: Sequence[int]):
 
 
 def mean(x, axis=None, keepdims: bool = False):
-    """Arithmetic mean over `axis`."""
+    """Arithmetic mean over `axis`. Integers and booleans are summed as float64, as NumPy sums
+    them (an int64 sum would wrap around)."""
     x = as_tensor_variable(x, "input of mean")
     axes = _normalize_axis(x, axis)
+    if x.dtype in DISCRETE_DTYPES:
+        x = cast(x, "float64")
     total = sum(x, axes, keepdims)
-    if total.dtype in DISCRETE_DTYPES:
-        total = cast(total, "float64")
     count = _count(x, axes)
     return true_div(total, cast(count, total.dtype) if total.dtype != "float64" else count)
 
