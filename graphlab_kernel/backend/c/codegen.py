@@ -167,12 +167,12 @@ def render(fgraph) -> Rendered:
             _constant(w, var)
     for k, var in enumerate(fgraph.outputs):
         w.out_index.setdefault(var, k)
-    plain_tail, in_place = _in_place_updates(fgraph, order)
+    early = _early_nodes(order, fgraph)
+    plain_tail, in_place = _in_place_updates(fgraph, order, early)
     tail = plain_tail + list(in_place)
     order = [node for node in order if node not in tail] + tail
     _in_place_checks(w, fgraph, in_place)
     last_use = _last_uses(order, fgraph)
-    early = _early_nodes(order, fgraph)
     for step, node in enumerate(order):
         if tail and node is tail[0]:
             _output_copies(w, fgraph)  # before anything is written in place: they may read it
@@ -274,7 +274,7 @@ def _arrays_read(var) -> set:
     return found
 
 
-def _in_place_updates(fgraph, order) -> tuple[list, dict]:
+def _in_place_updates(fgraph, order, early: set | None = None) -> tuple[list, dict]:
     """Which shared variables' updates may be computed in the variable's own array.
 
     Theano's classic: `W - lr * dot(X.T, g)` becomes a Gemm that adds into W itself, rather
@@ -292,8 +292,12 @@ def _in_place_updates(fgraph, order) -> tuple[list, dict]:
       them is computed into a fresh array, like any node);
     - none of them can fail (matmul cannot, Elemwise and IncSubtensor allocate nothing, and
       indices were checked with the shapes; an Elemwise whose values may make it fail, an
-      integer power, is no candidate), so a call that fails has changed no shared variable.
+      integer power, is no candidate, nor an IncSubtensor whose index is computed from array
+      values, i.e. not by a function input, a constant or an `early` node), so a call that
+      fails has changed no shared variable.
     Returns (the declined nodes, {node: (output index, input index)} in the order to run)."""
+    if early is None:
+        early = _early_nodes(order, fgraph)
     candidates = {}
     for k, i in fgraph.update_mapping.items():
         out, target = fgraph.outputs[k], fgraph.inputs[i]
@@ -308,6 +312,9 @@ def _in_place_updates(fgraph, order) -> tuple[list, dict]:
         elif isinstance(node.op, IncSubtensor) or (isinstance(node.op, _ScaledProduct) and
                                                    out.type.dtype in ("float32", "float64")):
             positions = [0] if node.inputs[0] is target else []
+            if isinstance(node.op, IncSubtensor) and any(
+                    v.owner is not None and v.owner not in early for v in node.inputs[2:]):
+                continue  # its index is checked only when it runs
         else:
             continue
         if len(positions) != 1 or any(target in _arrays_read(v) for j, v in

@@ -317,16 +317,36 @@ def emit_arg_reduce(w: Writer, node) -> None:
         "k++;"] + inner_t + [f"((int64_t *)p_{name})[o++] = best_k;"] + outer_t + ["}"]
 
 
-def _index_scalars_known(w: Writer, node, scalars) -> None:
-    for v in scalars:
-        if v not in w.known:
-            raise Unsupported(f"{node.op} with an index computed from array values")
+def slice_bound_scalars(idx_list, scalars) -> list:
+    """The symbolic scalars that are slice bounds (the others are integer indices)."""
+    values, bounds = iter(scalars), []
+    for entry in idx_list:
+        taken = [next(values) for v in entry[1:] if v == SYMBOLIC]
+        if entry[0] == "slice":
+            bounds += taken
+    return bounds
 
 
-def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx: int) -> list[str]:
+def _computed_indices(w: Writer, node, idx_list, scalars) -> set:
+    """The index scalars computed from array values in the run (not known with the shapes).
+    An integer index only moves the view, so it may be one, checked when the node runs; a slice
+    bound sets the view's shape, which must be known before outputs are allocated."""
+    computed = {v for v in scalars if v not in w.known}
+    if any(v in computed for v in slice_bound_scalars(idx_list, scalars)):
+        raise Unsupported(f"{node.op} with a slice bound computed from array values")
+    return computed
+
+
+def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx: int,
+               skip: set = frozenset()) -> list[str]:
     """C setting p_<dst>, n_<dst>, s_<dst> to the view src[idx] (integers and slices, with
-    Python's clamping rules); an integer out of range fails with status 3 (IndexError)."""
+    Python's clamping rules); an integer out of range fails with status 3 (IndexError). Integer
+    indices in `skip` (values not computed yet: the shape phase) are left out: they change
+    neither the shape nor the strides."""
     values = iter(scalars)
+
+    def position(axis: int) -> int:  # the index in `scalars` of the axis' first symbolic part
+        return sum(v == SYMBOLIC for entry in idx_list[:axis] for v in entry[1:])
 
     def value(v, default: str) -> str:
         if v is None:
@@ -342,6 +362,9 @@ def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx:
         entry = idx_list[axis] if axis < len(idx_list) else ("slice", None, None, None)
         n, st = f"n_{src}[{axis}]", f"s_{src}[{axis}]"
         if entry[0] == "index":
+            if entry[1] == SYMBOLIC and scalars[position(axis)] in skip:
+                next(values)
+                continue
             code.append(f"{{ const int64_t given = {value(entry[1], '0')}; int64_t i = given; "
                         f"if (i < 0) i += {n}; if (i < 0 || i >= {n}) {{ char sb[96]; status = 3; "
                         f"snprintf(gl_err, 512, \"{label}: index %lld is out of range for axis "
@@ -373,14 +396,17 @@ def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx:
 def emit_subtensor(w: Writer, node) -> None:
     """x[idx] with integers and slices: a view (new shape, strides and data offset).
 
-    Symbolic indices must be function inputs or constants, whose values are known when shapes
-    are computed (phase 0); otherwise the graph runs on NumPy."""
+    Slice bounds must be known when shapes are computed (phase 0: function inputs, constants,
+    shape arithmetic), or the graph runs on NumPy. An integer index may be computed from array
+    values (x[argmax(x)]): it is checked when the node runs, before any shared variable is
+    written in place (those nodes run last)."""
     op, (x, *scalars), (out,) = node.op, node.inputs, node.outputs
-    _index_scalars_known(w, node, scalars)
+    computed = _computed_indices(w, node, op.idx_list, scalars)
     a, name, label = w.names[x], w.declare(out), op_label(node)
     code = _view_code(w, op.idx_list, scalars, label, a, name, x.type.ndim)
     code.append(size_code(name, out.type.ndim, label))
-    w.shape_code += code
+    w.shape_code += (_view_code(w, op.idx_list, scalars, label, a, name, x.type.ndim, computed)
+                     + code[-1:]) if computed else code
     w.run_code += code
     w.root[out] = w.root[x]
 
@@ -389,7 +415,7 @@ def emit_inc_subtensor(w: Writer, node) -> None:
     """set_subtensor / inc_subtensor: a copy of x, then y written (or added) into the region;
     no copy when the output is x's own array (a shared variable updated in place)."""
     op, (x, y, *scalars), (out,) = node.op, node.inputs, node.outputs
-    _index_scalars_known(w, node, scalars)
+    computed = _computed_indices(w, node, op.idx_list, scalars)
     a, b, name, label = w.names[x], w.names[y], w.declare(out), op_label(node)
     rx, ry = x.type.ndim, y.type.ndim
     rr = sum(1 for e in op.idx_list if e[0] == "slice") + rx - len(op.idx_list)
@@ -400,7 +426,7 @@ def emit_inc_subtensor(w: Writer, node) -> None:
         rd = rr - ry + d
         checks.append(f"(n_{b}[{d}] != 1 && n_{b}[{d}] != n_{region}[{rd}])")
     code = [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(rx)]
-    code += ["{", decl] + _view_code(w, op.idx_list, scalars, label, a, region, rx)
+    code += ["{", decl] + _view_code(w, op.idx_list, scalars, label, a, region, rx, computed)
     if checks:
         code.append(f"if ({' || '.join(checks)}) {{ char sa[96], sb[96], sc[96]; "
                     f"GL_FAIL(\"{label}: "
