@@ -108,6 +108,13 @@ def _lossless_cast(value: Any, dtype: np.dtype, name: str, ttype: TensorType) ->
     if source.dtype.kind in "OUSV":
         if isinstance(value, int) and source.dtype.kind == "O":  # a Python int beyond 64 bits
             raise TypeError(f"{name} must be {ttype}; {value} does not fit in {dtype}")
+        if value is None:
+            raise TypeError(f"{name} must be a numeric value for {ttype}; got None")
+        if source.dtype.kind == "O":
+            huge = [v for v in source.ravel()
+                    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 63]
+            if huge:  # Python ints NumPy keeps as objects, too large for any integer dtype
+                raise TypeError(f"{name} must be {ttype}; {huge[0]} does not fit in {dtype}")
         raise TypeError(f"{name} must be numeric for {ttype}; got an array of {source.dtype}")
     int_to_float = source.dtype.kind in "iu" and dtype.kind in "fc"
     safe = np.can_cast(source.dtype, dtype, "safe")

@@ -54,6 +54,12 @@ def test_lossy_dtype_cast_is_refused():
     with pytest.raises(TypeError, match=r"argument 0 \(n\) must be TensorType\(int64, scalar\); "
                                         f"{2 ** 70} does not fit in int64"):
         function([n], n + 1)(2 ** 70)
+    with pytest.raises(TypeError, match=r"argument 0 \(i\) must be TensorType\(int32, vector\); "
+                                        f"{2 ** 70} does not fit in int32"):
+        f([1, 2 ** 70])  # in a list, NumPy makes it an object array
+    with pytest.raises(TypeError, match=r"argument 0 \(n\) must be a numeric value for "
+                                        r"TensorType\(int64, scalar\); got None"):
+        function([n], n + 1)(None)
 
 
 @pytest.mark.parametrize("backend", ["c", "numpy"])
