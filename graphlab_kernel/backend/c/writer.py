@@ -34,6 +34,17 @@ def ctype(dtype: str) -> str:
     return CTYPES[dtype]
 
 
+def int64_value(pointer: str, dtype: str) -> str:
+    """C reading the integer of `dtype` at `pointer` (an index, a slice bound or step, a length)
+    as an int64_t. A uint64 above INT64_MAX becomes INT64_MAX rather than wrapping around to a
+    negative value: as a Python int, it is past the end of any axis (an index out of range, a
+    slice bound clamped to the length, a length too large), never one counted from the end."""
+    read = f"*(const {ctype(dtype)} *)({pointer})"
+    if dtype == "uint64":
+        return f"({read} > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t){read})"
+    return f"(int64_t){read}"
+
+
 def c_literal(value, dtype: str) -> str:
     """An exact C literal for one value of `dtype`."""
     if dtype == "bool":
