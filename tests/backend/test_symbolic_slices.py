@@ -87,3 +87,24 @@ def test_uint64_indices_above_int64_max_are_past_the_end(backend):
         with pytest.raises(ValueError, match="Reshape"):
             reshape(data, np.array([value, 6], dtype="uint64"))
     np.testing.assert_array_equal(get(data, np.uint64(5)), 5.0)
+
+
+def test_index_and_shape_arithmetic_on_integer_inputs_compiles_to_c():
+    """x[i + 1], x[-i], x.reshape((n, -1)), alloc(v, n + 1, 2): integers computed from integer
+    inputs, as from shapes and constants, are known with the shapes; such graphs once ran whole
+    on NumPy, silently."""
+    x, i, n = T.dvector("x"), T.lscalar("i"), T.iscalar("n")
+    outs = [x[i + 1], x[-i], x[:i * 2], T.set_subtensor(x[i + 1:], 5.0), x.reshape((n, -1)),
+            T.alloc(x[0], n + 1, 2)]
+    f = G.function([x, i, n], outs, backend="c")
+    reference = G.function([x, i, n], outs, backend="numpy")
+    assert f.backend == "c"
+    data = np.arange(6.0)
+    for index, rows in [(0, 2), (2, 3), (-3, 6), (4, 1)]:
+        for got, expected in zip(f(data, index, rows), reference(data, index, rows)):
+            assert got.shape == expected.shape
+            np.testing.assert_array_equal(got, expected)
+    with pytest.raises(IndexError, match="index 6 is out of range"):
+        f(data, 5, 2)
+    with pytest.raises(ValueError, match="cannot reshape"):
+        f(data, 0, 4)
