@@ -460,8 +460,9 @@ def emit_reshape(w: Writer, node) -> None:
         code.append(f"if (want[{d}] == -1 && unknown < 0) unknown = {d}; else if (want[{d}] < 0) "
                     f"GL_FAIL(\"{label}: cannot reshape an array of shape %s into a shape with "
                     f"length %lld\", gl_shape_str(sa, {rx}, n_{a}), (long long)want[{d}]); "
-                    f"else if (gl_mul_size(known, want[{d}], &known)) GL_FAIL(\"{label}: shape too "
-                    f"large\");")
+                    f"else if (gl_mul_size(known, want[{d}], &known)) GL_FAIL(\"{label}: cannot reshape "
+                    f"an array of shape %s into a shape of more than 2**63 - 1 elements\", "
+                    f"gl_shape_str(sa, {rx}, n_{a}));")
     code.append(f"if (unknown >= 0) {{ if (known == 0 || size_{a} % known) GL_FAIL(\"{label}: "
                 f"cannot reshape an array of shape %s (size %lld) into shape %s\", "
                 f"gl_shape_str(sa, {rx}, n_{a}), (long long)size_{a}, "
