@@ -354,6 +354,10 @@ case("reshape/to-scalar", lambda x: x.reshape(()), lambda x: x.reshape(()),
 case("flatten/default", T.flatten, lambda x: x.reshape(-1), F(2, 3, 4))
 case("flatten/ndim=2-method", lambda x: x.flatten(2), lambda x: x.reshape(x.shape[0], -1),
      F(2, 3, 4))
+case("flatten/ndim=2-zero-length-first-axis", lambda x: x.flatten(2),
+     lambda x: x.reshape(x.shape[0], x.shape[1] * x.shape[2]), F(0, 3, 4))
+case("flatten/ndim=3-zero-length-kept-axis", lambda x: T.flatten(x, 3),
+     lambda x: x.reshape(x.shape[0], x.shape[1], x.shape[2] * x.shape[3]), F(2, 0, 3, 2))
 case("transpose/T", lambda x: x.T, lambda x: x.T, F(3, 4))
 case("transpose/axes", lambda x: T.transpose(x, (1, 2, 0)), lambda x: x.transpose(1, 2, 0),
      F(2, 3, 4))

@@ -183,7 +183,12 @@ def flatten(x, ndim: int = 1):
                          f"({x.type})")
     if ndim == 1:
         return reshape(x, (-1,))
-    return reshape(x, [shape_i(x, i) for i in range(ndim - 1)] + [-1])
+    # the last length is the product of the merged ones, not -1: with a length 0 among the kept
+    # axes, -1 would be ambiguous (x of shape (0, 3, 4) flattens to (0, 12), not an error)
+    last = shape_i(x, ndim - 1)
+    for i in range(ndim, x.ndim):
+        last = last * shape_i(x, i)
+    return reshape(x, [shape_i(x, i) for i in range(ndim - 1)] + [last])
 
 
 # --- joining ------------------------------------------------------------------------------------

@@ -308,3 +308,17 @@ def test_softmax_grad_checks_its_shapes(backend):
     a, b = np.arange(24.0).reshape(4, 6)[::2, ::-2], np.linspace(0, 1, 12).reshape(3, 4).T[:2]
     expected = (a - (a * b).sum(axis=-1, keepdims=True)) * b
     np.testing.assert_allclose(f(a, b), expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_shapes_of_more_elements_than_an_int64_counts_raise_value_errors(backend):
+    """As NumPy's "array is too big": a ValueError naming the shape, not a MemoryError (the C
+    backend raised MemoryError("Alloc: shape too large"))."""
+    v, n = T.dvector("v"), T.lscalar("n")
+    filled = function([v, n], T.alloc(v, n, 3), backend=backend)
+    reshaped = function([v, n], v.reshape((n, 4)), backend=backend)
+    assert filled.backend == reshaped.backend == backend
+    with pytest.raises(ValueError, match=r"Alloc: .*\(4611686018427387904, 3\)"):
+        filled(np.ones(3), 2**62)
+    with pytest.raises(ValueError, match=r"Reshape\{2\}: cannot reshape an array of shape \(12,\)"):
+        reshaped(np.ones(12), 2**62)

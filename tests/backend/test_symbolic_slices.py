@@ -63,3 +63,48 @@ def test_a_zero_step_is_an_error_on_both_backends():
         f = G.function([v, c], v[1:5:c], backend=backend)
         with pytest.raises(ValueError, match="step cannot be zero"):
             f(np.arange(6.0), 0)
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_uint64_indices_above_int64_max_are_past_the_end(backend):
+    """A uint64 index, slice bound or step above 2**63 - 1 means what the Python int means: past
+    the end of the axis (the C backend once read it as an int64, so 2**64 - 1 was -1)."""
+    v, i = T.dvector("v"), T.scalar("i", dtype="uint64")
+    shape = T.vector("shape", dtype="uint64")
+    data = np.arange(6.0)
+    f = G.function([v, i], [v[i:], v[:i], v[::i], v[1:-1:i], v[::-1][:i]], backend=backend)
+    get = G.function([v, i], v[i], backend=backend)
+    reshape = G.function([v, shape], v.reshape(shape, ndim=2), backend=backend)
+    assert f.backend == get.backend == reshape.backend == backend
+    for value in (2**63, 2**64 - 2, 2**64 - 1):
+        index = np.uint64(value)
+        got = f(data, index)
+        for result, expected in zip(got, [data[value:], data[:value], data[::value],
+                                          data[1:-1:value], data[::-1][:value]]):
+            np.testing.assert_array_equal(result, expected, err_msg=str(value))
+        with pytest.raises(IndexError, match=f"index {value} is out of range"):
+            get(data, index)
+        with pytest.raises(ValueError, match="Reshape"):
+            reshape(data, np.array([value, 6], dtype="uint64"))
+    np.testing.assert_array_equal(get(data, np.uint64(5)), 5.0)
+
+
+def test_index_and_shape_arithmetic_on_integer_inputs_compiles_to_c():
+    """x[i + 1], x[-i], x.reshape((n, -1)), alloc(v, n + 1, 2): integers computed from integer
+    inputs, as from shapes and constants, are known with the shapes; such graphs once ran whole
+    on NumPy, silently."""
+    x, i, n = T.dvector("x"), T.lscalar("i"), T.iscalar("n")
+    outs = [x[i + 1], x[-i], x[:i * 2], T.set_subtensor(x[i + 1:], 5.0), x.reshape((n, -1)),
+            T.alloc(x[0], n + 1, 2)]
+    f = G.function([x, i, n], outs, backend="c")
+    reference = G.function([x, i, n], outs, backend="numpy")
+    assert f.backend == "c"
+    data = np.arange(6.0)
+    for index, rows in [(0, 2), (2, 3), (-3, 6), (4, 1)]:
+        for got, expected in zip(f(data, index, rows), reference(data, index, rows)):
+            assert got.shape == expected.shape
+            np.testing.assert_array_equal(got, expected)
+    with pytest.raises(IndexError, match="index 6 is out of range"):
+        f(data, 5, 2)
+    with pytest.raises(ValueError, match="cannot reshape"):
+        f(data, 0, 4)

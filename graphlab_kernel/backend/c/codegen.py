@@ -28,7 +28,9 @@ buffers (`gl_error()`, `gl_shapes()`).
 Ops rendered: Elemwise (any scalar op with a c_expr, and fused Composites: one loop), DimShuffle,
 Reduce, ArgReduce, Dot, Gemv/Gemm, DotMapGemv, Softmax/LogSoftmax/SoftmaxGrad, Subtensor,
 IncSubtensor, Reshape, Join, Alloc, Shape, Shape_i.
-Anything else, a Subtensor/Reshape whose indices or shape are computed inside the graph, float16 or
+Anything else, a slice bound, Reshape shape or Alloc length computed inside the graph from array
+values (integer arithmetic on shapes, constants and integer inputs is fine, and so is an integer
+index computed from values: it is checked when its node runs), float16 or
 complex dtypes, or a graph above MAX_GRAPH_SIZE raises Unsupported: the function then runs whole
 on the NumPy backend (f.backend == "numpy").
 """
@@ -245,14 +247,20 @@ def _last_uses(order, fgraph) -> dict:
     return last
 
 
+def _small_int(var) -> bool:
+    return var.type.ndim <= 1 and var.type.dtype in INT_DTYPES
+
+
 def _early_nodes(order, fgraph) -> set:
-    """Nodes computing small integer values from shapes and constants only (shape arithmetic)."""
-    early, values = set(), set()
+    """Nodes computing small integer values from shapes, constants and small integer inputs only
+    (shape and index arithmetic, as x[i + 1] or x.reshape((n, -1)) with n an input)."""
+    early = set()
+    values = {v for v in fgraph.inputs if _small_int(v)}
     outputs = set(fgraph.outputs)
     for node in order:
         if any(o in outputs for o in node.outputs):
             continue
-        small = all(o.type.ndim <= 1 and o.type.dtype in INT_DTYPES for o in node.outputs)
+        small = all(_small_int(o) for o in node.outputs)
         from_values = all(isinstance(i, Constant) or i in values for i in node.inputs)
         if isinstance(node.op, (Shape, Shape_i)) or (
                 small and from_values and isinstance(node.op, (Elemwise, DimShuffle, Join))):

@@ -10,8 +10,8 @@ import numpy as np
 from graphlab_kernel.tensor.math import Reduce
 from graphlab_kernel.tensor.subtensor import SYMBOLIC
 from graphlab_kernel.backend.c.writer import (ERROR_FLAG, INT_LIMITS, Unsupported, Writer, alloc,
-                                              c_literal, ctype, flag_store, op_label, size_code,
-                                              strided_copy)
+                                              c_literal, ctype, flag_store, int64_value, op_label,
+                                              size_code, strided_copy)
 
 
 def emit_reduce(w: Writer, node) -> None:
@@ -353,7 +353,7 @@ def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx:
             return default
         if v == SYMBOLIC:
             s = next(values)
-            return f"(int64_t)*(const {ctype(s.type.dtype)} *)p_{w.names[s]}"
+            return int64_value(f"p_{w.names[s]}", s.type.dtype)
         return f"(int64_t){int(v)}LL"
 
     code = [f"{{ const char *base = p_{src};"]
@@ -362,13 +362,18 @@ def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx:
         entry = idx_list[axis] if axis < len(idx_list) else ("slice", None, None, None)
         n, st = f"n_{src}[{axis}]", f"s_{src}[{axis}]"
         if entry[0] == "index":
-            if entry[1] == SYMBOLIC and scalars[position(axis)] in skip:
+            symbolic = scalars[position(axis)] if entry[1] == SYMBOLIC else None
+            if symbolic is not None and symbolic in skip:
                 next(values)
                 continue
+            # the message shows the index given (a uint64 above INT64_MAX is read as INT64_MAX)
+            shown = ("%lld", "(long long)given")
+            if symbolic is not None and symbolic.type.dtype == "uint64":
+                shown = ("%llu", f"(unsigned long long)*(const uint64_t *)p_{w.names[symbolic]}")
             code.append(f"{{ const int64_t given = {value(entry[1], '0')}; int64_t i = given; "
                         f"if (i < 0) i += {n}; if (i < 0 || i >= {n}) {{ char sb[96]; status = 3; "
-                        f"snprintf(gl_err, 512, \"{label}: index %lld is out of range for axis "
-                        f"{axis} of length %lld (input shape %s)\", (long long)given, "
+                        f"snprintf(gl_err, 512, \"{label}: index {shown[0]} is out of range for "
+                        f"axis {axis} of length %lld (input shape %s)\", {shown[1]}, "
                         f"(long long){n}, gl_shape_str(sb, {rx}, n_{src})); goto done; }}"
                         f" base += i * {st}; }}")
             continue
@@ -471,18 +476,18 @@ def emit_reshape(w: Writer, node) -> None:
         raise Unsupported(f"{node.op} with a shape computed from array values")
     a, sv, name = w.names[x], w.names[shp], w.declare(out)
     label, r, rx = op_label(node), out.type.ndim, x.type.ndim
-    sc = ctype(shp.type.dtype)
     item = x.type.numpy_dtype.itemsize
     code = [f"{{ char sa[96], sb[96]; int64_t want[{max(r, 1)}], unknown = -1, known = 1;",
             f"if (n_{sv}[0] != {r}) GL_FAIL(\"{label}: got a shape of %lld lengths; expected {r}\","
             f" (long long)n_{sv}[0]);"]
     for d in range(r):
-        code.append(f"want[{d}] = (int64_t)*(const {sc} *)(p_{sv} + {d} * s_{sv}[0]);")
+        code.append(f"want[{d}] = {int64_value(f'p_{sv} + {d} * s_{sv}[0]', shp.type.dtype)};")
         code.append(f"if (want[{d}] == -1 && unknown < 0) unknown = {d}; else if (want[{d}] < 0) "
                     f"GL_FAIL(\"{label}: cannot reshape an array of shape %s into a shape with "
                     f"length %lld\", gl_shape_str(sa, {rx}, n_{a}), (long long)want[{d}]); "
-                    f"else if (gl_mul_size(known, want[{d}], &known)) GL_FAIL(\"{label}: shape too "
-                    f"large\");")
+                    f"else if (gl_mul_size(known, want[{d}], &known)) GL_FAIL(\"{label}: cannot reshape "
+                    f"an array of shape %s into a shape of more than 2**63 - 1 elements\", "
+                    f"gl_shape_str(sa, {rx}, n_{a}));")
     code.append(f"if (unknown >= 0) {{ if (known == 0 || size_{a} % known) GL_FAIL(\"{label}: "
                 f"cannot reshape an array of shape %s (size %lld) into shape %s\", "
                 f"gl_shape_str(sa, {rx}, n_{a}), (long long)size_{a}, "
@@ -572,7 +577,7 @@ def emit_alloc(w: Writer, node) -> None:
     r, rv = out.type.ndim, value.type.ndim
     code = ["{ char sa[96], sb[96];"]
     for d, s in enumerate(lengths):
-        code.append(f"n_{name}[{d}] = (int64_t)*(const {ctype(s.type.dtype)} *)p_{w.names[s]};")
+        code.append(f"n_{name}[{d}] = {int64_value(f'p_{w.names[s]}', s.type.dtype)};")
     code.append(f"for (int d = 0; d < {r}; d++) if (n_{name}[d] < 0) GL_FAIL(\"{label}: negative "
                 f"length in shape %s\", gl_shape_str(sb, {r}, n_{name}));")
     for d in range(rv):

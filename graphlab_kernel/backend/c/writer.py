@@ -34,6 +34,17 @@ def ctype(dtype: str) -> str:
     return CTYPES[dtype]
 
 
+def int64_value(pointer: str, dtype: str) -> str:
+    """C reading the integer of `dtype` at `pointer` (an index, a slice bound or step, a length)
+    as an int64_t. A uint64 above INT64_MAX becomes INT64_MAX rather than wrapping around to a
+    negative value: as a Python int, it is past the end of any axis (an index out of range, a
+    slice bound clamped to the length, a length too large), never one counted from the end."""
+    read = f"*(const {ctype(dtype)} *)({pointer})"
+    if dtype == "uint64":
+        return f"({read} > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t){read})"
+    return f"(int64_t){read}"
+
+
 def c_literal(value, dtype: str) -> str:
     """An exact C literal for one value of `dtype`."""
     if dtype == "bool":
@@ -82,13 +93,15 @@ class Writer:
 
 
 def size_code(name: str, r: int, label: str) -> str:
-    """C computing `size_<name>`, the element count, failing (as out of memory) on overflow."""
+    """C computing `size_<name>`, the element count, failing on overflow with a ValueError naming
+    the shape, as NumPy fails to make an array of more elements than an int64 counts."""
     if r == 0:
         return f"size_{name} = 1;"
     label = label.replace('"', "'").replace("%", "%%")
     return (f"size_{name} = 1; for (int d = 0; d < {r}; d++) {{ if (n_{name}[d] < 0 || "
-            f"gl_mul_size(size_{name}, n_{name}[d], &size_{name})) "
-            f"{{ status = 2; snprintf(gl_err, 512, \"{label}: shape too large\"); goto done; }} }}")
+            f"gl_mul_size(size_{name}, n_{name}[d], &size_{name})) {{ char sz[96]; "
+            f"GL_FAIL(\"{label}: an array of shape %s is too big\", "
+            f"gl_shape_str(sz, {r}, n_{name})); }} }}")
 
 
 def op_label(node) -> str:
