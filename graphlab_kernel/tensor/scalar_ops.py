@@ -511,8 +511,8 @@ class Cast(ScalarOp):
     # A float converted to a 32- or 64-bit unsigned integer: C leaves a negative or too large
     # value undefined, and -march=native's AVX-512 instructions saturate it; NumPy's loops take
     # the value through int64 (so -3.7 is 2**64 - 3 and 5e9 as a uint32 wraps), as x86-64 code
-    # does without AVX-512. These helpers do that everywhere.
-    _FROM_FLOAT = {"uint64": "gl_f2u64({0})", "uint32": "((uint32_t)gl_f2i64({0}))"}
+    # does without AVX-512. The prelude's helpers convert as NumPy does on the platform.
+    _FROM_FLOAT = {"uint64": "gl_f2u64({0})", "uint32": "gl_f2u32({0})"}
 
     def c_expr_for(self, in_dtypes, out_dtype):
         if in_dtypes[0] in FLOAT_DTYPES and self.dtype in self._FROM_FLOAT:

@@ -317,7 +317,7 @@ def emit_arg_reduce(w: Writer, node) -> None:
         "k++;"] + inner_t + [f"((int64_t *)p_{name})[o++] = best_k;"] + outer_t + ["}"]
 
 
-def slice_bound_scalars(idx_list, scalars) -> list:
+def _slice_bounds(idx_list, scalars) -> list:
     """The symbolic scalars that are slice bounds (the others are integer indices)."""
     values, bounds = iter(scalars), []
     for entry in idx_list:
@@ -332,7 +332,7 @@ def _computed_indices(w: Writer, node, idx_list, scalars) -> set:
     An integer index only moves the view, so it may be one, checked when the node runs; a slice
     bound sets the view's shape, which must be known before outputs are allocated."""
     computed = {v for v in scalars if v not in w.known}
-    if any(v in computed for v in slice_bound_scalars(idx_list, scalars)):
+    if any(v in computed for v in _slice_bounds(idx_list, scalars)):
         raise Unsupported(f"{node.op} with a slice bound computed from array values")
     return computed
 
@@ -344,9 +344,6 @@ def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx:
     indices in `skip` (values not computed yet: the shape phase) are left out: they change
     neither the shape nor the strides."""
     values = iter(scalars)
-
-    def position(axis: int) -> int:  # the index in `scalars` of the axis' first symbolic part
-        return sum(v == SYMBOLIC for entry in idx_list[:axis] for v in entry[1:])
 
     def value(v, default: str) -> str:
         if v is None:
@@ -362,15 +359,18 @@ def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx:
         entry = idx_list[axis] if axis < len(idx_list) else ("slice", None, None, None)
         n, st = f"n_{src}[{axis}]", f"s_{src}[{axis}]"
         if entry[0] == "index":
-            symbolic = scalars[position(axis)] if entry[1] == SYMBOLIC else None
-            if symbolic is not None and symbolic in skip:
-                next(values)
+            symbolic = next(values) if entry[1] == SYMBOLIC else None
+            if symbolic in skip:
                 continue
+            if symbolic is None:
+                given = f"(int64_t){int(entry[1])}LL"
+            else:
+                given = int64_value(f"p_{w.names[symbolic]}", symbolic.type.dtype)
             # the message shows the index given (a uint64 above INT64_MAX is read as INT64_MAX)
             shown = ("%lld", "(long long)given")
             if symbolic is not None and symbolic.type.dtype == "uint64":
                 shown = ("%llu", f"(unsigned long long)*(const uint64_t *)p_{w.names[symbolic]}")
-            code.append(f"{{ const int64_t given = {value(entry[1], '0')}; int64_t i = given; "
+            code.append(f"{{ const int64_t given = {given}; int64_t i = given; "
                         f"if (i < 0) i += {n}; if (i < 0 || i >= {n}) {{ char sb[96]; status = 3; "
                         f"snprintf(gl_err, 512, \"{label}: index {shown[0]} is out of range for "
                         f"axis {axis} of length %lld (input shape %s)\", {shown[1]}, "

@@ -130,15 +130,16 @@ static inline gl_bool gl_abs_b(gl_bool a) { return a; }
    conversion, built for the baseline instruction set. On x86-64 that goes through int64 (a
    negative value wraps, as -3.7 -> 2**64 - 3; from 2**63 up, x - 2**63 is converted and the top
    bit set), while -march=native on an AVX-512 machine would saturate instead. */
-static inline int64_t gl_f2i64(double x) { return (int64_t)x; }
 #if defined(__x86_64__) || defined(__i386__)
 static inline uint64_t gl_f2u64(double x) {
     return x >= 9223372036854775808.0
         ? (uint64_t)(int64_t)(x - 9223372036854775808.0) ^ (UINT64_C(1) << 63)
         : (uint64_t)(int64_t)x;
 }
+static inline uint32_t gl_f2u32(double x) { return (uint32_t)(int64_t)x; }
 #else
 static inline uint64_t gl_f2u64(double x) { return (uint64_t)x; }
+static inline uint32_t gl_f2u32(double x) { return (uint32_t)x; }
 #endif
 
 /* errors: the generated function returns nonzero after writing a message here */
