@@ -14,7 +14,7 @@ from graphlab_kernel.tooling import (GraphView, HistoryReplay, apply_id, describ
 
 from graphlab_extension import frontend
 from graphlab_extension.diagram import DEFAULT_MAX_NODES, diagram_of
-from graphlab_extension.render import DotMissing, svg_of
+from graphlab_extension.render import DotMissing, code_text, svg_of
 
 MODES = ("before", "after", "steps", "code")
 
@@ -67,8 +67,7 @@ class Explorer(anywidget.AnyWidget):
         super().__init__(title=f"{label}: {n} rewrite{'s' if n != 1 else ''}, backend "
                                f"{function.backend}", n_steps=n, style=style,
                          max_nodes=max_nodes, **kwargs)
-        self.c_source = function.c_source or (
-            f"# No generated C source: {label} runs on the '{function.backend}' backend.")
+        self.c_source = code_text(function, label)
         self.set_trait("step", n if mode != "steps" or n == 0 else 1)
         self.set_trait("mode", mode)
         self._redraw()

@@ -20,6 +20,7 @@ from graphlab_extension.diagram import DEFAULT_MAX_NODES, Diagram, diagram_of
 from graphlab_extension.render import (
     INSTALL_HINT,
     DotMissing,
+    code_text,
     dot_available,
     save,
     save_format,
@@ -246,7 +247,7 @@ class Presenter:
                       with_controls: bool = True) -> None:
         f = item.value
         if self.show_what == "code" and not self.widgets:
-            source = f.c_source or f"(no C source: {item.name} runs on the '{f.backend}' backend)"
+            source = code_text(f, item.name)
             show_html(f'<pre class="gl-code" data-name="{html.escape(item.name)}">'
                       f'{html.escape(source)}</pre>', source)
             return

@@ -20,6 +20,14 @@ INSTALL_HINT = (
 SAVE_FORMATS = ("svg", "png", "pdf", "dot", "gv")  # what `save` can write, by file suffix
 
 
+def code_text(function, label: str) -> str:
+    """What a code view shows for a compiled function: its generated C, or why it has none."""
+    if function.c_source:
+        return function.c_source
+    why = f" ({function.fallback_reason})" if function.fallback_reason else ""
+    return f"/* No generated C source: {label} runs on the '{function.backend}' backend{why}. */"
+
+
 class DotMissing(RuntimeError):
     """graphviz's `dot` program is not installed."""
 

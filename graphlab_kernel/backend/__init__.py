@@ -35,7 +35,7 @@ def get_backend(name: str | None):
             _warned.add(problem)
             warnings.warn(f"graphlab: the C backend is unavailable ({problem}); using the NumPy "
                           "backend", RuntimeWarning, stacklevel=3)
-        return NumpyBackend()
+        return NumpyBackend(fallback_reason=f"the C backend is unavailable ({problem})")
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; expected one of c, {', '.join(BACKENDS)}")
     return BACKENDS[name]()

@@ -14,6 +14,9 @@ class NumpyBackend:
 
     name = "numpy"
 
+    def __init__(self, fallback_reason: str | None = None):
+        self.fallback_reason = fallback_reason  # why it stands in for the C backend, if it does
+
     def compile(self, fgraph) -> Callable[[list], list]:
         slots: dict = {}
         template: list = []

@@ -39,6 +39,10 @@ class Function:
         self.maker = maker
         self.name = name
         self.backend = getattr(run, "backend_name", backend.name)
+        # Why this function runs on NumPy though C was asked for (no compiler, or an op or an
+        # index the code generator does not take); None when it runs where it was asked to.
+        self.fallback_reason: str | None = (getattr(run, "fallback_reason", None)
+                                            or getattr(backend, "fallback_reason", None))
         self.c_source: str | None = getattr(run, "c_source", None)
         # A fast path the backend may offer, taking the common case only: it returns None for
         # arguments it does not take (having done nothing), and the general path below runs. The

@@ -133,6 +133,8 @@ def test_no_compiler_falls_back_to_numpy_with_one_warning(monkeypatch):
         g = function([x], x * 3)
     assert f.backend == g.backend == "numpy"
     assert len([w for w in caught if "C backend is unavailable" in str(w.message)]) == 1
+    assert "C backend is unavailable" in f.fallback_reason
+    assert "/nonexistent/graphlab-cc" in f.fallback_reason
     np.testing.assert_array_equal(f(np.arange(3.0)), np.arange(3.0) * 2)
 
 
@@ -140,6 +142,8 @@ def test_explicit_numpy_backend():
     x = T.dvector("x")
     f = function([x], x + 1, backend="numpy")
     assert f.backend == "numpy" and f.c_source is None
+    assert f.fallback_reason is None  # asked for, not fallen back to
+    assert function([x], x + 1, backend="c").fallback_reason is None
 
 
 def test_c_source_is_one_module_per_function():

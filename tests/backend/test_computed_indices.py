@@ -71,7 +71,7 @@ def test_a_slice_bound_computed_from_values_runs_on_numpy_and_says_why():
         warnings.simplefilter("error")  # a known limit: no warning, the reason is recorded
         f = G.function([x], x[T.argmax(x):], backend="c")
     assert f.backend == "numpy"
-    assert "slice bound computed from array values" in f._run.fallback_reason
+    assert "slice bound computed from array values" in f.fallback_reason
     np.testing.assert_array_equal(f(X), X[np.argmax(X):])
 
 

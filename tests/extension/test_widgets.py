@@ -39,6 +39,16 @@ def test_explorer_modes_and_code(rewritten):
         assert rewritten.backend in ex.c_source
 
 
+def test_explorer_code_says_why_a_function_has_no_c_source():
+    x = T.dvector("x")
+    fallen_back = G.function([x], x[T.argmax(x):], backend="c")  # a bound computed from values
+    code = Explorer(fallen_back, name="tail", mode="code").c_source
+    assert "tail runs on the 'numpy' backend" in code
+    assert "slice bound computed from array values" in code
+    chosen = Explorer(G.function([x], x + 1, backend="numpy"), name="inc").c_source
+    assert chosen == "/* No generated C source: inc runs on the 'numpy' backend. */"
+
+
 def test_explorer_details_and_search(rewritten):
     ex = Explorer(rewritten, mode="before")
     product = rewritten.history[0].replaced[0]  # the x * 1 that the rewrite removed

@@ -1,7 +1,8 @@
 """The C backend: the whole optimized graph becomes one C function, compiled once (and cached).
 
 A graph containing an op that has no C form yet runs on the NumPy backend instead, whole; the
-compiled function then reports `f.backend == "numpy"` (see `CBackend.compile`).
+compiled function then reports `f.backend == "numpy"`, and `f.fallback_reason` says why (see
+`CBackend.compile`).
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ class CBackend:
             warnings.warn(f"graphlab: C code generation failed ({type(exc).__name__}: {exc}); "
                           "running this function with the NumPy backend", RuntimeWarning,
                           stacklevel=3)
-            return _numpy_fallback(fgraph, "code generation error")
+            return _numpy_fallback(fgraph, f"C code generation failed ({type(exc).__name__}: "
+                                           f"{exc})")
         try:
             mod = runtime.load(rendered)
         except (CompileError, OSError, ImportError) as exc:
             warnings.warn(f"graphlab: {exc}\nrunning this function with the NumPy backend",
                           RuntimeWarning, stacklevel=3)
-            return _numpy_fallback(fgraph, "compile error")
+            return _numpy_fallback(fgraph, f"compiling the C source failed ({exc})")
         run = runtime.make_runner(mod, rendered, fgraph)
         run.c_source = rendered.source
         run.backend_name = "c"
