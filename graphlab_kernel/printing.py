@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Container, Iterator, Sequence
 
 from graphlab_kernel.gof.graph import Apply, Variable, toposort
@@ -35,8 +36,10 @@ def pp(var: Variable) -> str:
     return name(var)
 
 
-def debugprint(obj, file=None, print_type: bool = False) -> str:
-    """Print (and return) the graph as an indented tree, one line per variable.
+def debugprint(obj, file=None, print_type: bool = False):
+    """Print the graph as an indented tree, one line per variable, as Theano's debugprint does:
+    to sys.stdout (file=None; returns None, so that a notebook shows only the tree) or to a file
+    object (returned); file="str" returns the text instead of printing it.
 
     Accepts a variable, a list of them, or a compiled function (its optimized graph). A node
     already printed above is shown once more as its id, followed by '...'.
@@ -52,9 +55,10 @@ def debugprint(obj, file=None, print_type: bool = False) -> str:
     for out in outputs:
         _debug_lines(out, ids, lines, print_type)
     text = "\n".join(lines)
-    if file is not None:
-        print(text, file=file)
-    return text
+    if file == "str":
+        return text
+    print(text, file=sys.stdout if file is None else file)
+    return file
 
 
 def walk_tree(root: Variable, seen: Container[Apply],

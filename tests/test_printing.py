@@ -59,24 +59,30 @@ def test_debugprint_tree():
         " | |InplaceDimShuffle{x,0} [id F]",
         " | | |y",
     ])
-    assert debugprint(z) == expected
+    assert debugprint(z, file="str") == expected
     out = io.StringIO()
-    debugprint(z, file=out)
+    assert debugprint(z, file=out) is out
     assert out.getvalue() == expected + "\n"
+
+
+def test_debugprint_prints_to_stdout_by_default(capsys):
+    x = T.dvector("x")
+    assert debugprint(T.exp(x)) is None  # as Theano's: printed, so a notebook shows only the tree
+    assert capsys.readouterr().out == "Elemwise{exp,no_inplace} [id A]\n |x\n"
 
 
 def test_debugprint_shows_a_shared_node_once_and_types_on_request():
     a = T.dscalar("a")
     b = a * a
     c = b + b
-    assert debugprint(c).splitlines() == [
+    assert debugprint(c, file="str").splitlines() == [
         "Elemwise{add,no_inplace} [id A]",
         " |Elemwise{mul,no_inplace} [id B]",
         " | |a",
         " | |a",
         " |Elemwise{mul,no_inplace} [id B] ...",
     ]
-    typed = debugprint(a + 1, print_type=True).splitlines()
+    typed = debugprint(a + 1, file="str", print_type=True).splitlines()
     assert typed[0] == "Elemwise{add,no_inplace} [id A] <TensorType(float64, scalar)>"
     assert typed[1] == " |a <TensorType(float64, scalar)>"
 
@@ -84,8 +90,8 @@ def test_debugprint_shows_a_shared_node_once_and_types_on_request():
 def test_debugprint_of_several_outputs_and_a_function():
     from graphlab_kernel import function
     x = T.dvector("x")
-    text = debugprint([x * 2, T.sum(x)])
+    text = debugprint([x * 2, T.sum(x)], file="str")
     assert text.splitlines()[0] == "Elemwise{mul,no_inplace} [id A]"
     assert "Sum{axis=[0]} [id" in text
     f = function([x], T.sum(x), mode="NO_OPT", backend="numpy")
-    assert debugprint(f).splitlines()[0].startswith("Sum{axis=[0]} [id A]")
+    assert debugprint(f, file="str").splitlines()[0].startswith("Sum{axis=[0]} [id A]")

@@ -70,5 +70,5 @@ def test_printing_a_deep_graph_does_not_recurse(default_recursion_limit):
     y = _chain(x, 2_000)
     text = pp(y)
     assert text == "sin(" * 2_000 + "x" + ")" * 2_000
-    lines = debugprint(y).splitlines()
+    lines = debugprint(y, file="str").splitlines()
     assert len(lines) == 2_001 and lines[-1].strip(" |") == "x"
