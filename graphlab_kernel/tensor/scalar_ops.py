@@ -566,6 +566,8 @@ class Composite(ScalarOp):
             if any(not 0 <= a < nin + k for a in args):
                 raise ValueError(f"instruction {k} ({op.name}) reads a value not yet computed")
         self.name = f"Composite{{{self.formula()}}}"
+        read = {a for _, args in self.program for a in args}
+        self._reads_every_input = all(i in read for i in range(nin))
 
     def formula(self, names: Sequence[str] | None = None) -> str:
         """The fused computation written out, with inputs named i0, i1, ... (or `names`)."""
@@ -590,7 +592,11 @@ class Composite(ScalarOp):
         for k, (op, args) in enumerate(self.program):
             result = op.impl(*(np.asarray(values[a]) for a in args))
             values.append(np.asarray(result, dtype=dtypes[self.nin + k]))
-        return values[-1]
+        if self._reads_every_input:
+            return values[-1]
+        # an input no instruction reads (fusion drops what only a fill read) still sets the shape
+        shape = np.broadcast_shapes(*(np.shape(x) for x in inputs))
+        return np.broadcast_to(values[-1], shape).copy()
 
     def pp(self, args: Sequence[str]) -> str:
         return self.formula(args)

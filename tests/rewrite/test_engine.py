@@ -149,6 +149,40 @@ def test_fusion_makes_one_composite_loop():
     assert_same_outputs([x, y, z], out, [rng.normal(size=7) for _ in range(3)])
 
 
+@pytest.mark.parametrize("backend", ["numpy", "c"])
+def test_fusion_reads_fill_as_its_value_and_keeps_the_shape(backend):
+    """Inside one loop fill(a, y) is y: a is not computed, but its input still sets the shape."""
+    x, y = T.dmatrix("x"), T.dvector("y")
+    out = T.fill(T.exp(x) + 1, y) * 2.0
+    f = G.function([x, y], out, backend=backend)
+    node = f.maker.fgraph.outputs[0].owner
+    assert node.op.scalar_op.formula() == "(i1 * i2)"  # no exp(i0) + 1, and no constant 1, left
+    assert node.inputs[0] is f.maker.fgraph.inputs[0] and len(node.inputs) == 3
+    X, Y = np.ones((3, 4)), np.arange(4.0)
+    np.testing.assert_array_equal(f(X, Y), np.broadcast_to(Y * 2, (3, 4)))
+    with pytest.raises(ValueError, match=r"\(3, 4\).*\(5,\)|\(5,\).*\(3, 4\)|shape"):
+        f(X, np.arange(5.0))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "c"])
+def test_a_gradient_alone_does_not_compute_the_cost(backend):
+    """grad starts from fill(cost, 1): the fused gradient loop must not evaluate the cost."""
+    x, y = T.dmatrix("x"), T.dvector("y")
+    w = G.shared(np.linspace(-1, 1, 5), name="w")
+    p = 1 / (1 + T.exp(-T.dot(x, w)))
+    cost = (-y * T.log(p) - (1 - y) * T.log(1 - p)).mean() + 0.01 * (w ** 2).sum()
+    gw = T.grad(cost, w)
+    f = G.function([x, y], gw, backend=backend)
+    text = G.debugprint(f, file="str")
+    assert "softplus" not in text and "log" not in text
+    rng = np.random.default_rng(1)
+    X, Y = rng.normal(size=(6, 5)), rng.integers(0, 2, size=6).astype(float)
+    expected = G.function([x, y], gw, mode="NO_OPT", backend="numpy")(X, Y)
+    np.testing.assert_allclose(f(X, Y), expected, rtol=1e-12)
+    P = 1 / (1 + np.exp(-X @ w.get_value()))
+    np.testing.assert_allclose(f(X, Y), X.T @ (P - Y) / 6 + 0.02 * w.get_value(), rtol=1e-12)
+
+
 def test_inplace_never_overwrites_inputs_shared_values_or_constants():
     x = T.dvector("x")
     w = G.shared(np.arange(3.0), name="w")
