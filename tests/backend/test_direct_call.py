@@ -194,12 +194,17 @@ def test_python_ints_and_floats_take_the_direct_call_for_int64_and_float64_scala
     table = G.shared(np.arange(12.0).reshape(4, 3), name="table")
     i, rate = T.lscalar("i"), T.dscalar("rate")
     f = function([i, rate], table[i] * rate, backend="c")
-    assert "a0 = array(a0, d0)" in f.call_source and "a1 = array(a1, d1)" in f.call_source
+    # passed by value: no array is built for them
+    assert "gl_call(1, fb(o0), *s0, a0, a1, fb(a2)" in f.call_source
+    assert "int64_t in_v0, double in_v1, char *in_v2" in f.c_source
     counting = CountingRunner(f)
     f(0, 1.0)  # learns the output's shape
-    for index, r in ((2, 0.5), (-1, 2.0), (np.int64(1), np.float64(3.0))):
+    for index, r in ((2, 0.5), (-1, 2.0), (np.int64(1), np.float64(3.0)),
+                     (np.array(3), np.array(-1.5))):
         np.testing.assert_array_equal(f(index, r), np.arange(12.0).reshape(4, 3)[index] * r)
     assert counting.calls == 1
+    np.testing.assert_array_equal(counting.run([np.array(1), np.array(2.0), table.get_value()])[0],
+                                  [6.0, 8.0, 10.0])  # the general path passes them by value too
     # anything else goes to the general path, which converts or raises as it always did
     np.testing.assert_array_equal(f(True, 1), [3.0, 4.0, 5.0])
     with pytest.raises(IndexError):

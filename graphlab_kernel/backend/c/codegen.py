@@ -77,6 +77,9 @@ class Rendered:
     # output index -> input index: the caller may pass that input's array as the output's
     # buffer, and the new value is then computed in place (see _in_place_updates)
     in_place: dict = field(default_factory=dict)
+    # the inputs gl_call takes by value (0-d float64 and int64 ones, but for in-place updates):
+    # a Python float or int goes straight in, without an array built for it
+    by_value: frozenset = frozenset()
 
 
 # --- scalar expressions -------------------------------------------------------------------------
@@ -191,7 +194,7 @@ def render(fgraph) -> Rendered:
     if not tail:
         _output_copies(w, fgraph)
     _output_shapes(w, fgraph)
-    rendered = _assemble(w, fgraph)
+    rendered = _assemble(w, fgraph, donors={i for _, i in in_place.values()})
     rendered.in_place = dict(in_place.values())
     return rendered
 
@@ -756,7 +759,7 @@ def _output_copies(w: Writer, fgraph) -> None:
         c.append("if (d < 0) break; } }")
 
 
-def _assemble(w: Writer, fgraph) -> Rendered:
+def _assemble(w: Writer, fgraph, donors: set) -> Rendered:
     params = ", ".join(["int phase", "char **outs", "int64_t *oshape", "char *gl_err"] + w.params)
     lines = [PRELUDE, *w.statics, "",
              f"static int gl_run({params})", "{", "int status = 0, changed = 0;"]
@@ -768,7 +771,9 @@ def _assemble(w: Writer, fgraph) -> Rendered:
               "/* compute */", *w.run_code]
     lines += ["done:"] + [f"gl_give({slot});" for slot in dict.fromkeys(w.owned)]
     lines += ["return status;", "}"]
-    entry, cdef = _call_entry(w, fgraph)
+    by_value = frozenset(i for i, v in enumerate(fgraph.inputs) if i not in donors and
+                         v.type.ndim == 0 and v.type.dtype in ("float64", "int64"))
+    entry, cdef = _call_entry(w, fgraph, by_value)
     lines += ["", entry]
     if w.parallel:
         cdef += "\nint gl_bind_pool(const char *path);"
@@ -777,15 +782,19 @@ def _assemble(w: Writer, fgraph) -> Rendered:
         lines += ["", scalar[0]]
         cdef += "\n" + scalar[1]
     source = "\n".join(lines) + "\n"
-    return Rendered(source, cdef, w.hidden, bool(scalar), w.parallel)
+    return Rendered(source, cdef, w.hidden, bool(scalar), w.parallel, by_value=by_value)
 
 
-def _call_entry(w: Writer, fgraph) -> tuple[str, str]:
+def _call_entry(w: Writer, fgraph, by_value: frozenset) -> tuple[str, str]:
     """`int gl_call(phase, out0, its expected shape..., out1, ..., the inputs...)`: what Python
-    calls, every argument a plain value (no arrays to build per call). It returns gl_run's
-    status; an error message is then in `gl_error()`, and after status -1 (the outputs' shapes
-    are not the expected ones) the real shapes are in `gl_shapes()`. Both are per thread."""
+    calls, every argument a plain value (no arrays to build per call): a pointer with shape and
+    strides, or the value itself for the inputs `by_value`. It returns gl_run's status; an error
+    message is then in `gl_error()`, and after status -1 (the outputs' shapes are not the
+    expected ones) the real shapes are in `gl_shapes()`. Both are per thread."""
     outs = fgraph.outputs
+    values = {f"char *in_{w.names[fgraph.inputs[i]]}": fgraph.inputs[i] for i in by_value}
+    entry_params = [f"{ctype(values[p].type.dtype)} {p[6:]}" if p in values else p
+                    for p in w.params]
     n_dims = sum(v.type.ndim for v in outs)
     params, shapes = ["int phase"], []
     for k, var in enumerate(outs):
@@ -793,8 +802,8 @@ def _call_entry(w: Writer, fgraph) -> tuple[str, str]:
         for d in range(var.type.ndim):
             params.append(f"int64_t o{k}_{d}")
             shapes.append(f"o{k}_{d}")
-    params += w.params
-    names = [p.split()[-1].lstrip("*") for p in w.params]
+    params += entry_params
+    names = [f"(char *)&{p[6:]}" if p in values else p.split()[-1].lstrip("*") for p in w.params]
     out_list = ", ".join(f"out{k}" for k in range(len(outs))) or "0"
     fill = "".join(f" gl_shape_tls[{i}] = {o};" for i, o in enumerate(shapes))
     call = ", ".join(["phase", "outs", "gl_shape_tls", "gl_err_tls"] + names)

@@ -21,14 +21,17 @@ import numpy as np
 
 
 def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, in_place: dict,
-                     n_args: int, shared: list, targets: list, n_outputs: int, single: bool):
+                     by_value: frozenset, n_args: int, shared: list, targets: list,
+                     n_outputs: int, single: bool):
     """`call(args)`: the function's outputs (as Function.__call__ returns them) after storing the
     updates, or None (having done nothing) when the general path must run.
 
     `fgraph.inputs` are the n_args arguments, then the `shared` variables' values; its outputs
     are the n_outputs results, then the new values of `targets`. `hidden` are gl_call's trailing
     arguments (constant arrays); memo[0] is the outputs' shapes the last call had; `in_place`
-    maps output indices to the input whose array may be their buffer."""
+    maps output indices to the input whose array may be their buffer; gl_call takes the inputs
+    `by_value` (0-d float64 and int64) as values, which cffi reads from a Python float or int,
+    a NumPy scalar or a 0-d array alike (a Python int beyond int64 raises OverflowError)."""
     ns = {"ndarray": np.ndarray, "empty": np.empty, "array": np.array, "fb": from_buffer,
           "gl_call": gl_call, "hidden": hidden, "memo": memo}
     n_in = len(fgraph.inputs)
@@ -42,6 +45,14 @@ def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, in
     for i, v in enumerate(fgraph.inputs):
         ns[f"d{i}"] = np.dtype(v.type.dtype)
         kinds = {"int64": (int, np.int64), "float64": (float, np.float64)}.get(v.type.dtype)
+        if i in by_value:
+            test = f"type(a{i}) is not ndarray or a{i}.dtype is not d{i} or a{i}.ndim != 0"
+            if i < n_args:  # f(3, ...): an index, a rate, passed as it is
+                ns[f"k{i}"] = kinds
+                test = f"type(a{i}) not in k{i} and ({test})"
+            lines += [f"    if {test}:", "        return None"]
+            in_args.append(f"a{i}")
+            continue
         if i < n_args and v.type.ndim == 0 and kinds:  # f(3, ...): an index, a rate
             ns[f"k{i}"] = kinds
             lines += [f"    if type(a{i}) in k{i}:", "        try:",
@@ -71,8 +82,8 @@ def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, in
     lines += ["    try:"]
     lines += [f"        w{i} = fb('char[]', a{i}, True)" for i in sorted(donors)]
     lines += [f"        status = gl_call({', '.join(call)})",
-              "    except (ValueError, TypeError, BufferError):  # not contiguous (or writable)",
-              "        return None",
+              "    except (ValueError, TypeError, BufferError, OverflowError):",
+              "        return None  # not contiguous or writable, or a Python int beyond int64",
               "    if status:",
               "        return None"]
     ns.update((f"t{k}", t) for k, t in enumerate(targets))

@@ -252,7 +252,8 @@ def make_runner(mod, rendered: Rendered, fgraph):
     lib, ffi = mod.lib, mod.ffi
     gl_call = lib.gl_call
     from_buffer, cast = ffi.from_buffer, ffi.cast
-    in_specs = [(np.dtype(v.type.dtype), v.type.ndim, str(v)) for v in fgraph.inputs]
+    in_specs = [(np.dtype(v.type.dtype), v.type.ndim, str(v), i in rendered.by_value)
+                for i, v in enumerate(fgraph.inputs)]
     hidden = []
     for a in rendered.hidden_inputs:
         hidden.append(from_buffer(a))
@@ -275,9 +276,12 @@ def make_runner(mod, rendered: Rendered, fgraph):
 
     def run(values):
         args = []
-        for a, (dtype, ndim, label) in zip(values, in_specs):
+        for a, (dtype, ndim, label, by_value) in zip(values, in_specs):
             if type(a) is not np.ndarray or a.dtype is not dtype or a.ndim != ndim:
                 a = _check_value(a, dtype, ndim, label)
+            if by_value:  # a 0-d float64 or int64 array: cffi reads its value
+                args.append(a)
+                continue
             try:
                 args.append(from_buffer(a))
             except (ValueError, TypeError, BufferError):  # not contiguous: pass its address
@@ -307,7 +311,8 @@ def make_runner(mod, rendered: Rendered, fgraph):
     def direct_call(n_args, shared, targets, n_outputs, single):
         """The function's direct call (see direct.py), sharing this runner's output shapes."""
         return make_direct_call(gl_call, from_buffer, tuple(hidden), fgraph, memo,
-                                rendered.in_place, n_args, shared, targets, n_outputs, single)
+                                rendered.in_place, rendered.by_value, n_args, shared, targets,
+                                n_outputs, single)
 
     run.direct_call = direct_call
     return run
