@@ -405,6 +405,20 @@ case("alloc/vector-value", lambda v: T.alloc(v, 2, 1, 3), lambda v: np.broadcast
 case("alloc/symbolic-shape", lambda v, x: T.alloc(v, x.shape[0], 3),
      lambda v, x: np.full((x.shape[0], 3), v), F(dtype="float32"), I(4),
      differentiable=True)
+case("arange/stop", T.arange, lambda n: np.arange(n), I(dtype="int64", low=0, high=9))
+case("arange/start-stop-step", T.arange, lambda a, b, h: np.arange(a, b, h), I(low=-9, high=9),
+     I(dtype="int64", low=-9, high=9), I(dtype="int16", low=-3, high=3, nonzero=True))
+case("arange/uint8-bounds", T.arange, lambda a, b: np.arange(a, b), I(dtype="uint8", low=0,
+     high=6), I(dtype="uint8", low=3, high=12))
+case("arange/float-start-and-step", lambda a, h: T.arange(a, 3.0, h),
+     lambda a, h: np.arange(a.item(), 3.0, h.item()), F(), F(low=0.3, high=1.5))
+case("arange/negative-float-step", lambda a, h: T.arange(a, -2, h),
+     lambda a, h: np.arange(a.item(), -2, h.item()), F(), F(low=-0.9, high=-0.2))
+case("arange/float32", lambda n: T.arange(1, n, dtype="float32") * 0.5,
+     lambda n: np.arange(1, n, dtype="float32") * np.float32(0.5), I(dtype="int64", low=0,
+                                                                      high=9))
+case("arange/of-a-shape", lambda y: T.arange(y.shape[0]) * y,
+     lambda y: np.arange(y.shape[0]) * y, F(5))
 
 # --- indexing ---------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Ops on shapes: reading a shape, transposing, reshaping, joining, allocating."""
+"""Ops on shapes: reading a shape, transposing, reshaping, joining, allocating, ranges."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import numpy as np
 from graphlab_kernel.gof.graph import Apply, Constant
 from graphlab_kernel.gof.op import Op
 from graphlab_kernel.tensor.elemwise import dimshuffle
-from graphlab_kernel.tensor.type import DISCRETE_DTYPES, INT_DTYPES, TensorType
+from graphlab_kernel.tensor.type import DISCRETE_DTYPES, FLOAT_DTYPES, INT_DTYPES, TensorType
 from graphlab_kernel.tensor.var import as_tensor_variable
 
-__all__ = ["Alloc", "Join", "Reshape", "Shape", "Shape_i", "alloc", "concatenate", "flatten",
-           "reshape", "shape", "shape_i", "size", "stack", "transpose"]
+__all__ = ["ARange", "Alloc", "Join", "Reshape", "Shape", "Shape_i", "alloc", "arange",
+           "concatenate", "flatten", "reshape", "shape", "shape_i", "size", "stack", "transpose"]
 
 
 class Shape(Op):
@@ -342,3 +342,61 @@ def alloc(value, *lengths):
     lengths = [constant(s, dtype="int64") if isinstance(s, (int, np.integer)) else s
                for s in lengths]
     return Alloc()(value, *lengths)
+
+
+class ARange(Op):
+    """arange(start, stop, step): the vector start, start + step, ... up to stop (excluded), of
+    `dtype`, as NumPy's arange. Its length, ceil((stop - start) / step) or 0, depends on the
+    values of the three scalar inputs."""
+
+    __props__ = ("dtype",)
+
+    def __init__(self, dtype: str):
+        self.dtype = dtype
+
+    def make_node(self, start, stop, step) -> Apply:
+        inputs = []
+        for what, v in (("start", start), ("stop", stop), ("step", step)):
+            v = as_tensor_variable(v, f"{what} of arange")
+            if v.ndim != 0 or v.dtype == "bool" or v.dtype not in INT_DTYPES + FLOAT_DTYPES:
+                raise TypeError(f"the {what} of arange must be an integer or float scalar; got "
+                                f"{v} ({v.type})")
+            inputs.append(v)
+        return Apply(self, inputs, [TensorType(self.dtype, (False,))()])
+
+    def perform(self, node, inputs):
+        start, stop, step = (x.item() for x in inputs)
+        if step == 0:
+            raise ValueError(f"{self}: the step must not be zero")
+        if not np.isfinite((stop - start) / step):
+            raise ValueError(f"{self}: cannot compute the length of a range from {start:g} to "
+                             f"{stop:g} by {step:g}")
+        return [np.arange(start, stop, step, dtype=self.dtype)]
+
+    def grad(self, inputs, outputs, output_grads):
+        """out[i] = start + i * step: d/dstart = sum(gz), d/dstep = sum(gz * i); stop only sets
+        the length (no gradient), and integer ranges have none."""
+        if self.dtype in DISCRETE_DTYPES:
+            return [None, None, None]
+        from graphlab_kernel.tensor.math import sum as sum_
+        (gz,), (out,) = output_grads, outputs
+        positions = ARange(self.dtype)(0, shape_i(out, 0), 1)
+        return [_cast_to(sum_(gz), inputs[0].dtype), None,
+                _cast_to(sum_(gz * positions), inputs[2].dtype)]
+
+    def pp(self, node, args: Sequence[str]) -> str:
+        return f"arange({', '.join(args)})"
+
+
+def arange(start, stop=None, step=1, dtype: str | None = None):
+    """The vector [start, start + step, ...) up to stop, as NumPy's arange (and Theano's):
+    `arange(n)` is 0 .. n-1. The dtype is int64 when every argument is an integer, else float64,
+    unless `dtype` is given."""
+    if stop is None:
+        start, stop = 0, start
+    start, stop, step = (as_tensor_variable(v, f"{what} of arange")
+                         for what, v in (("start", start), ("stop", stop), ("step", step)))
+    if dtype is None:
+        ints = all(v.dtype in INT_DTYPES for v in (start, stop, step))
+        dtype = "int64" if ints else "float64"
+    return ARange(str(np.dtype(dtype)))(start, stop, step)

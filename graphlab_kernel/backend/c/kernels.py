@@ -596,6 +596,49 @@ def emit_alloc(w: Writer, node) -> None:
     w.run_code.append("}")
 
 
+def emit_arange(w: Writer, node) -> None:
+    """arange(start, stop, step). Its length is computed with the shapes, so the three values
+    must be known then (constants, function inputs, shape arithmetic): ceil((stop - start) /
+    step) in double as NumPy does, or exactly when all three are integers. The values follow
+    NumPy's fill: out[0] = start, out[1] = start + step, then out[i] = out[0] + i * (out[1] -
+    out[0]) in the output's type."""
+    (out,), label = node.outputs, op_label(node)
+    if any(v not in w.known for v in node.inputs):
+        raise Unsupported(f"{node.op} with a bound or step computed from array values")
+    ints = all(v.type.dtype in INT_LIMITS for v in node.inputs)
+    if not ints and out.type.dtype in INT_LIMITS:
+        raise Unsupported(f"{node.op} of float bounds")
+    oc, name = ctype(out.type.dtype), w.declare(out)
+    if ints:
+        start, stop, step = (int64_value(f"p_{w.names[v]}", v.type.dtype) for v in node.inputs)
+        w.shape_code += [
+            f"{{ const __int128 a = {start}, b = {stop}, h = {step}; __int128 len;",
+            f"if (h == 0) GL_FAIL(\"{label}: the step must not be zero\");",
+            "len = h > 0 ? (b - a + h - 1) / h : (a - b - h - 1) / -h;",
+            f"n_{name}[0] = len > 0 ? (int64_t)len : 0; }}"]
+        first, second = "(int64_t)a", "(int64_t)((uint64_t)a + (uint64_t)h)"
+        read = [f"const int64_t {c} = {v};" for c, v in zip("ah", (start, step))]
+    else:
+        start, stop, step = (f"(double)*(const {ctype(v.type.dtype)} *)(p_{w.names[v]})"
+                             for v in node.inputs)
+        w.shape_code += [
+            f"{{ const double a = {start}, b = {stop}, h = {step};",
+            f"if (h == 0) GL_FAIL(\"{label}: the step must not be zero\");",
+            "const double len = ceil((b - a) / h);",
+            f"if (len != len || len >= 9.2e18) GL_FAIL(\"{label}: cannot compute the length of "
+            "a range from %g to %g by %g\", a, b, h);",
+            f"n_{name}[0] = len > 0 ? (int64_t)len : 0; }}"]
+        first, second = "a", "a + h"
+        read = [f"const double {c} = {v};" for c, v in zip("ah", (start, step))]
+    w.shape_code.append(size_code(name, 1, label))
+    alloc(w, out, name)
+    w.run_code += [
+        "{", *read, f"{oc} *y = ({oc} *)p_{name}; const int64_t n = n_{name}[0];",
+        f"const {oc} y0 = ({oc})({first}), y1 = ({oc})({second}), d = ({oc})(y1 - y0);",
+        "if (n > 0) y[0] = y0;", "if (n > 1) y[1] = y1;",
+        f"for (int64_t i = 2; i < n; i++) y[i] = ({oc})(y0 + ({oc})i * d);", "}"]
+
+
 def emit_dot_map_gemv(w: Writer, node, body: list[str], loop_helper, fail: str | None = None
                       ) -> None:
     """DotMapGemv in one pass over X, GL_ROW_BLOCK rows at a time: the rows' dot products with w,
