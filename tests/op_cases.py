@@ -486,6 +486,21 @@ case("log_softmax/tensor3-float32", T.nnet.log_softmax, _log_softmax,
 case("softmax_grad/matrix", T.nnet.softmax_grad, _softmax_grad, F(3, 4), F(3, 4, low=0, high=1))
 case("softmax_grad/vector-float32", T.nnet.softmax_grad, _softmax_grad, F(5, dtype="float32"),
      F(5, dtype="float32", low=0, high=1))
+case("relu/default", T.nnet.relu, lambda x: np.maximum(x, 0), F(3, 4))
+case("relu/leaky", lambda x: T.nnet.relu(x, 0.1), lambda x: np.where(x > 0, x, 0.1 * x), F(6))
+case("relu/int", T.nnet.relu, lambda x: np.maximum(x, 0).astype(x.dtype), I(5, dtype="int16"))
+case("binary_crossentropy/vectors", T.nnet.binary_crossentropy,
+     lambda p, t: -(t * np.log(p) + (1.0 - t) * np.log(1.0 - p)), F(5, low=0.05, high=0.95),
+     F(5, low=0, high=1))
+case("binary_crossentropy/float32-against-0-1", T.nnet.binary_crossentropy,
+     lambda p, t: -(t * np.log(p) + (1.0 - t) * np.log(1.0 - p)),
+     F(2, 3, dtype="float32", low=0.05, high=0.95), B(2, 3), differentiable=False)
+case("categorical_crossentropy/distributions", T.nnet.categorical_crossentropy,
+     lambda p, t: -np.sum(t * np.log(p), axis=-1), F(3, 4, low=0.05, high=1), F(3, 4, low=0,
+                                                                                   high=1))
+case("categorical_crossentropy/of-softmax",
+     lambda x, t: T.nnet.categorical_crossentropy(T.nnet.softmax(x), t),
+     lambda x, t: -np.sum(t * _log_softmax(x), axis=-1), F(3, 5), F(3, 5, low=0, high=1))
 
 
 # --- completeness -----------------------------------------------------------------------------

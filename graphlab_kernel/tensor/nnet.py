@@ -1,5 +1,6 @@
 """Neural-network functions, reachable as T.nnet.* as in Theano: softmax and log_softmax over the
-last axis, the gradient through softmax, and the elementwise sigmoid and softplus."""
+last axis, the gradient through softmax, the elementwise sigmoid, softplus and relu, and the
+binary and categorical cross-entropies."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import numpy as np
 
 from graphlab_kernel.gof.graph import Apply
 from graphlab_kernel.gof.op import Op
-from graphlab_kernel.tensor.math import exp, sigmoid, softplus
+from graphlab_kernel.tensor.math import exp, log, maximum, sigmoid, softplus, switch
 from graphlab_kernel.tensor.math import sum as sum_
 from graphlab_kernel.tensor.scalar_ops import float_of, upcast
 from graphlab_kernel.tensor.type import TensorType
 from graphlab_kernel.tensor.var import as_tensor_variable
 
-__all__ = ["LogSoftmax", "Softmax", "SoftmaxGrad", "log_softmax", "sigmoid", "softmax",
-           "softmax_grad", "softplus"]
+__all__ = ["LogSoftmax", "Softmax", "SoftmaxGrad", "binary_crossentropy",
+           "categorical_crossentropy", "log_softmax", "relu", "sigmoid", "softmax", "softmax_grad",
+           "softplus"]
 
 
 class _LastAxisOp(Op):
@@ -120,3 +122,31 @@ def softmax_grad(dy, sm):
     """The gradient through softmax: (dy - sum(dy * sm, last axis)) * sm, for sm = softmax(x)
     and dy the gradient with respect to sm."""
     return _softmax_grad(dy, sm)
+
+
+def relu(x, alpha=0):
+    """The rectifier: x where x > 0, else alpha * x (0 by default; a leaky one for alpha > 0)."""
+    x = as_tensor_variable(x, "input of relu")
+    if isinstance(alpha, (int, float)) and alpha == 0:
+        return maximum(x, 0)
+    return switch(x > 0, x, alpha * x)
+
+
+def binary_crossentropy(output, target):
+    """-(target log(output) + (1 - target) log(1 - output)), elementwise: the loss of predicted
+    probabilities `output` against targets in [0, 1]."""
+    output = as_tensor_variable(output, "output of binary_crossentropy")
+    target = as_tensor_variable(target, "target of binary_crossentropy")
+    return -(target * log(output) + (1.0 - target) * log(1.0 - output))
+
+
+def categorical_crossentropy(coding_dist, true_dist):
+    """-sum(true_dist * log(coding_dist)) over the last axis: the cross-entropy of each row of
+    predicted probabilities `coding_dist` against `true_dist`, given as distributions (one-hot
+    rows, say) of the same rank."""
+    coding_dist = as_tensor_variable(coding_dist, "coding_dist of categorical_crossentropy")
+    true_dist = as_tensor_variable(true_dist, "true_dist of categorical_crossentropy")
+    if true_dist.ndim != coding_dist.ndim:
+        raise TypeError(f"categorical_crossentropy: true_dist ({true_dist.type}) must have the "
+                        f"rank of coding_dist ({coding_dist.type})")
+    return -sum_(true_dist * log(coding_dist), axis=coding_dist.ndim - 1)
