@@ -227,6 +227,21 @@ case("eq/int", T.eq, np.equal, I(3, 4, low=0, high=2), I(3, 4, low=0, high=2),
      differentiable=False)
 case("eq/float-python", lambda x: T.eq(x, 0.5), lambda x: np.equal(x, 0.5),
      Input("float64", (3,), 0.5, 0.5), differentiable=False)
+
+
+def _quietly(fn):
+    """fn, computed without NumPy's warnings for the NaN and infinities it is there to make."""
+    def reference(*args):
+        with np.errstate(all="ignore"):
+            return fn(*args)
+    return reference
+
+
+case("isnan/of-log", lambda x: T.isnan(T.log(x)), _quietly(lambda x: np.isnan(np.log(x))), F(8))
+case("isnan/int", T.isnan, np.isnan, I(4, dtype="int16"))
+case("isinf/of-exp", lambda x: T.isinf(T.exp(x)), _quietly(lambda x: np.isinf(np.exp(x))),
+     F(8, dtype="float32", low=-200, high=200))
+case("isinf/uint8", T.isinf, np.isinf, I(3, dtype="uint8", low=0, high=255))
 case("neq/int", T.neq, np.not_equal, I(3, 4, low=0, high=2), I(4, low=0, high=2),
      differentiable=False)
 for _name, _op, _ref in [("and_", "&", np.bitwise_and), ("or_", "|", np.bitwise_or),
@@ -405,6 +420,24 @@ case("alloc/vector-value", lambda v: T.alloc(v, 2, 1, 3), lambda v: np.broadcast
 case("alloc/symbolic-shape", lambda v, x: T.alloc(v, x.shape[0], 3),
      lambda v, x: np.full((x.shape[0], 3), v), F(dtype="float32"), I(4),
      differentiable=True)
+case("zeros/symbolic-length", lambda n: T.zeros((n, 2)), lambda n: np.zeros((n, 2)),
+     I(dtype="int64", low=0, high=4))
+case("zeros/of-a-shape", lambda x: T.zeros(x.shape, dtype="int32") + x,
+     lambda x: np.zeros(x.shape, dtype="int32") + x, I(2, 3, dtype="int8"))
+case("ones/float32", lambda: T.ones(3, dtype="float32"), lambda: np.ones(3, dtype="float32"))
+case("eye/square", lambda n: T.eye(n), lambda n: np.eye(n), I(dtype="int64", low=0, high=5))
+case("eye/offset", lambda n, m: T.eye(n, m, k=-1, dtype="int32"),
+     lambda n, m: np.eye(n, m, k=-1, dtype="int32"), I(dtype="int64", low=1, high=4),
+     I(dtype="int64", low=0, high=5))
+case("identity_like/matrix", lambda x: T.identity_like(x) * x,
+     lambda x: np.eye(*x.shape) * x, F(3, 4))
+case("join/axis-1", lambda x, y: T.join(1, x, y), lambda x, y: np.concatenate([x, y], axis=1),
+     F(2, 3), F(2, 1))
+case("shape_padleft/two", lambda x: T.shape_padleft(x, 2) + x, lambda x: x[None, None] + x, F(3))
+case("shape_padright/one", lambda x, y: T.shape_padright(x) * y, lambda x, y: x[:, None] * y,
+     F(3), F(4))
+case("shape_padaxis/middle", lambda x: T.shape_padaxis(x, 1), lambda x: np.expand_dims(x, 1),
+     F(2, 3))
 case("arange/stop", T.arange, lambda n: np.arange(n), I(dtype="int64", low=0, high=9))
 case("arange/start-stop-step", T.arange, lambda a, b, h: np.arange(a, b, h), I(low=-9, high=9),
      I(dtype="int64", low=-9, high=9), I(dtype="int16", low=-3, high=3, nonzero=True))

@@ -18,12 +18,12 @@ from graphlab_kernel.tensor.var import as_tensor_variable, as_tensor_variables
 __all__ = [
     "add", "sub", "mul", "true_div", "int_div", "mod", "pow", "maximum", "minimum", "neg", "abs",
     "abs_", "sgn", "sqr", "floor", "ceil", "round_half_to_even", "round", "lt", "le", "gt", "ge",
-    "eq", "neq", "and_", "or_", "xor", "invert", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "bitwise_not", "switch", "where", "clip", "second", "fill", "identity", "exp", "log", "log1p",
-    "expm1", "log2", "log10", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh",
-    "cosh", "tanh", "sigmoid", "softplus", "erf", "cast", "Reduce", "ArgReduce", "sum", "prod",
-    "max", "min", "all", "any", "argmax", "argmin", "mean", "var", "std", "Dot", "dot", "outer",
-    "tensordot", "zeros_like", "ones_like",
+    "eq", "neq", "isnan", "isinf", "and_", "or_", "xor", "invert", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "bitwise_not", "switch", "where", "clip", "second", "fill", "identity", "exp",
+    "log", "log1p", "expm1", "log2", "log10", "sqrt", "sin", "cos", "tan", "arcsin", "arccos",
+    "arctan", "sinh", "cosh", "tanh", "sigmoid", "softplus", "erf", "cast", "Reduce", "ArgReduce",
+    "sum", "prod", "max", "min", "all", "any", "argmax", "argmin", "mean", "var", "std", "Dot",
+    "dot", "outer", "tensordot", "zeros_like", "ones_like",
 ]
 
 # --- elementwise ----------------------------------------------------------------------------------
@@ -48,6 +48,7 @@ round_half_to_even = Elemwise(S.round_half_to_even)
 round = round_half_to_even
 lt, le, gt, ge = Elemwise(S.lt), Elemwise(S.le), Elemwise(S.gt), Elemwise(S.ge)
 eq, neq = Elemwise(S.eq), Elemwise(S.neq)
+isnan, isinf = Elemwise(S.isnan), Elemwise(S.isinf)
 and_, or_, xor, invert = Elemwise(S.and_), Elemwise(S.or_), Elemwise(S.xor), Elemwise(S.invert)
 bitwise_and, bitwise_or, bitwise_xor, bitwise_not = and_, or_, xor, invert
 switch = Elemwise(S.switch)

@@ -408,6 +408,27 @@ class NEQ(_Comparison):
     name, symbol, ufunc, c_expr = "neq", "!=", np.not_equal, "({0} != {1})"
 
 
+class _FloatTest(ScalarOp):
+    """A test of a float's class; an integer or a boolean is never NaN nor infinite."""
+    output = "bool"
+
+    def c_expr_for(self, in_dtypes, out_dtype):
+        return self.c_expr if in_dtypes[0] in FLOAT_DTYPES else "0"
+
+    def grad(self, inputs, output, gz):
+        return [None]
+
+
+class IsNan(_FloatTest):
+    """isnan(x)"""
+    name, ufunc, c_expr = "isnan", np.isnan, "isnan({0})"
+
+
+class IsInf(_FloatTest):
+    """isinf(x)"""
+    name, ufunc, c_expr = "isinf", np.isinf, "isinf({0})"
+
+
 class _Bitwise(ScalarOp):
     nin = 2
 
@@ -540,6 +561,7 @@ add, sub, mul, true_div, int_div, mod, pow = Add(), Sub(), Mul(), TrueDiv(), Int
 maximum, minimum, neg, abs_, sgn, sqr = Maximum(), Minimum(), Neg(), Abs(), Sgn(), Sqr()
 floor, ceil, round_half_to_even = Floor(), Ceil(), RoundHalfToEven()
 lt, le, gt, ge, eq, neq = LT(), LE(), GT(), GE(), EQ(), NEQ()
+isnan, isinf = IsNan(), IsInf()
 and_, or_, xor, invert = And(), Or(), Xor(), Invert()
 switch, clip, second, identity = Switch(), Clip(), Second(), Identity()
 

@@ -13,7 +13,9 @@ from graphlab_kernel.tensor.type import DISCRETE_DTYPES, FLOAT_DTYPES, INT_DTYPE
 from graphlab_kernel.tensor.var import as_tensor_variable
 
 __all__ = ["ARange", "Alloc", "Join", "Reshape", "Shape", "Shape_i", "alloc", "arange",
-           "concatenate", "flatten", "reshape", "shape", "shape_i", "size", "stack", "transpose"]
+           "concatenate", "eye", "flatten", "identity_like", "join", "ones", "reshape", "shape",
+           "shape_i", "shape_padaxis", "shape_padleft", "shape_padright", "size", "stack",
+           "transpose", "zeros"]
 
 
 class Shape(Op):
@@ -269,6 +271,35 @@ def concatenate(tensors: Sequence, axis: int = 0):
     return Join(axis % ndim)(*tensors)
 
 
+def join(axis: int, *tensors):
+    """Theano's spelling of concatenate: join(axis, a, b, ...)."""
+    return concatenate(tensors, axis)
+
+
+def shape_padleft(x, n_ones: int = 1):
+    """x with `n_ones` broadcastable axes of length 1 in front."""
+    x = as_tensor_variable(x, "input of shape_padleft")
+    return dimshuffle(x, ["x"] * n_ones + list(range(x.ndim)))
+
+
+def shape_padright(x, n_ones: int = 1):
+    """x with `n_ones` broadcastable axes of length 1 at the end."""
+    x = as_tensor_variable(x, "input of shape_padright")
+    return dimshuffle(x, list(range(x.ndim)) + ["x"] * n_ones)
+
+
+def shape_padaxis(x, axis: int):
+    """x with a broadcastable axis of length 1 inserted at `axis` (negative counts from the
+    end of the result, as np.expand_dims)."""
+    x = as_tensor_variable(x, "input of shape_padaxis")
+    if not -x.ndim - 1 <= axis <= x.ndim:
+        raise IndexError(f"shape_padaxis: axis {axis} is out of range for a result of "
+                         f"{x.ndim + 1} dimensions")
+    pattern: list = list(range(x.ndim))
+    pattern.insert(axis % (x.ndim + 1), "x")
+    return dimshuffle(x, pattern)
+
+
 def stack(tensors: Sequence, axis: int = 0):
     """Join tensors of equal shape along a new axis."""
     from graphlab_kernel.tensor.var import as_tensor_variables
@@ -334,6 +365,49 @@ class Alloc(Op):
 
     def pp(self, node, args: Sequence[str]) -> str:
         return f"alloc({', '.join(args)})"
+
+
+def _lengths(shape, what: str) -> list:
+    """A shape given as an int, a list or tuple of ints and integer scalars, or x.shape, as a
+    list of lengths for alloc."""
+    if isinstance(shape, (int, np.integer)):
+        return [shape]
+    if isinstance(shape, (list, tuple)):
+        return list(shape)
+    shape = as_tensor_variable(shape, f"shape of {what}")
+    if shape.ndim == 0:
+        return [shape]
+    if isinstance(shape, Constant) and shape.ndim == 1:
+        return [int(s) for s in shape.data]
+    if shape.owner is not None and isinstance(shape.owner.op, Shape):
+        return [shape_i(shape.owner.inputs[0], d) for d in range(shape.owner.inputs[0].ndim)]
+    raise TypeError(f"the shape of {what} must be an int, a list or tuple of lengths, or x.shape; "
+                    f"got {shape} ({shape.type})")
+
+
+def zeros(shape, dtype: str = "float64"):
+    """A new array of `shape` filled with 0."""
+    return alloc(np.array(0, dtype=dtype), *_lengths(shape, "zeros"))
+
+
+def ones(shape, dtype: str = "float64"):
+    """A new array of `shape` filled with 1."""
+    return alloc(np.array(1, dtype=dtype), *_lengths(shape, "ones"))
+
+
+def eye(n, m=None, k: int = 0, dtype: str = "float64"):
+    """The n x m matrix (m = n by default) with ones on diagonal k, zeros elsewhere."""
+    from graphlab_kernel.tensor.math import cast, eq
+    columns = arange(n if m is None else m)
+    return cast(eq(shape_padleft(columns) - shape_padright(arange(n)), k), dtype)
+
+
+def identity_like(x):
+    """The identity matrix of x's shape and dtype (ones where the row index is the column's)."""
+    x = as_tensor_variable(x, "input of identity_like")
+    if x.ndim != 2:
+        raise TypeError(f"identity_like needs a matrix; got {x} ({x.type})")
+    return eye(shape_i(x, 0), shape_i(x, 1), dtype=x.dtype)
 
 
 def alloc(value, *lengths):
