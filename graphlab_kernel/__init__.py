@@ -4,7 +4,8 @@ Build a graph from typed symbols (`graphlab_kernel.tensor`), differentiate it (`
 it (`function`) into a fast callable; `shared` variables keep state between calls.
 """
 
-from graphlab_kernel import tensor
+from graphlab_kernel.configuration import config
+from graphlab_kernel import tensor  # noqa: I001 (after config, which tensor reads)
 from graphlab_kernel.compile.function import Function, function
 from graphlab_kernel.compile.mode import Mode
 from graphlab_kernel.compile.shared import SharedVariable, shared
@@ -16,4 +17,4 @@ from graphlab_kernel.printing import debugprint, pp
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "Mode", "Op", "SharedVariable", "Variable",
-           "debugprint", "function", "grad", "pp", "shared", "tensor", "__version__"]
+           "config", "debugprint", "function", "grad", "pp", "shared", "tensor", "__version__"]

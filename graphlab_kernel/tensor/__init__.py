@@ -5,6 +5,7 @@ Use it as Theano's was used: `import graphlab_kernel.tensor as T`, then `T.dmatr
 """
 
 # Public re-exports: this module is the `T` namespace.
+from graphlab_kernel.configuration import config
 from graphlab_kernel.gradient import grad  # noqa: F401
 from graphlab_kernel.tensor import nnet  # noqa: F401
 from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise, dimshuffle  # noqa: F401
@@ -33,22 +34,23 @@ for _name, _type in CANONICAL.items():
 del _name, _type, plural
 
 
-def tensor(dtype: str = "float64", broadcastable=(), name: str | None = None) -> TensorVariable:
-    """A free variable of TensorType(dtype, broadcastable)."""
-    return TensorType(dtype, broadcastable)(name)
+def tensor(dtype: str | None = None, broadcastable=(), name: str | None = None
+           ) -> TensorVariable:
+    """A free variable of TensorType(dtype, broadcastable); dtype config.floatX by default."""
+    return TensorType(dtype or config.floatX, broadcastable)(name)
 
 
 def _maker(bcast, doc):
-    def make(name: str | None = None, dtype: str = "float64") -> TensorVariable:
-        return TensorType(dtype, bcast)(name)
+    def make(name: str | None = None, dtype: str | None = None) -> TensorVariable:
+        return TensorType(dtype or config.floatX, bcast)(name)
     make.__doc__ = doc
     return make
 
 
-scalar = _maker((), "A free 0-d variable (float64 unless dtype is given).")
-vector = _maker((False,), "A free 1-d variable (float64 unless dtype is given).")
-matrix = _maker((False, False), "A free 2-d variable (float64 unless dtype is given).")
-row = _maker((True, False), "A free 1 x n variable (float64 unless dtype is given).")
-col = _maker((False, True), "A free n x 1 variable (float64 unless dtype is given).")
-tensor3 = _maker((False,) * 3, "A free 3-d variable (float64 unless dtype is given).")
-tensor4 = _maker((False,) * 4, "A free 4-d variable (float64 unless dtype is given).")
+scalar = _maker((), "A free 0-d variable (config.floatX unless dtype is given).")
+vector = _maker((False,), "A free 1-d variable (config.floatX unless dtype is given).")
+matrix = _maker((False, False), "A free 2-d variable (config.floatX unless dtype is given).")
+row = _maker((True, False), "A free 1 x n variable (config.floatX unless dtype is given).")
+col = _maker((False, True), "A free n x 1 variable (config.floatX unless dtype is given).")
+tensor3 = _maker((False,) * 3, "A free 3-d variable (config.floatX unless dtype is given).")
+tensor4 = _maker((False,) * 4, "A free 4-d variable (config.floatX unless dtype is given).")

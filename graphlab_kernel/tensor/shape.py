@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from graphlab_kernel.configuration import config
 from graphlab_kernel.gof.graph import Apply, Constant
 from graphlab_kernel.gof.op import Op
 from graphlab_kernel.tensor.elemwise import dimshuffle
@@ -385,21 +386,22 @@ def _lengths(shape, what: str) -> list:
                     f"got {shape} ({shape.type})")
 
 
-def zeros(shape, dtype: str = "float64"):
-    """A new array of `shape` filled with 0."""
-    return alloc(np.array(0, dtype=dtype), *_lengths(shape, "zeros"))
+def zeros(shape, dtype: str | None = None):
+    """A new array of `shape` filled with 0, of dtype config.floatX unless one is given."""
+    return alloc(np.array(0, dtype=dtype or config.floatX), *_lengths(shape, "zeros"))
 
 
-def ones(shape, dtype: str = "float64"):
-    """A new array of `shape` filled with 1."""
-    return alloc(np.array(1, dtype=dtype), *_lengths(shape, "ones"))
+def ones(shape, dtype: str | None = None):
+    """A new array of `shape` filled with 1, of dtype config.floatX unless one is given."""
+    return alloc(np.array(1, dtype=dtype or config.floatX), *_lengths(shape, "ones"))
 
 
-def eye(n, m=None, k: int = 0, dtype: str = "float64"):
-    """The n x m matrix (m = n by default) with ones on diagonal k, zeros elsewhere."""
+def eye(n, m=None, k: int = 0, dtype: str | None = None):
+    """The n x m matrix (m = n by default) with ones on diagonal k, zeros elsewhere (of dtype
+    config.floatX unless one is given)."""
     from graphlab_kernel.tensor.math import cast, eq
     columns = arange(n if m is None else m)
-    return cast(eq(shape_padleft(columns) - shape_padright(arange(n)), k), dtype)
+    return cast(eq(shape_padleft(columns) - shape_padright(arange(n)), k), dtype or config.floatX)
 
 
 def identity_like(x):
