@@ -6,7 +6,7 @@ it (`function`) into a fast callable; `shared` variables keep state between call
 
 from graphlab_kernel.configuration import config
 from graphlab_kernel import tensor  # noqa: I001 (after config, which tensor reads)
-from graphlab_kernel.compile.function import Function, function
+from graphlab_kernel.compile.function import Function, In, function
 from graphlab_kernel.compile.mode import Mode
 from graphlab_kernel.compile.shared import SharedVariable, shared
 from graphlab_kernel.gof.graph import Apply, Constant, Variable
@@ -16,5 +16,5 @@ from graphlab_kernel.printing import debugprint, pp
 
 __version__ = "0.1.0"
 
-__all__ = ["Apply", "Constant", "Function", "Mode", "Op", "SharedVariable", "Variable",
+__all__ = ["Apply", "Constant", "Function", "In", "Mode", "Op", "SharedVariable", "Variable",
            "config", "debugprint", "function", "grad", "pp", "shared", "tensor", "__version__"]

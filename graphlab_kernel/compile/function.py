@@ -18,6 +18,28 @@ from graphlab_kernel.gof.graph import Constant, Variable, clone_replace, graph_i
 from graphlab_kernel.tensor.var import TensorVariable, as_tensor_variable
 
 
+class In:
+    """A function input with options, as Theano's In: `value` is a default, so that the argument
+    may be left out; `name` is the keyword it can be passed by (the variable's name when not
+    given). `function([x, In(y, value=1.0)], x + y)` can be called as f(2.0), f(2.0, 3.0) or
+    f(2.0, y=3.0)."""
+
+    _NONE = object()  # no default
+
+    def __init__(self, variable: Variable, name: str | None = None, value: Any = _NONE):
+        self.variable = variable
+        self.name = name if name is not None else getattr(variable, "name", None)
+        self.value = value
+
+    @property
+    def has_default(self) -> bool:
+        return self.value is not In._NONE
+
+    def __repr__(self) -> str:
+        default = f", value={self.value!r}" if self.has_default else ""
+        return f"In({self.variable}, name={self.name!r}{default})"
+
+
 class FunctionMaker:
     """What a compilation produced: the optimized graph and how it was made."""
 
@@ -35,7 +57,7 @@ class Function:
 
     def __init__(self, maker: FunctionMaker, shared_inputs: list[SharedVariable],
                  update_targets: list[SharedVariable], single_output: bool, backend,
-                 run, name: str | None):
+                 run, name: str | None, params: list[In] | None = None):
         self.maker = maker
         self.name = name
         self.backend = getattr(run, "backend_name", backend.name)
@@ -64,6 +86,12 @@ class Function:
         # object and rank (and no length-1 axes to check); anything else goes through filter().
         self._exact = [(np.dtype(t.dtype), t.ndim, not any(t.broadcastable), t, n)
                        for t, n in zip(self._input_types, self._input_names)]
+        # each input's keyword and default (its In); the defaults, of the input's type already
+        self._params = params or [In(v) for v in maker.inputs]
+        names = [p.name for p in self._params if p.name is not None]
+        self._keywords = {p.name: i for i, p in enumerate(self._params)
+                          if p.name is not None and names.count(p.name) == 1}
+        self._has_defaults = any(p.has_default for p in self._params)
         self._shared = shared_inputs
         self._update_targets = update_targets
         self._n_outputs = len(maker.outputs)
@@ -96,14 +124,15 @@ class Function:
     def updates(self) -> list[tuple[SharedVariable, Variable]]:
         return list(self.maker.updates)
 
-    def __call__(self, *args: Any):
-        if self._fast is not None:
+    def __call__(self, *args: Any, **kwargs: Any):
+        if kwargs:
+            args = self._bind(args, kwargs)
+        if self._fast is not None:  # it returns None for a wrong count of arguments too
             result = self._fast(args)
             if result is not None:
                 return result
         if len(args) != len(self._input_types):
-            raise TypeError(f"{self._label()} takes {len(self._input_types)} argument(s) "
-                            f"({', '.join(map(str, self.maker.inputs))}); got {len(args)}")
+            return self(*self._bind(args, {}))  # the defaults filled in, or the count's error
         values = []
         for a, (dtype, ndim, plain, ttype, name) in zip(args, self._exact):
             if type(a) is not np.ndarray or a.dtype is not dtype or a.ndim != ndim or not plain:
@@ -119,6 +148,36 @@ class Function:
         if self._single:
             return results[0]
         return results[:n]
+
+    def _bind(self, args: tuple, kwargs: dict) -> tuple:
+        """One argument per input, from the positional ones, the keywords and the defaults."""
+        n = len(self._params)
+        if len(args) > n:
+            raise TypeError(f"{self._label()} takes {n} argument(s) "
+                            f"({', '.join(map(str, self.maker.inputs))}); got {len(args)}")
+        bound = list(args) + [In._NONE] * (n - len(args))
+        for key, value in kwargs.items():
+            if key not in self._keywords:
+                if any(p.name == key for p in self._params):
+                    raise TypeError(f"{self._label()} has several inputs named {key!r}; pass "
+                                    "them by position (or name them apart with In(var, name=...))")
+                known = ", ".join(self._keywords) or "none"
+                raise TypeError(f"{self._label()} got an unexpected keyword argument {key!r} "
+                                f"(its inputs' names: {known})")
+            if bound[self._keywords[key]] is not In._NONE:
+                raise TypeError(f"{self._label()} got two values for input {key!r}")
+            bound[self._keywords[key]] = value
+        for i, (value, param) in enumerate(zip(bound, self._params)):
+            if value is In._NONE:
+                if not param.has_default:
+                    if not kwargs and not self._has_defaults:
+                        raise TypeError(f"{self._label()} takes {n} argument(s) "
+                                        f"({', '.join(map(str, self.maker.inputs))}); "
+                                        f"got {len(args)}")
+                    raise TypeError(f"{self._label()} is missing a value for "
+                                    f"{self._input_names[i]}, which has no default")
+                bound[i] = param.value
+        return tuple(bound)
 
     def _label(self) -> str:
         return f"function {self.name!r}" if self.name else "the function"
@@ -161,7 +220,8 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _compile(inputs, outputs, updates, givens, name, mode, backend, on_unused_input) -> Function:
-    inputs = _check_inputs(inputs)
+    params = _params(inputs)
+    inputs = _check_inputs([p.variable for p in params])
     single = outputs is not None and not isinstance(outputs, (list, tuple))
     output_list = [] if outputs is None else [outputs] if single else list(outputs)
     output_list = [_as_output(o, i) for i, o in enumerate(output_list)]
@@ -189,7 +249,22 @@ def _compile(inputs, outputs, updates, givens, name, mode, backend, on_unused_in
     chosen = get_backend(backend or mode.backend)
     run = chosen.compile(fgraph)
     maker = FunctionMaker(fgraph, mode, inputs, output_list, update_pairs)
-    return Function(maker, shared_inputs, [s for s, _ in update_pairs], single, chosen, run, name)
+    return Function(maker, shared_inputs, [s for s, _ in update_pairs], single, chosen, run, name,
+                    params)
+
+
+def _params(inputs) -> list[In]:
+    """Each input as an In, its default converted to the input's type (so that a bad default is
+    reported now, not at the call that first uses it)."""
+    if isinstance(inputs, (Variable, In)) or not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"function's inputs must be a list of variables; got {inputs!r}")
+    params = [p if isinstance(p, In) else In(p) for p in inputs]
+    for i, p in enumerate(params):
+        if p.has_default and isinstance(p.variable, TensorVariable):
+            p = In(p.variable, p.name, p.variable.type.filter(
+                p.value, name=f"the default value of input {i} ({p.variable})"))
+            params[i] = p
+    return params
 
 
 def _check_inputs(inputs) -> list[Variable]:
