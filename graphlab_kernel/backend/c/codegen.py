@@ -77,7 +77,7 @@ class Rendered:
     # output index -> input index: the caller may pass that input's array as the output's
     # buffer, and the new value is then computed in place (see _in_place_updates)
     in_place: dict = field(default_factory=dict)
-    # the inputs gl_call takes by value (0-d float64 and int64 ones, but for in-place updates):
+    # the inputs gl_call takes by value (0-d float64 and int64 ones, except those updated in place):
     # a Python float or int goes straight in, without an array built for it
     by_value: frozenset = frozenset()
 
