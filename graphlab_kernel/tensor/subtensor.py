@@ -171,14 +171,7 @@ class IncSubtensor(Op):
         x, y, *scalars = inputs
         out = x.copy()
         key = _numpy_key(self, x, self.idx_list, scalars)
-        region_shape = np.shape(out[key])
-        try:
-            np.broadcast_shapes(np.shape(y), region_shape)
-            if np.broadcast_shapes(np.shape(y), region_shape) != region_shape:
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"{self}: a value of shape {np.shape(y)} does not broadcast to the "
-                             f"region of shape {region_shape} (input shape {x.shape})") from None
+        _check_value_shape(self, y, np.shape(out[key]), x)
         if self.set_instead_of_inc:
             out[key] = y
         else:
@@ -202,6 +195,17 @@ class IncSubtensor(Op):
         return f"{kind}({args[0]}[{key}], {args[1]})"
 
 
+def _check_value_shape(op, y, region_shape: tuple, x) -> None:
+    """Raise ValueError unless the value `y` broadcasts to the region of x it is written into."""
+    try:
+        if np.broadcast_shapes(np.shape(y), region_shape) == region_shape:
+            return
+    except ValueError:
+        pass
+    raise ValueError(f"{op}: a value of shape {np.shape(y)} does not broadcast to the region of "
+                     f"shape {region_shape} (input shape {np.shape(x)})")
+
+
 def _sum_to_shape_of(g, y):
     """Sum the gradient `g` of a broadcast value down to y's rank and broadcastable pattern."""
     from graphlab_kernel.tensor.math import cast
@@ -215,8 +219,8 @@ def _sum_to_shape_of(g, y):
     return cast(g, y.dtype)
 
 
-def _parse_key(x, key) -> tuple[list[tuple], list]:
-    """Split a Python index into an idx_list and the symbolic scalars it uses."""
+def _expand_ellipsis(x, key) -> tuple:
+    """A Python index as a tuple of one entry per indexed axis, '...' replaced by full slices."""
     if not isinstance(key, tuple):
         key = (key,)
     if any(k is Ellipsis for k in key):
@@ -229,6 +233,12 @@ def _parse_key(x, key) -> tuple[list[tuple], list]:
     if len(key) > x.ndim:
         raise IndexError(f"too many indices for {x} ({x.type}): {len(key)} given, it has "
                          f"{x.ndim} dimension(s)")
+    return key
+
+
+def _parse_key(x, key) -> tuple[list[tuple], list]:
+    """Split a Python index into an idx_list and the symbolic scalars it uses."""
+    key = _expand_ellipsis(x, key)
     scalars: list = []
 
     def part(v, what):

@@ -337,6 +337,19 @@ def _computed_indices(w: Writer, node, idx_list, scalars) -> set:
     return computed
 
 
+def _out_of_range(label: str, pointer: str | None, dtype: str, axis: int, n: str, rx: int,
+                  src: str) -> str:
+    """C failing with status 3 (IndexError): the index `given` is out of range for `axis` of
+    length `n` of the array `src` (of rank rx). The message shows the index as given: a uint64
+    (read as INT64_MAX above it) is shown from `pointer`, its own value."""
+    shown = ("%lld", "(long long)given")
+    if dtype == "uint64" and pointer is not None:
+        shown = ("%llu", f"(unsigned long long)*(const uint64_t *)({pointer})")
+    return (f"{{ char sb[96]; status = 3; snprintf(gl_err, 512, \"{label}: index {shown[0]} is out "
+            f"of range for axis {axis} of length %lld (input shape %s)\", {shown[1]}, "
+            f"(long long){n}, gl_shape_str(sb, {rx}, n_{src})); goto done; }}")
+
+
 def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx: int,
                skip: set = frozenset()) -> list[str]:
     """C setting p_<dst>, n_<dst>, s_<dst> to the view src[idx] (integers and slices, with
@@ -366,15 +379,11 @@ def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx:
                 given = f"(int64_t){int(entry[1])}LL"
             else:
                 given = int64_value(f"p_{w.names[symbolic]}", symbolic.type.dtype)
-            # the message shows the index given (a uint64 above INT64_MAX is read as INT64_MAX)
-            shown = ("%lld", "(long long)given")
-            if symbolic is not None and symbolic.type.dtype == "uint64":
-                shown = ("%llu", f"(unsigned long long)*(const uint64_t *)p_{w.names[symbolic]}")
+            dtype = "int64" if symbolic is None else symbolic.type.dtype
+            pointer = None if symbolic is None else f"p_{w.names[symbolic]}"
             code.append(f"{{ const int64_t given = {given}; int64_t i = given; "
-                        f"if (i < 0) i += {n}; if (i < 0 || i >= {n}) {{ char sb[96]; status = 3; "
-                        f"snprintf(gl_err, 512, \"{label}: index {shown[0]} is out of range for "
-                        f"axis {axis} of length %lld (input shape %s)\", {shown[1]}, "
-                        f"(long long){n}, gl_shape_str(sb, {rx}, n_{src})); goto done; }}"
+                        f"if (i < 0) i += {n}; if (i < 0 || i >= {n}) "
+                        f"{_out_of_range(label, pointer, dtype, axis, n, rx, src)}"
                         f" base += i * {st}; }}")
             continue
         # the symbolic scalars come in the order start, stop, step: take them in that order
