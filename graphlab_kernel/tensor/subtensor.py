@@ -275,8 +275,11 @@ def _check_static_index(x, idx_list) -> None:
 
 
 def getitem(x, key):
-    """x[key] for integers, slices (with steps, negative bounds) and integer scalar variables."""
+    """x[key] for integers, slices (with steps, negative bounds) and integer scalar variables;
+    with integer arrays (x[iv], m[iv, jv]), advanced indexing (advanced_subtensor.py)."""
     x = as_tensor_variable(x, "indexed value")
+    if _advanced.is_array_key(key):
+        return _advanced.getitem_with_arrays(x, key)
     idx_list, scalars = _parse_key(x, key)
     _check_static_index(x, idx_list)
     if not idx_list:
@@ -288,9 +291,11 @@ def getitem(x, key):
 
 def _writer(x_sub, y, set_instead_of_inc: bool):
     name = "set_subtensor" if set_instead_of_inc else "inc_subtensor"
-    if not isinstance(x_sub, TensorVariable) or x_sub.owner is None or \
-            not isinstance(x_sub.owner.op, Subtensor):
-        raise TypeError(f"{name} expects an indexed tensor such as x[1:3] as its first "
+    op = x_sub.owner.op if isinstance(x_sub, TensorVariable) and x_sub.owner else None
+    if isinstance(op, (_advanced.AdvancedSubtensor1, _advanced.AdvancedSubtensor)):
+        return _advanced.write_with_arrays(x_sub, y, set_instead_of_inc)
+    if not isinstance(op, Subtensor):
+        raise TypeError(f"{name} expects an indexed tensor such as x[1:3] or x[iv] as its first "
                         f"argument; got {x_sub!r}")
     node = x_sub.owner
     x, *scalars = node.inputs
@@ -298,10 +303,16 @@ def _writer(x_sub, y, set_instead_of_inc: bool):
 
 
 def set_subtensor(x_sub, y):
-    """A copy of the tensor indexed by `x_sub` (e.g. x[1:3]) with y written into that region."""
+    """A copy of the tensor indexed by `x_sub` (e.g. x[1:3], x[iv]) with y written into that
+    region (at repeated indices, the last write wins)."""
     return _writer(x_sub, y, True)
 
 
 def inc_subtensor(x_sub, y):
-    """A copy of the tensor indexed by `x_sub` (e.g. x[1:3]) with y added to that region."""
+    """A copy of the tensor indexed by `x_sub` (e.g. x[1:3], x[iv]) with y added to that region
+    (at repeated indices, every addition counts)."""
     return _writer(x_sub, y, False)
+
+
+from graphlab_kernel.tensor import advanced_subtensor as _advanced  # noqa: E402  (cycle: it uses
+# this module's helpers, getitem and the writers dispatch to it)

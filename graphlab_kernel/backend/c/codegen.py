@@ -27,7 +27,8 @@ buffers (`gl_error()`, `gl_shapes()`).
 
 Ops rendered: Elemwise (any scalar op with a c_expr, and fused Composites: one loop), DimShuffle,
 Reduce, ArgReduce, Dot, Gemv/Gemm, DotMapGemv, Softmax/LogSoftmax/SoftmaxGrad, Subtensor,
-IncSubtensor, Reshape, Join, Alloc, Shape, Shape_i.
+IncSubtensor, AdvancedSubtensor1/AdvancedSubtensor, AdvancedIncSubtensor1/AdvancedIncSubtensor,
+Reshape, Join, Alloc, Shape, Shape_i.
 Anything else, a slice bound, Reshape shape or Alloc length computed inside the graph from array
 values (integer arithmetic on shapes, constants and integer inputs is fine, and so is an integer
 index computed from values: it is checked when its node runs), float16 or
@@ -52,9 +53,13 @@ from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax, SoftmaxGrad
 from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.fused import DotMapGemv
 from graphlab_kernel.tensor.shape import Alloc, Join, Reshape, Shape, Shape_i
+from graphlab_kernel.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1,
+                                                       AdvancedSubtensor, AdvancedSubtensor1)
 from graphlab_kernel.tensor.subtensor import IncSubtensor, Subtensor
 from graphlab_kernel.tensor.type import INT_DTYPES
-from graphlab_kernel.backend.c.kernels import (emit_alloc, emit_arg_reduce, emit_dot,
+from graphlab_kernel.backend.c.kernels import (emit_advanced_inc_subtensor,
+                                               emit_advanced_subtensor, emit_alloc,
+                                               emit_arg_reduce, emit_dot,
                                                emit_dot_map_gemv, emit_inc_subtensor, emit_join, emit_reduce,
                                                emit_reshape, emit_scaled_product, emit_shape,
                                                emit_softmax, emit_softmax_grad, emit_subtensor)
@@ -375,6 +380,9 @@ _EMITTERS = {
     Softmax: lambda w, node: emit_softmax(w, node, log=False),
     LogSoftmax: lambda w, node: emit_softmax(w, node, log=True),
     SoftmaxGrad: emit_softmax_grad,
+    AdvancedSubtensor1: emit_advanced_subtensor, AdvancedSubtensor: emit_advanced_subtensor,
+    AdvancedIncSubtensor1: emit_advanced_inc_subtensor,
+    AdvancedIncSubtensor: emit_advanced_inc_subtensor,
 }
 
 
