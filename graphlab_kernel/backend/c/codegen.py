@@ -290,6 +290,10 @@ def _arrays_read(var) -> set:
     return found
 
 
+# The ops writing y into a region of x (its indices are their inputs after x and y).
+_WRITERS = (IncSubtensor, AdvancedIncSubtensor1, AdvancedIncSubtensor)
+
+
 def _in_place_updates(fgraph, order, early: set | None = None) -> tuple[list, dict]:
     """Which shared variables' updates may be computed in the variable's own array.
 
@@ -300,17 +304,17 @@ def _in_place_updates(fgraph, order, early: set | None = None) -> tuple[list, di
     C-contiguous). The C code then checks that no other input overlaps it (status 5 otherwise:
     the caller calls again with a fresh buffer). A node qualifies when it is an Elemwise reading
     the variable once, a Gemm/Gemv whose z is the variable, or an inc_subtensor/set_subtensor of
-    it (an embedding's row update then writes one row, not a copy of the whole table); no other
-    input of it is a view of the variable; and its output is that update and nothing else. For
-    the write to be safe:
+    it, at basic or advanced indices (an embedding's row update then writes its rows, not a copy
+    of the whole table, for one id or a vector of them); no other input of it is a view of the
+    variable; and its output is that update and nothing else. For the write to be safe:
     - the nodes run last, after every other node and output copy (which may read the old value);
     - among themselves, a node reading another's variable runs before it (in a cycle, one of
       them is computed into a fresh array, like any node);
-    - none of them can fail (matmul cannot, Elemwise and IncSubtensor allocate nothing, and
-      indices were checked with the shapes; an Elemwise whose values may make it fail, an
-      integer power, is no candidate, nor an IncSubtensor whose index is computed from array
-      values, i.e. not by a function input, a constant or an `early` node), so a call that
-      fails has changed no shared variable.
+    - none of them can fail (matmul cannot, Elemwise and the writers allocate nothing, and
+      indices, every value of an index array included, were checked with the shapes; an
+      Elemwise whose values may make it fail, an integer power, is no candidate, nor a writer
+      whose index is computed from array values, i.e. not by a function input, a constant or an
+      `early` node), so a call that fails has changed no shared variable.
     Returns (the declined nodes, {node: (output index, input index)} in the order to run)."""
     if early is None:
         early = _early_nodes(order, fgraph)
@@ -325,10 +329,10 @@ def _in_place_updates(fgraph, order, early: set | None = None) -> tuple[list, di
                              out.type.dtype):
                 continue  # it may fail after writing part of the variable
             positions = [j for j, v in enumerate(node.inputs) if v is target]
-        elif isinstance(node.op, IncSubtensor) or (isinstance(node.op, _ScaledProduct) and
-                                                   out.type.dtype in ("float32", "float64")):
+        elif isinstance(node.op, _WRITERS) or (isinstance(node.op, _ScaledProduct) and
+                                               out.type.dtype in ("float32", "float64")):
             positions = [0] if node.inputs[0] is target else []
-            if isinstance(node.op, IncSubtensor) and any(
+            if isinstance(node.op, _WRITERS) and any(
                     v.owner is not None and v.owner not in early for v in node.inputs[2:]):
                 continue  # its index is checked only when it runs
         else:
