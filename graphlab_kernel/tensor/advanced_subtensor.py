@@ -37,7 +37,7 @@ SUPPORTED = ("integer arrays on the first axes, next to each other, followed by 
 # --- index inputs -------------------------------------------------------------------------------
 
 
-def index_variable(value, what: str) -> TensorVariable:
+def _index_variable(value, what: str) -> TensorVariable:
     """`value` (a tensor, a list or array of ints, an int) as an integer index of rank 0 or 1."""
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{what} must be an integer or an integer array; got the boolean "
@@ -71,7 +71,7 @@ def _holds_variables(value) -> bool:
 def _index_inputs(op, x, indices, vector_only: bool) -> tuple[TensorVariable, list]:
     """Check the indexed tensor and its index inputs (at least one vector, one per axis at most)."""
     x = as_tensor_variable(x, f"input of {op}")
-    indices = [index_variable(v, f"index {j} of {op}") for j, v in enumerate(indices)]
+    indices = [_index_variable(v, f"index {j} of {op}") for j, v in enumerate(indices)]
     if not indices:
         raise TypeError(f"{op} takes at least one index array; got none")
     if len(indices) > x.ndim:
@@ -91,10 +91,8 @@ def _index_broadcastable(indices) -> bool:
     return all(i.ndim == 0 or i.broadcastable[0] for i in indices)
 
 
-def _checked_key(op, x: np.ndarray, indices) -> tuple[tuple, int]:
-    """The NumPy key for the index arrays and their broadcast length, after the checks NumPy
-    makes, with messages naming the op: the arrays broadcast together, and each value is within
-    its axis (unless the arrays select nothing, when NumPy checks no value either)."""
+def _broadcast_length(op, x: np.ndarray, indices) -> int:
+    """The length the index arrays broadcast to, or an IndexError (as NumPy's) naming the op."""
     length = 1
     for index in indices:
         shape = np.shape(index)
@@ -104,19 +102,29 @@ def _checked_key(op, x: np.ndarray, indices) -> tuple[tuple, int]:
                     f"{op}: index arrays of shapes ({length},) and {shape} do not broadcast "
                     f"together (input shape {x.shape})")
             length = shape[0]
+    return length
+
+
+def _checked_key(op, x: np.ndarray, indices, length: int) -> tuple:
+    """The NumPy key for the index arrays, after the check NumPy makes, with a message naming
+    the op: each value is within its axis (a vector's only when the arrays select something, a
+    scalar's always, as in NumPy)."""
     key = []
     for axis, index in enumerate(indices):
         index, n = np.asarray(index), x.shape[axis]
-        if length:
-            wide = index if index.dtype == np.uint64 else index.astype(np.int64)
-            bad = (wide >= n) if index.dtype == np.uint64 else ((wide < -n) | (wide >= n))
+        if length or index.ndim == 0:
+            if index.dtype == np.uint64:
+                bad = index >= n
+            else:
+                wide = index.astype(np.int64)
+                bad = (wide < -n) | (wide >= n)
             if bad.any():
                 given = int(index.reshape(-1)[np.argmax(bad.reshape(-1))])
                 raise IndexOutOfRangeError(
                     f"{op}: index {given} is out of range for axis {axis} of length {n} "
                     f"(input shape {x.shape})")
         key.append(index.astype(np.intp))  # in range when used: a uint64 cannot wrap around
-    return tuple(key), length
+    return tuple(key)
 
 
 def _index_texts(indices, args: Sequence[str]) -> str:
@@ -140,8 +148,7 @@ class _AdvancedRead(Op):
 
     def perform(self, node, inputs):
         x, *indices = inputs
-        key, _ = _checked_key(self, x, indices)
-        return [x[key]]
+        return [x[_checked_key(self, x, indices, _broadcast_length(self, x, indices))]]
 
     def grad(self, inputs, outputs, output_grads):
         from graphlab_kernel.tensor.math import zeros_like
@@ -204,8 +211,9 @@ class _AdvancedWrite(Op):
 
     def perform(self, node, inputs):
         x, y, *indices = inputs
-        key, length = _checked_key(self, x, indices)
+        length = _broadcast_length(self, x, indices)  # the shapes first, as in C, then values
         _check_value_shape(self, y, (length,) + x.shape[len(indices):], x)
+        key = _checked_key(self, x, indices, length)
         out = x.copy()
         if self.set_instead_of_inc:
             out[key] = y
@@ -302,7 +310,7 @@ def getitem_with_arrays(x: TensorVariable, key):
                 break
     if why:
         raise NotImplementedError(f"{text}: {why} is not supported; supported: {SUPPORTED}")
-    indices = [index_variable(k, f"the index on axis {axis} of {text}")
+    indices = [_index_variable(k, f"the index on axis {axis} of {text}")
                for axis, k in enumerate(entries[:leading])]
     if len(indices) == 1:
         return advanced_subtensor1(x, indices[0])

@@ -10,6 +10,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import graphlab_kernel as G
 import graphlab_kernel.tensor as T
@@ -104,8 +106,59 @@ def test_shapes_that_do_not_fit_raise_and_empty_selections_check_nothing(backend
     none = np.array([], dtype="int64")
     assert pairs(X, [7], none).shape == (0,) == X[[7], none].shape
     np.testing.assert_array_equal(add(X, np.ones((0, 3)), none), X)
+    with pytest.raises(IndexError, match=_message("AdvancedSubtensor", 5, 1, 3)):
+        function([x, iv], x[iv, 5], backend=backend)(X, none)  # but a scalar is checked
     with pytest.raises(IndexError, match=_message("AdvancedSubtensor1", 0, 0, 0, (0, 3))):
         function([x, iv], x[iv], backend=backend)(np.ones((0, 3)), [0])
+
+
+def _graphs() -> dict:
+    """Functions of a tensor3 t indexed on its first axes, in C and on NumPy, made once."""
+    if not _GRAPHS:
+        t, y, ym = T.dtensor3("t"), T.dvector("y"), T.dmatrix("ym")
+        iv, jv, k = T.ivector("iv"), T.vector("jv", dtype="uint8"), T.lscalar("k")
+        for name, out in [("t[iv]", t[iv]), ("t[iv, jv]", t[iv, jv]), ("t[iv, k]", t[iv, k]),
+                          ("inc t[iv, jv]", T.inc_subtensor(t[iv, jv], y)),
+                          ("set t[iv]", T.set_subtensor(t[iv], ym))]:
+            inputs = [t, y, ym, iv, jv, k]
+            _GRAPHS[name] = [function(inputs, out, backend=b, on_unused_input="ignore")
+                             for b in BACKENDS]
+    return _GRAPHS
+
+
+_GRAPHS: dict = {}
+
+
+def _outcome(f, args):
+    try:
+        return f(*args)
+    except (IndexError, ValueError) as exc:
+        return type(exc), str(exc).split("\n")[0]  # the NumPy backend adds the node's inputs
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=st.tuples(*[st.integers(0, 3)] * 3), length=st.integers(0, 4),
+       stretch=st.sampled_from(["same", "one", "empty", "longer"]), data=st.data())
+def test_c_does_what_the_numpy_reference_does_even_when_it_raises(shape, length, stretch, data):
+    """Random shapes (zero lengths too), index values around the axes' lengths (out of range
+    too), index vectors that do or do not broadcast, values that do or do not fit: C returns
+    the same values as the NumPy backend, or raises the same error with the same message."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    other = {"same": length, "one": 1, "empty": 0, "longer": length + 1}[stretch]
+    iv = rng.integers(-shape[0] - 1, shape[0] + 1, size=length, endpoint=True).astype("int32")
+    jv = rng.integers(0, shape[1] + 1, size=other, endpoint=True).astype("uint8")
+    k = int(rng.integers(-shape[1] - 1, shape[1] + 1, endpoint=True))
+    y = rng.standard_normal(data.draw(st.sampled_from([shape[2], 1, shape[2] + 1])))
+    rows = data.draw(st.sampled_from([shape[1], 1, shape[1] + 1]))
+    ym = rng.standard_normal((rows, 2, shape[2]))[:, 0]  # a strided matrix
+    t = rng.standard_normal(shape)[::-1]  # a reversed view
+    for name, (f_c, f_numpy) in _graphs().items():
+        args = [t, y, ym, iv, jv, k]
+        got, expected = _outcome(f_c, args), _outcome(f_numpy, args)
+        if isinstance(expected, tuple):
+            assert got == expected, name
+        else:
+            np.testing.assert_array_equal(got, expected, err_msg=name)
 
 
 def test_an_embedding_update_at_a_vector_of_ids_writes_the_table_in_place():

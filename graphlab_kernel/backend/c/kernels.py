@@ -467,7 +467,8 @@ def _index_arrays(w: Writer, name: str, x, indices, label: str) -> tuple[list[st
     code setting `len_<name>`, their broadcast length, from their lengths (failing when they do
     not broadcast), and code checking each value against its axis of x, which fails on the first
     out of range, axis by axis (as the NumPy perform does). Both fail with status 3 (IndexError).
-    No value is checked when the arrays select nothing, as in NumPy."""
+    As in NumPy, a vector's values are checked only when the arrays select something, a
+    scalar's always."""
     a, rx = w.names[x], x.type.ndim
     w.decls.append(f"int64_t len_{name} = 1;")
     length = [f"len_{name} = 1;"]
@@ -480,14 +481,14 @@ def _index_arrays(w: Writer, name: str, x, indices, label: str) -> tuple[list[st
                       f" and (%lld,) do not broadcast together (input shape %s)\", (long long)"
                       f"len_{name}, (long long){n}, gl_shape_str(sc, {rx}, n_{a})); goto done; }}"
                       f" len_{name} = {n}; }}")
-    checks = [f"if (len_{name} > 0) {{"]
+    checks = []
     for axis, v in enumerate(indices):
         i, n = w.names[v], f"n_{a}[{axis}]"
         count, at = (f"n_{i}[0]", f"p_{i} + t * s_{i}[0]") if v.type.ndim else ("1", f"p_{i}")
-        checks.append(f"for (int64_t t = 0; t < {count}; t++) {{ const int64_t given = "
+        checks.append(f"{f'if (len_{name} > 0) ' if v.type.ndim else ''}for (int64_t t = 0; "
+                      f"t < {count}; t++) {{ const int64_t given = "
                       f"{int64_value(at, v.type.dtype)}; if (given < -{n} || given >= {n}) "
                       f"{_out_of_range(label, at, v.type.dtype, axis, n, rx, a)} }}")
-    checks.append("}")
     return length, checks
 
 
