@@ -31,7 +31,7 @@ IncSubtensor, AdvancedSubtensor1/AdvancedSubtensor, AdvancedIncSubtensor1/Advanc
 Reshape, Join, Alloc, Shape, Shape_i.
 Anything else, a slice bound, Reshape shape or Alloc length computed inside the graph from array
 values (integer arithmetic on shapes, constants and integer inputs is fine, and so is an integer
-index computed from values: it is checked when its node runs), float16 or
+index or index vector computed from values: it is checked when its node runs), float16 or
 complex dtypes, or a graph above MAX_GRAPH_SIZE raises Unsupported: the function then runs whole
 on the NumPy backend (f.backend == "numpy").
 """
