@@ -493,6 +493,103 @@ case("inc_subtensor/slice-row", lambda x, y: T.inc_subtensor(x[1:, ::2], y),
 case("inc_subtensor/symbolic", lambda x, y, i: T.inc_subtensor(x[i], y),
      lambda x, y, i: _set(x, i, y, add=True), F(4, 3), F(3), I(dtype="int64", low=-4, high=3))
 
+# --- advanced (integer array) indexing ---------------------------------------------------------
+# Index arrays are drawn from [-length, length - 1] of their axis: negative ones, and repeats
+# (random draws, and the constant lists). The C table runs each also on strided, reversed views
+# of every input, the index arrays included.
+
+
+def _add_at(x, key, y):
+    out = x.copy()
+    np.add.at(out, key, y)
+    return out
+
+
+IV = I(6, dtype="int64", low=-4, high=3)  # for an axis of length 4
+ONE = (True,)
+
+case("getitem/int-vector", lambda x, i: x[i], lambda x, i: x[i], F(4, 3), IV,
+     covers=("AdvancedSubtensor1",))
+case("getitem/list-repeated-negative", lambda x: x[[0, 2, 0, -1, -4]],
+     lambda x: x[[0, 2, 0, -1, -4]], F(4, 3))
+case("getitem/uint8-vector-of-vector", lambda x, i: x[i], lambda x, i: x[i], F(5),
+     I(7, dtype="uint8", low=0, high=4))
+case("getitem/int32-vector-3d-float32", lambda x, i: x[i], lambda x, i: x[i],
+     F(3, 2, 4, dtype="float32"), I(4, dtype="int32", low=-3, high=2))
+case("getitem/int-vector-of-ints", lambda x, i: x[i, ...], lambda x, i: x[i], I(4, 3),
+     I(5, dtype="int16", low=-4, high=3))
+case("getitem/int-vector-of-transposed", lambda x, i: x.T[i], lambda x, i: x.T[i], F(3, 4), IV)
+case("getitem/empty-int-vector", lambda x, i: x[i], lambda x, i: x[i], F(4, 3),
+     I(0, dtype="int64"))
+case("getitem/int-vector-zero-length-rows", lambda x, i: x[i], lambda x, i: x[i], F(4, 0), IV)
+case("advanced_subtensor1/function", T.advanced_subtensor1, lambda x, i: x[i], F(4, 2),
+     I(3, dtype="int8", low=-4, high=3))
+case("getitem/coordinates", lambda m, i, j: m[i, j], lambda m, i, j: m[i, j], F(4, 5), IV,
+     I(6, dtype="int32", low=-5, high=4), covers=("AdvancedSubtensor",))
+case("getitem/coordinates-length-1-broadcasts", lambda m, i, j: m[i, j],
+     lambda m, i, j: m[i, j], F(4, 5), I(1, dtype="int64", low=-4, high=3),
+     I(5, dtype="uint16", low=0, high=4))
+case("getitem/coordinates-broadcastable-type", lambda m, i, j: m[i, j],
+     lambda m, i, j: m[i, j], F(4, 5), I(5, low=-4, high=3),
+     I(1, dtype="int64", low=0, high=4, broadcastable=ONE))
+case("getitem/coordinates-3d-trailing-slice", lambda t, i, j: t[i, j, :],
+     lambda t, i, j: t[i, j, :], F(3, 4, 2), I(5, dtype="uint8", low=0, high=2),
+     I(5, dtype="int16", low=-4, high=3))
+case("getitem/coordinates-with-int", lambda m, i: m[i, -1] + m[0, i],
+     lambda m, i: m[i, -1] + m[0, i], F(4, 4), IV)
+case("getitem/coordinates-empty", lambda m, i, j: m[i, j], lambda m, i, j: m[i, j], F(4, 5),
+     I(0, dtype="int64"), I(0, dtype="int32"))
+case("getitem/log-likelihood-rows", lambda p, y: -T.mean(T.log(p)[[0, 1, 2], y]),
+     lambda p, y: -np.mean(np.log(p)[[0, 1, 2], y]), F(3, 4, **POS),
+     I(3, dtype="int32", low=0, high=3))
+case("advanced_subtensor/function", T.advanced_subtensor, lambda m, i, j: m[i, j], F(4, 5), IV,
+     I(6, dtype="int8", low=-5, high=4))
+case("inc_subtensor/int-vector", lambda x, y, i: T.inc_subtensor(x[i], y),
+     lambda x, y, i: _add_at(x, i, y), F(4, 3), F(6, 3), IV, covers=("AdvancedIncSubtensor1",))
+case("inc_subtensor/list-repeated-broadcast-row", lambda x, y: T.inc_subtensor(x[[1, 1, -1]], y),
+     lambda x, y: _add_at(x, [1, 1, -1], y), F(4, 3), F(3))
+case("inc_subtensor/uint8-vector-scalar-value", lambda x, y, i: T.inc_subtensor(x[i], y),
+     lambda x, y, i: _add_at(x, i, y), F(6), F(), I(8, dtype="uint8", low=0, high=5))
+case("inc_subtensor/int-vector-float32-value-transposed",
+     lambda x, y, i: T.inc_subtensor(x.T[i], y), lambda x, y, i: _add_at(x.T, i, y), F(3, 4),
+     F(6, 1, dtype="float32", broadcastable=COL), IV)
+case("inc_subtensor/int-vector-of-ints", lambda x, y, i: T.inc_subtensor(x[i], y),
+     lambda x, y, i: _add_at(x, i, y), I(4, 3, dtype="int8"), I(3, dtype="int8"), IV)
+case("inc_subtensor/empty-int-vector", lambda x, y, i: T.inc_subtensor(x[i], y),
+     lambda x, y, i: _add_at(x, i, y), F(4, 3), F(3), I(0, dtype="int64"))
+case("advanced_inc_subtensor1/function", T.advanced_inc_subtensor1,
+     lambda x, y, i: _add_at(x, i, y), F(4, 2), F(2), I(5, dtype="int32", low=-4, high=3))
+# set_subtensor's gradient wrt y is Theano's, gz[iv]: exact for distinct indices only (with a
+# repeated one, it also counts the writes that a later one overwrites)
+case("set_subtensor/list-distinct", lambda x, y: T.set_subtensor(x[[2, -1, 0]], y),
+     lambda x, y: _set(x, [2, -1, 0], y), F(4, 3), F(3, 3))
+case("set_subtensor/int-vector-repeated", lambda x, y, i: T.set_subtensor(x[i], y),
+     lambda x, y, i: _set(x, i, y), F(4, 3), F(6, 3), IV, differentiable=False)
+case("set_subtensor/int32-vector-python-value", lambda x, i: T.set_subtensor(x[i], 0.5),
+     lambda x, i: _set(x, i, 0.5), F(4, 3, dtype="float32"), I(5, dtype="int32", low=-4, high=3))
+case("advanced_set_subtensor1/function", lambda x, y: T.advanced_set_subtensor1(x, y, [3, 0]),
+     lambda x, y: _set(x, [3, 0], y), F(4, 2), F(2, 2))
+case("inc_subtensor/coordinates", lambda m, y, i, j: T.inc_subtensor(m[i, j], y),
+     lambda m, y, i, j: _add_at(m, (i, j), y), F(4, 5), F(6), IV,
+     I(6, dtype="int32", low=-5, high=4), covers=("AdvancedIncSubtensor",))
+case("inc_subtensor/coordinates-repeated", lambda m, y: T.inc_subtensor(m[[1, 1, -3], [0, 0, 0]], y),
+     lambda m, y: _add_at(m, ([1, 1, -3], [0, 0, 0]), y), F(4, 5), F(3))  # -3 is row 1 too
+case("inc_subtensor/coordinates-3d-broadcast", lambda t, y, i, j: T.inc_subtensor(t[i, j], y),
+     lambda t, y, i, j: _add_at(t, (i, j), y), F(3, 4, 2), F(2),
+     I(5, dtype="uint8", low=0, high=2), I(1, dtype="int16", low=-4, high=3))
+case("inc_subtensor/coordinates-empty", lambda m, y, i, j: T.inc_subtensor(m[i, j], y),
+     lambda m, y, i, j: _add_at(m, (i, j), y), F(4, 5), F(), I(0, dtype="int64"),
+     I(0, dtype="int64"))
+case("advanced_inc_subtensor/function", T.advanced_inc_subtensor,
+     lambda m, y, i, j: _add_at(m, (i, j), y), F(4, 5), F(6), IV, I(6, low=-5, high=4))
+case("set_subtensor/coordinates-distinct", lambda m, y: T.set_subtensor(m[[0, 1, 3], [2, 2, -1]], y),
+     lambda m, y: _set(m, ([0, 1, 3], [2, 2, -1]), y), F(4, 5), F(3))
+case("set_subtensor/coordinates-repeated", lambda m, y, i, j: T.set_subtensor(m[i, j], y),
+     lambda m, y, i, j: _set(m, (i, j), y), F(4, 5), F(6), IV, I(6, low=-5, high=4),
+     differentiable=False)
+case("advanced_set_subtensor/function", lambda m, i: T.advanced_set_subtensor(m, 7, i, 1),
+     lambda m, i: _set(m, (i, 1), 7), I(4, 3), I(2, low=-4, high=3))
+
 # --- neural-network functions -----------------------------------------------------------------
 
 
@@ -541,8 +638,8 @@ case("categorical_crossentropy/of-softmax",
 # Names in graphlab_kernel.tensor that are functions but not ops.
 NOT_OPS = {"grad", "as_tensor_variable", "constant", "tensor", "getitem"}
 OP_MODULES = ("graphlab_kernel.tensor.math", "graphlab_kernel.tensor.shape",
-              "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.nnet",
-              "graphlab_kernel.tensor.elemwise")
+              "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.advanced_subtensor",
+              "graphlab_kernel.tensor.nnet", "graphlab_kernel.tensor.elemwise")
 
 
 def public_ops() -> dict[str, object]:

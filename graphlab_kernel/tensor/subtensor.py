@@ -171,14 +171,7 @@ class IncSubtensor(Op):
         x, y, *scalars = inputs
         out = x.copy()
         key = _numpy_key(self, x, self.idx_list, scalars)
-        region_shape = np.shape(out[key])
-        try:
-            np.broadcast_shapes(np.shape(y), region_shape)
-            if np.broadcast_shapes(np.shape(y), region_shape) != region_shape:
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"{self}: a value of shape {np.shape(y)} does not broadcast to the "
-                             f"region of shape {region_shape} (input shape {x.shape})") from None
+        _check_value_shape(self, y, np.shape(out[key]), x)
         if self.set_instead_of_inc:
             out[key] = y
         else:
@@ -202,6 +195,17 @@ class IncSubtensor(Op):
         return f"{kind}({args[0]}[{key}], {args[1]})"
 
 
+def _check_value_shape(op, y, region_shape: tuple, x) -> None:
+    """Raise ValueError unless the value `y` broadcasts to the region of x it is written into."""
+    try:
+        if np.broadcast_shapes(np.shape(y), region_shape) == region_shape:
+            return
+    except ValueError:
+        pass
+    raise ValueError(f"{op}: a value of shape {np.shape(y)} does not broadcast to the region of "
+                     f"shape {region_shape} (input shape {np.shape(x)})")
+
+
 def _sum_to_shape_of(g, y):
     """Sum the gradient `g` of a broadcast value down to y's rank and broadcastable pattern."""
     from graphlab_kernel.tensor.math import cast
@@ -215,8 +219,8 @@ def _sum_to_shape_of(g, y):
     return cast(g, y.dtype)
 
 
-def _parse_key(x, key) -> tuple[list[tuple], list]:
-    """Split a Python index into an idx_list and the symbolic scalars it uses."""
+def _expand_ellipsis(x, key) -> tuple:
+    """A Python index as a tuple of one entry per indexed axis, '...' replaced by full slices."""
     if not isinstance(key, tuple):
         key = (key,)
     if any(k is Ellipsis for k in key):
@@ -229,6 +233,12 @@ def _parse_key(x, key) -> tuple[list[tuple], list]:
     if len(key) > x.ndim:
         raise IndexError(f"too many indices for {x} ({x.type}): {len(key)} given, it has "
                          f"{x.ndim} dimension(s)")
+    return key
+
+
+def _parse_key(x, key) -> tuple[list[tuple], list]:
+    """Split a Python index into an idx_list and the symbolic scalars it uses."""
+    key = _expand_ellipsis(x, key)
     scalars: list = []
 
     def part(v, what):
@@ -265,8 +275,11 @@ def _check_static_index(x, idx_list) -> None:
 
 
 def getitem(x, key):
-    """x[key] for integers, slices (with steps, negative bounds) and integer scalar variables."""
+    """x[key] for integers, slices (with steps, negative bounds) and integer scalar variables;
+    with integer arrays (x[iv], m[iv, jv]), advanced indexing (advanced_subtensor.py)."""
     x = as_tensor_variable(x, "indexed value")
+    if _advanced.is_array_key(key):
+        return _advanced.getitem_with_arrays(x, key)
     idx_list, scalars = _parse_key(x, key)
     _check_static_index(x, idx_list)
     if not idx_list:
@@ -278,9 +291,11 @@ def getitem(x, key):
 
 def _writer(x_sub, y, set_instead_of_inc: bool):
     name = "set_subtensor" if set_instead_of_inc else "inc_subtensor"
-    if not isinstance(x_sub, TensorVariable) or x_sub.owner is None or \
-            not isinstance(x_sub.owner.op, Subtensor):
-        raise TypeError(f"{name} expects an indexed tensor such as x[1:3] as its first "
+    op = x_sub.owner.op if isinstance(x_sub, TensorVariable) and x_sub.owner else None
+    if isinstance(op, (_advanced.AdvancedSubtensor1, _advanced.AdvancedSubtensor)):
+        return _advanced.write_with_arrays(x_sub, y, set_instead_of_inc)
+    if not isinstance(op, Subtensor):
+        raise TypeError(f"{name} expects an indexed tensor such as x[1:3] or x[iv] as its first "
                         f"argument; got {x_sub!r}")
     node = x_sub.owner
     x, *scalars = node.inputs
@@ -288,10 +303,16 @@ def _writer(x_sub, y, set_instead_of_inc: bool):
 
 
 def set_subtensor(x_sub, y):
-    """A copy of the tensor indexed by `x_sub` (e.g. x[1:3]) with y written into that region."""
+    """A copy of the tensor indexed by `x_sub` (e.g. x[1:3], x[iv]) with y written into that
+    region (at repeated indices, the last write wins)."""
     return _writer(x_sub, y, True)
 
 
 def inc_subtensor(x_sub, y):
-    """A copy of the tensor indexed by `x_sub` (e.g. x[1:3]) with y added to that region."""
+    """A copy of the tensor indexed by `x_sub` (e.g. x[1:3], x[iv]) with y added to that region
+    (at repeated indices, every addition counts)."""
     return _writer(x_sub, y, False)
+
+
+from graphlab_kernel.tensor import advanced_subtensor as _advanced  # noqa: E402  (cycle: it uses
+# this module's helpers, getitem and the writers dispatch to it)

@@ -205,8 +205,9 @@ def test_static_index_errors():
     with pytest.raises(IndexError, match=r"too many indices for m \(TensorType\(float64, "
                                          r"matrix\)\): 3 given"):
         m[0, 0, 0]
-    with pytest.raises(TypeError, match="only basic indexing is supported"):
-        m[T.lvector("i")]
+    with pytest.raises(NotImplementedError, match=r"m\[:, i\]: an index array after a slice, "
+                                                  r"on axis 1 is not supported; supported: "):
+        m[:, T.lvector("i")]
     with pytest.raises(TypeError, match="the index on axis 0 must be an integer or an integer "
                                         "scalar variable; got float 1.5"):
         m[1.5]

@@ -27,10 +27,11 @@ buffers (`gl_error()`, `gl_shapes()`).
 
 Ops rendered: Elemwise (any scalar op with a c_expr, and fused Composites: one loop), DimShuffle,
 Reduce, ArgReduce, Dot, Gemv/Gemm, DotMapGemv, Softmax/LogSoftmax/SoftmaxGrad, Subtensor,
-IncSubtensor, Reshape, Join, Alloc, Shape, Shape_i.
+IncSubtensor, AdvancedSubtensor1/AdvancedSubtensor, AdvancedIncSubtensor1/AdvancedIncSubtensor,
+Reshape, Join, Alloc, Shape, Shape_i.
 Anything else, a slice bound, Reshape shape or Alloc length computed inside the graph from array
 values (integer arithmetic on shapes, constants and integer inputs is fine, and so is an integer
-index computed from values: it is checked when its node runs), float16 or
+index or index vector computed from values: it is checked when its node runs), float16 or
 complex dtypes, or a graph above MAX_GRAPH_SIZE raises Unsupported: the function then runs whole
 on the NumPy backend (f.backend == "numpy").
 """
@@ -52,9 +53,13 @@ from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax, SoftmaxGrad
 from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.fused import DotMapGemv
 from graphlab_kernel.tensor.shape import ARange, Alloc, Join, Reshape, Shape, Shape_i
+from graphlab_kernel.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1,
+                                                       AdvancedSubtensor, AdvancedSubtensor1)
 from graphlab_kernel.tensor.subtensor import IncSubtensor, Subtensor
 from graphlab_kernel.tensor.type import INT_DTYPES
-from graphlab_kernel.backend.c.kernels import (emit_alloc, emit_arange, emit_arg_reduce, emit_dot,
+from graphlab_kernel.backend.c.kernels import (emit_advanced_inc_subtensor,
+                                               emit_advanced_subtensor, emit_alloc, emit_arange,
+                                               emit_arg_reduce, emit_dot,
                                                emit_dot_map_gemv, emit_inc_subtensor, emit_join, emit_reduce,
                                                emit_reshape, emit_scaled_product, emit_shape,
                                                emit_softmax, emit_softmax_grad, emit_subtensor)
@@ -285,6 +290,10 @@ def _arrays_read(var) -> set:
     return found
 
 
+# The ops writing y into a region of x (its indices are their inputs after x and y).
+_WRITERS = (IncSubtensor, AdvancedIncSubtensor1, AdvancedIncSubtensor)
+
+
 def _in_place_updates(fgraph, order, early: set | None = None) -> tuple[list, dict]:
     """Which shared variables' updates may be computed in the variable's own array.
 
@@ -295,17 +304,17 @@ def _in_place_updates(fgraph, order, early: set | None = None) -> tuple[list, di
     C-contiguous). The C code then checks that no other input overlaps it (status 5 otherwise:
     the caller calls again with a fresh buffer). A node qualifies when it is an Elemwise reading
     the variable once, a Gemm/Gemv whose z is the variable, or an inc_subtensor/set_subtensor of
-    it (an embedding's row update then writes one row, not a copy of the whole table); no other
-    input of it is a view of the variable; and its output is that update and nothing else. For
-    the write to be safe:
+    it, at basic or advanced indices (an embedding's row update then writes its rows, not a copy
+    of the whole table, for one id or a vector of them); no other input of it is a view of the
+    variable; and its output is that update and nothing else. For the write to be safe:
     - the nodes run last, after every other node and output copy (which may read the old value);
     - among themselves, a node reading another's variable runs before it (in a cycle, one of
       them is computed into a fresh array, like any node);
-    - none of them can fail (matmul cannot, Elemwise and IncSubtensor allocate nothing, and
-      indices were checked with the shapes; an Elemwise whose values may make it fail, an
-      integer power, is no candidate, nor an IncSubtensor whose index is computed from array
-      values, i.e. not by a function input, a constant or an `early` node), so a call that
-      fails has changed no shared variable.
+    - none of them can fail (matmul cannot, Elemwise and the writers allocate nothing, and
+      indices, every value of an index array included, were checked with the shapes; an
+      Elemwise whose values may make it fail, an integer power, is no candidate, nor a writer
+      whose index is computed from array values, i.e. not by a function input, a constant or an
+      `early` node), so a call that fails has changed no shared variable.
     Returns (the declined nodes, {node: (output index, input index)} in the order to run)."""
     if early is None:
         early = _early_nodes(order, fgraph)
@@ -320,10 +329,10 @@ def _in_place_updates(fgraph, order, early: set | None = None) -> tuple[list, di
                              out.type.dtype):
                 continue  # it may fail after writing part of the variable
             positions = [j for j, v in enumerate(node.inputs) if v is target]
-        elif isinstance(node.op, IncSubtensor) or (isinstance(node.op, _ScaledProduct) and
-                                                   out.type.dtype in ("float32", "float64")):
+        elif isinstance(node.op, _WRITERS) or (isinstance(node.op, _ScaledProduct) and
+                                               out.type.dtype in ("float32", "float64")):
             positions = [0] if node.inputs[0] is target else []
-            if isinstance(node.op, IncSubtensor) and any(
+            if isinstance(node.op, _WRITERS) and any(
                     v.owner is not None and v.owner not in early for v in node.inputs[2:]):
                 continue  # its index is checked only when it runs
         else:
@@ -376,6 +385,9 @@ _EMITTERS = {
     Softmax: lambda w, node: emit_softmax(w, node, log=False),
     LogSoftmax: lambda w, node: emit_softmax(w, node, log=True),
     SoftmaxGrad: emit_softmax_grad,
+    AdvancedSubtensor1: emit_advanced_subtensor, AdvancedSubtensor: emit_advanced_subtensor,
+    AdvancedIncSubtensor1: emit_advanced_inc_subtensor,
+    AdvancedIncSubtensor: emit_advanced_inc_subtensor,
 }
 
 

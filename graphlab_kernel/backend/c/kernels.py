@@ -337,6 +337,19 @@ def _computed_indices(w: Writer, node, idx_list, scalars) -> set:
     return computed
 
 
+def _out_of_range(label: str, pointer: str | None, dtype: str, axis: int, n: str, rx: int,
+                  src: str) -> str:
+    """C failing with status 3 (IndexError): the index `given` is out of range for `axis` of
+    length `n` of the array `src` (of rank rx). The message shows the index as given: a uint64
+    (read as INT64_MAX above it) is shown from `pointer`, its own value."""
+    shown = ("%lld", "(long long)given")
+    if dtype == "uint64" and pointer is not None:
+        shown = ("%llu", f"(unsigned long long)*(const uint64_t *)({pointer})")
+    return (f"{{ char sb[96]; status = 3; snprintf(gl_err, 512, \"{label}: index {shown[0]} is out "
+            f"of range for axis {axis} of length %lld (input shape %s)\", {shown[1]}, "
+            f"(long long){n}, gl_shape_str(sb, {rx}, n_{src})); goto done; }}")
+
+
 def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx: int,
                skip: set = frozenset()) -> list[str]:
     """C setting p_<dst>, n_<dst>, s_<dst> to the view src[idx] (integers and slices, with
@@ -366,15 +379,11 @@ def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx:
                 given = f"(int64_t){int(entry[1])}LL"
             else:
                 given = int64_value(f"p_{w.names[symbolic]}", symbolic.type.dtype)
-            # the message shows the index given (a uint64 above INT64_MAX is read as INT64_MAX)
-            shown = ("%lld", "(long long)given")
-            if symbolic is not None and symbolic.type.dtype == "uint64":
-                shown = ("%llu", f"(unsigned long long)*(const uint64_t *)p_{w.names[symbolic]}")
+            dtype = "int64" if symbolic is None else symbolic.type.dtype
+            pointer = None if symbolic is None else f"p_{w.names[symbolic]}"
             code.append(f"{{ const int64_t given = {given}; int64_t i = given; "
-                        f"if (i < 0) i += {n}; if (i < 0 || i >= {n}) {{ char sb[96]; status = 3; "
-                        f"snprintf(gl_err, 512, \"{label}: index {shown[0]} is out of range for "
-                        f"axis {axis} of length %lld (input shape %s)\", {shown[1]}, "
-                        f"(long long){n}, gl_shape_str(sb, {rx}, n_{src})); goto done; }}"
+                        f"if (i < 0) i += {n}; if (i < 0 || i >= {n}) "
+                        f"{_out_of_range(label, pointer, dtype, axis, n, rx, src)}"
                         f" base += i * {st}; }}")
             continue
         # the symbolic scalars come in the order start, stop, step: take them in that order
@@ -450,6 +459,132 @@ def emit_inc_subtensor(w: Writer, node) -> None:
     run += strided_copy(f"p_{region}", f"s_{region}", f"p_{b}", "ys", f"n_{region}", rr, oc, yc,
                         "=" if op.set_instead_of_inc else "+=")
     run.append("}")
+    w.run_code += run
+
+
+def _index_arrays(w: Writer, name: str, x, indices, label: str) -> tuple[list[str], list[str]]:
+    """The C of an advanced-indexing node's index arrays (vectors and scalars on x's first axes):
+    code setting `len_<name>`, their broadcast length, from their lengths (failing when they do
+    not broadcast), and code checking each value against its axis of x, which fails on the first
+    out of range, axis by axis (as the NumPy perform does). Both fail with status 3 (IndexError).
+    As in NumPy, a vector's values are checked only when the arrays select something, a
+    scalar's always."""
+    a, rx = w.names[x], x.type.ndim
+    w.decls.append(f"int64_t len_{name} = 1;")
+    length = [f"len_{name} = 1;"]
+    for v in indices:
+        if v.type.ndim == 0:
+            continue
+        n = f"n_{w.names[v]}[0]"
+        length.append(f"if ({n} != 1) {{ if (len_{name} != 1 && len_{name} != {n}) {{ char sc[96]; "
+                      f"status = 3; snprintf(gl_err, 512, \"{label}: index arrays of shapes (%lld,)"
+                      f" and (%lld,) do not broadcast together (input shape %s)\", (long long)"
+                      f"len_{name}, (long long){n}, gl_shape_str(sc, {rx}, n_{a})); goto done; }}"
+                      f" len_{name} = {n}; }}")
+    checks = []
+    for axis, v in enumerate(indices):
+        i, n = w.names[v], f"n_{a}[{axis}]"
+        count, at = (f"n_{i}[0]", f"p_{i} + t * s_{i}[0]") if v.type.ndim else ("1", f"p_{i}")
+        checks.append(f"{f'if (len_{name} > 0) ' if v.type.ndim else ''}for (int64_t t = 0; "
+                      f"t < {count}; t++) {{ const int64_t given = "
+                      f"{int64_value(at, v.type.dtype)}; if (given < -{n} || given >= {n}) "
+                      f"{_out_of_range(label, at, v.type.dtype, axis, n, rx, a)} }}")
+    return length, checks
+
+
+def _index_cursors(w: Writer, indices) -> list[str]:
+    """C declaring, per index array j, `ix<j>` (its data) and `is<j>` (its byte step from one
+    selected element to the next: 0 for a scalar or a length-1 vector, broadcast)."""
+    code = []
+    for j, v in enumerate(indices):
+        i = w.names[v]
+        step = f"n_{i}[0] == 1 ? 0 : s_{i}[0]" if v.type.ndim else "0"
+        code.append(f"const char *ix{j} = p_{i}; const int64_t is{j} = {step};")
+    return code
+
+
+def _index_offsets(w: Writer, indices, cursor: str, lengths: str, strides: str) -> list[str]:
+    """C moving the pointer `cursor` to the element selected at position t: each index value
+    (known to be in range), wrapped when negative, times its axis's stride."""
+    return [f"{{ int64_t i = {int64_value(f'ix{j} + t * is{j}', v.type.dtype)}; if (i < 0) i += "
+            f"{lengths}[{j}]; {cursor} += i * {strides}[{j}]; }}" for j, v in enumerate(indices)]
+
+
+def _place_checks(w: Writer, indices, checks: list[str]) -> None:
+    """Index values known with the shapes (function inputs, constants, shape arithmetic) are
+    checked there, before anything is computed or written (so an update at them may be computed
+    in place); values computed in the run are checked when the node runs, before it writes."""
+    if all(v in w.known for v in indices):
+        w.shape_code += checks
+    else:
+        w.run_code += checks
+
+
+def emit_advanced_subtensor(w: Writer, node) -> None:
+    """x[iv] (AdvancedSubtensor1), m[iv, jv, ...] (AdvancedSubtensor): a new array, each selected
+    element or sub-array copied in turn (a contiguous one by memcpy). Its shape needs only the
+    index arrays' lengths; their values are read when the node runs."""
+    (x, *indices), (out,) = node.inputs, node.outputs
+    a, name, label = w.names[x], w.declare(out), op_label(node)
+    rx, k = x.type.ndim, len(indices)
+    length, checks = _index_arrays(w, name, x, indices, label)
+    w.shape_code += length + [f"n_{name}[0] = len_{name};"]
+    w.shape_code += [f"n_{name}[{d + 1 - k}] = n_{a}[{d}];" for d in range(k, rx)]
+    w.shape_code.append(size_code(name, out.type.ndim, label))
+    _place_checks(w, indices, checks)
+    alloc(w, out, name)
+    oc, item = ctype(out.type.dtype), np.dtype(out.type.dtype).itemsize
+    run = [f"if (len_{name} > 0) {{", *_index_cursors(w, indices)]
+    contiguous = " && ".join(f"(n_{a}[{d}] <= 1 || s_{a}[{d}] == {_c_stride(a, d, rx, item)})"
+                             for d in range(k, rx)) or "1"
+    row_bytes = " * ".join([str(item)] + [f"n_{a}[{d}]" for d in range(k, rx)])
+    run.append(f"const int rows_flat = {contiguous}; const int64_t row_bytes = {row_bytes};")
+    run += [f"for (int64_t t = 0; t < len_{name}; t++) {{", f"const char *src = p_{a};",
+            *_index_offsets(w, indices, "src", f"n_{a}", f"s_{a}"),
+            f"char *dst = p_{name} + t * s_{name}[0];",
+            "if (rows_flat) memcpy(dst, src, row_bytes); else {"]
+    run += strided_copy("dst", f"(s_{name} + 1)", "src", f"(s_{a} + {k})", f"(n_{a} + {k})",
+                        rx - k, oc, oc)
+    run += ["}", "}", "}"]
+    w.run_code += run
+
+
+def emit_advanced_inc_subtensor(w: Writer, node) -> None:
+    """inc_subtensor / set_subtensor at index arrays (AdvancedIncSubtensor1, AdvancedIncSubtensor):
+    a copy of x (none when the output is x's own array: a shared variable updated in place),
+    then y added (or written) at each selected element in turn, so that repeated indices add up
+    (np.add.at) or the last write wins (NumPy's assignment)."""
+    op, (x, y, *indices), (out,) = node.op, node.inputs, node.outputs
+    a, b, name, label = w.names[x], w.names[y], w.declare(out), op_label(node)
+    rx, ry, k = x.type.ndim, y.type.ndim, len(indices)
+    rr = 1 + rx - k  # the region's rank: the selected elements, then the axes after k
+    length, checks = _index_arrays(w, name, x, indices, label)
+    code = [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(rx)] + length
+    if ry:
+        region = ", ".join([f"len_{name}"] + [f"n_{a}[{d}]" for d in range(k, rx)])
+        bad = " || ".join(f"(n_{b}[{d}] != 1 && n_{b}[{d}] != rg[{rr - ry + d}])"
+                          for d in range(ry))
+        code.append(f"{{ const int64_t rg[{rr}] = {{{region}}}; if ({bad}) {{ char sa[96], "
+                    f"sb[96], sc[96]; GL_FAIL(\"{label}: a value of shape %s does not broadcast "
+                    f"to the region of shape %s (input shape %s)\", gl_shape_str(sa, {ry}, n_{b}),"
+                    f" gl_shape_str(sb, {rr}, rg), gl_shape_str(sc, {rx}, n_{a})); }} }}")
+    code.append(size_code(name, rx, label))
+    w.shape_code += code
+    _place_checks(w, indices, checks)
+    alloc(w, out, name)
+    oc, yc = ctype(out.type.dtype), ctype(y.type.dtype)
+    run = [f"if (p_{name} != p_{a}) {{"]
+    run += strided_copy(f"p_{name}", f"s_{name}", f"p_{a}", f"s_{a}", f"n_{name}", rx, oc, oc)
+    # y's byte strides along the region's axes: 0 where y is broadcast (absent or of length 1)
+    ys = ["0"] * (rr - ry) + [f"n_{b}[{d}] == 1 ? 0 : s_{b}[{d}]" for d in range(ry)]
+    run += ["}", f"if (len_{name} > 0) {{", *_index_cursors(w, indices),
+            f"const int64_t ys[{rr}] = {{{', '.join(ys)}}};",
+            f"for (int64_t t = 0; t < len_{name}; t++) {{", f"char *dst = p_{name};",
+            *_index_offsets(w, indices, "dst", f"n_{name}", f"s_{name}"),
+            f"const char *src = p_{b} + t * ys[0];"]
+    run += strided_copy("dst", f"(s_{name} + {k})", "src", "(ys + 1)", f"(n_{name} + {k})", rr - 1,
+                        oc, yc, "=" if op.set_instead_of_inc else "+=")
+    run += ["}", "}"]
     w.run_code += run
 
 
