@@ -559,12 +559,12 @@ case("inc_subtensor/empty-int-vector", lambda x, y, i: T.inc_subtensor(x[i], y),
      lambda x, y, i: _add_at(x, i, y), F(4, 3), F(3), I(0, dtype="int64"))
 case("advanced_inc_subtensor1/function", T.advanced_inc_subtensor1,
      lambda x, y, i: _add_at(x, i, y), F(4, 2), F(2), I(5, dtype="int32", low=-4, high=3))
-# set_subtensor's gradient wrt y is Theano's, gz[iv]: exact for distinct indices only (with a
-# repeated one, it also counts the writes that a later one overwrites)
+# set_subtensor's gradient wrt y reaches the last write to each place only (as NumPy, the last
+# write wins), repeated indices included
 case("set_subtensor/list-distinct", lambda x, y: T.set_subtensor(x[[2, -1, 0]], y),
      lambda x, y: _set(x, [2, -1, 0], y), F(4, 3), F(3, 3))
 case("set_subtensor/int-vector-repeated", lambda x, y, i: T.set_subtensor(x[i], y),
-     lambda x, y, i: _set(x, i, y), F(4, 3), F(6, 3), IV, differentiable=False)
+     lambda x, y, i: _set(x, i, y), F(4, 3), F(6, 3), IV)
 case("set_subtensor/int32-vector-python-value", lambda x, i: T.set_subtensor(x[i], 0.5),
      lambda x, i: _set(x, i, 0.5), F(4, 3, dtype="float32"), I(5, dtype="int32", low=-4, high=3))
 case("advanced_set_subtensor1/function", lambda x, y: T.advanced_set_subtensor1(x, y, [3, 0]),
@@ -585,8 +585,7 @@ case("advanced_inc_subtensor/function", T.advanced_inc_subtensor,
 case("set_subtensor/coordinates-distinct", lambda m, y: T.set_subtensor(m[[0, 1, 3], [2, 2, -1]], y),
      lambda m, y: _set(m, ([0, 1, 3], [2, 2, -1]), y), F(4, 5), F(3))
 case("set_subtensor/coordinates-repeated", lambda m, y, i, j: T.set_subtensor(m[i, j], y),
-     lambda m, y, i, j: _set(m, (i, j), y), F(4, 5), F(6), IV, I(6, low=-5, high=4),
-     differentiable=False)
+     lambda m, y, i, j: _set(m, (i, j), y), F(4, 5), F(6), IV, I(6, low=-5, high=4))
 case("advanced_set_subtensor/function", lambda m, i: T.advanced_set_subtensor(m, 7, i, 1),
      lambda m, i: _set(m, (i, 1), 7), I(4, 3), I(2, low=-4, high=3))
 

@@ -223,15 +223,29 @@ class _AdvancedWrite(Op):
 
     def grad(self, inputs, outputs, output_grads):
         """wrt x: gz (set: zero where y was written); wrt y: gz at the indices, summed over the
-        axes y was broadcast along. For set with repeated indices this is Theano's gradient: it
-        counts every write of y, not only the last, which alone reaches the result."""
+        axes y was broadcast along. For set, only the last write to a place reaches the result,
+        so an earlier write to the same place gets no gradient (see _last_writes)."""
         x, y, *indices = inputs
         (gz,) = output_grads
         gx = type(self)(True)(gz, np.zeros((), dtype=gz.dtype), *indices) \
             if self.set_instead_of_inc else gz
-        gy = _sum_to_shape_of(self.reader()(gz, *indices), y)
+        read = self.reader()(gz, *indices)
+        if self.set_instead_of_inc:
+            read = read * self._last_writes(x, indices, read)
+        gy = _sum_to_shape_of(read, y)
         return [None if x.dtype in DISCRETE_DTYPES else gx,
                 None if y.dtype in DISCRETE_DTYPES else gy] + [None] * len(indices)
+
+    def _last_writes(self, x, indices, read):
+        """For each of the n writes (the first axis of `read`), whether no later write goes to
+        the same place: writing the positions 0..n-1 themselves with this op leaves, at each
+        place, the last position written there. Shaped to broadcast against `read`."""
+        from graphlab_kernel.tensor.math import eq
+        from graphlab_kernel.tensor.shape import alloc, arange, shape_i, shape_padright
+        positions = arange(shape_i(read, 0))
+        places = alloc(np.int64(-1), *(shape_i(x, d) for d in range(len(indices))))
+        winner = type(self)(True)(places, positions, *indices)
+        return shape_padright(eq(self.reader()(winner, *indices), positions), read.ndim - 1)
 
     def reader(self) -> Op:
         raise NotImplementedError
