@@ -144,7 +144,12 @@ def test_the_gradients_graphs():
     assert not gx.owner.op.set_instead_of_inc and gx.owner.inputs[2] is iv
     gm, gy = T.grad(T.set_subtensor(m[iv], y).sum(), [m, y])
     assert isinstance(gm.owner.op, AdvancedIncSubtensor1) and gm.owner.op.set_instead_of_inc
-    assert isinstance(gy.owner.op, AdvancedSubtensor1) and gy.owner.inputs[1] is iv
+    read = gy.owner.inputs[0]  # gz[iv], times "no later write goes to the same place"
+    assert isinstance(read.owner.op, AdvancedSubtensor1) and read.owner.inputs[1] is iv
+    y4 = T.dmatrix("y4")
+    g_set = function([m, y4, iv], T.grad(T.set_subtensor(m[iv], y4).sum(), y4))
+    np.testing.assert_array_equal(g_set(np.zeros((4, 2)), np.ones((4, 2)), [1, 1, -1, 1]),
+                                  [[0, 0], [0, 0], [1, 1], [1, 1]])  # the last write to row 1
     assert T.advanced_subtensor1.grad([m, iv], [m[iv]], [T.dmatrix()])[1] is None
     gm, gy = T.grad(T.inc_subtensor(m[iv], y[:, 0]).sum(), [m, y])
     gi = T.grad(m[iv].sum(), iv)  # an integer input's gradient: zeros
