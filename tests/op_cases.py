@@ -627,6 +627,9 @@ case("binary_crossentropy/float32-against-0-1", T.nnet.binary_crossentropy,
 case("categorical_crossentropy/distributions", T.nnet.categorical_crossentropy,
      lambda p, t: -np.sum(t * np.log(p), axis=-1), F(3, 4, low=0.05, high=1), F(3, 4, low=0,
                                                                                    high=1))
+case("categorical_crossentropy/classes", T.nnet.categorical_crossentropy,
+     lambda p, y: -np.log(p[np.arange(len(y)), y]), F(4, 3, low=0.05, high=1),
+     I(4, dtype="int64", low=-3, high=2))
 case("categorical_crossentropy/of-softmax",
      lambda x, t: T.nnet.categorical_crossentropy(T.nnet.softmax(x), t),
      lambda x, t: -np.sum(t * _log_softmax(x), axis=-1), F(3, 5), F(3, 5, low=0, high=1))

@@ -13,7 +13,8 @@ from graphlab_kernel.gof.op import Op
 from graphlab_kernel.tensor.math import exp, log, maximum, sigmoid, softplus, switch
 from graphlab_kernel.tensor.math import sum as sum_
 from graphlab_kernel.tensor.scalar_ops import float_of, upcast
-from graphlab_kernel.tensor.type import TensorType
+from graphlab_kernel.tensor.shape import arange, shape_i
+from graphlab_kernel.tensor.type import INT_DTYPES, TensorType
 from graphlab_kernel.tensor.var import as_tensor_variable
 
 __all__ = ["LogSoftmax", "Softmax", "SoftmaxGrad", "binary_crossentropy",
@@ -141,12 +142,18 @@ def binary_crossentropy(output, target):
 
 
 def categorical_crossentropy(coding_dist, true_dist):
-    """-sum(true_dist * log(coding_dist)) over the last axis: the cross-entropy of each row of
-    predicted probabilities `coding_dist` against `true_dist`, given as distributions (one-hot
-    rows, say) of the same rank."""
+    """The cross-entropy of each row of predicted probabilities `coding_dist` against the truth:
+    -sum(true_dist * log(coding_dist)) over the last axis when `true_dist` holds distributions
+    (one-hot rows, say) of the same rank; -log(coding_dist[i, true_dist[i]]) when it holds the
+    right class of each row of a matrix, as integers. The log is taken before the pick, so that
+    log(softmax(x)) becomes the stable log_softmax(x)."""
     coding_dist = as_tensor_variable(coding_dist, "coding_dist of categorical_crossentropy")
     true_dist = as_tensor_variable(true_dist, "true_dist of categorical_crossentropy")
-    if true_dist.ndim != coding_dist.ndim:
-        raise TypeError(f"categorical_crossentropy: true_dist ({true_dist.type}) must have the "
-                        f"rank of coding_dist ({coding_dist.type})")
-    return -sum_(true_dist * log(coding_dist), axis=coding_dist.ndim - 1)
+    if true_dist.ndim == coding_dist.ndim:
+        return -sum_(true_dist * log(coding_dist), axis=coding_dist.ndim - 1)
+    if coding_dist.ndim == 2 and true_dist.ndim == 1 and true_dist.dtype in INT_DTYPES:
+        rows = arange(shape_i(coding_dist, 0))
+        return -log(coding_dist)[rows, true_dist]
+    raise TypeError(f"categorical_crossentropy: true_dist ({true_dist.type}) must be "
+                    f"distributions of the rank of coding_dist ({coding_dist.type}), or, for a "
+                    "matrix coding_dist, a vector of integer classes")

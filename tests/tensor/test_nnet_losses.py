@@ -31,6 +31,26 @@ def test_categorical_crossentropy_of_softmax_is_stable_and_its_gradient_is_p_min
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_categorical_crossentropy_against_integer_classes(backend):
+    """The negative log-likelihood of Theano's tutorials: -log(p[i, y[i]]), stable for softmax."""
+    x, y = T.dmatrix("x"), T.lvector("y")
+    loss = T.nnet.categorical_crossentropy(T.nnet.softmax(x), y)
+    f = G.function([x, y], [loss, T.grad(loss.mean(), x)], backend=backend)
+    assert f.backend == backend
+    X = np.array([[1000.0, 0.0, -5.0], [0.0, -800.0, 3.0], [0.5, 0.25, 0.0]])
+    Y = np.array([1, 0, -1])  # classes index as NumPy does: -1 is the last
+    value, gradient = f(X, Y)
+    shifted = X - X.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(value, -log_p[np.arange(3), Y], rtol=1e-12)
+    one_hot = np.eye(3)[Y]
+    np.testing.assert_allclose(gradient, (np.exp(log_p) - one_hot) / 3, rtol=1e-12,
+                               atol=1e-300)
+    with pytest.raises(IndexError, match="index 3 is out of range for axis 1 of length 3"):
+        f(X, np.array([0, 3, 1]))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_binary_crossentropy_of_sigmoid_is_stable(backend):
     z, t = T.dvectors("z", "t")
     loss = T.nnet.binary_crossentropy(T.nnet.sigmoid(z), t)
@@ -46,8 +66,12 @@ def test_binary_crossentropy_of_sigmoid_is_stable(backend):
 
 def test_crossentropy_ranks_and_relu_alpha():
     p = T.dmatrix("p")
-    with pytest.raises(TypeError, match="true_dist .*must have the rank of coding_dist"):
+    with pytest.raises(TypeError, match="true_dist .*must be distributions of the rank of "
+                                        "coding_dist .*or, for a matrix coding_dist, a vector "
+                                        "of integer classes"):
         T.nnet.categorical_crossentropy(p, T.dtensor3("t3"))
+    with pytest.raises(TypeError, match="a vector of integer classes"):
+        T.nnet.categorical_crossentropy(p, T.dvector("t"))
     x, alpha = T.dvector("x"), T.dscalar("alpha")
     leaky = G.function([x, alpha], T.nnet.relu(x, alpha))
     X = np.array([-np.inf, -2.0, 0.0, 3.0, np.nan])
