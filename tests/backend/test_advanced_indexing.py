@@ -347,7 +347,6 @@ def test_the_negative_log_likelihood_idiom(backend):
     np.testing.assert_allclose(gradient, expected, rtol=1e-14)
 
 
-@pytest.mark.skipif(not hasattr(T, "arange"), reason="T.arange is not on this branch yet")
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_negative_log_likelihood_idiom_with_arange(backend):
     p, y = T.dmatrix("p"), T.ivector("y")
