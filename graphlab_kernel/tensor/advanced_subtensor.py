@@ -21,7 +21,8 @@ import numpy as np
 from graphlab_kernel.gof.graph import Apply, Constant
 from graphlab_kernel.gof.op import Op
 from graphlab_kernel.tensor.subtensor import (IndexOutOfRangeError, _check_value_shape,
-                                              _expand_ellipsis, _sum_to_shape_of)
+                                              _check_written_value, _expand_ellipsis,
+                                              _sum_to_shape_of)
 from graphlab_kernel.tensor.type import DISCRETE_DTYPES, INT_DTYPES, TensorType
 from graphlab_kernel.tensor.var import TensorVariable, as_tensor_variable
 
@@ -200,13 +201,8 @@ class _AdvancedWrite(Op):
     def make_node(self, x, y, *indices) -> Apply:
         x, indices = _index_inputs(self, x, indices, self.vector_only)
         y = as_tensor_variable(y, f"value written by {self}", partner_dtype=x.dtype)
-        region_ndim = 1 + x.ndim - len(indices)
-        if y.ndim > region_ndim:
-            raise TypeError(f"{self}: the value {y} has {y.ndim} dimension(s); the region of "
-                            f"{x} it is written into has only {region_ndim}")
-        if not np.can_cast(y.dtype, x.dtype):
-            raise TypeError(f"{self}: cannot write {y} ({y.dtype}) into {x} ({x.dtype}) without "
-                            f"loss; cast it first")
+        _check_written_value(self, x, y, 1 + x.ndim - len(indices),
+                             f"the region of {x} it is written into")
         return Apply(self, [x, y, *indices], [x.type()])
 
     def perform(self, node, inputs):

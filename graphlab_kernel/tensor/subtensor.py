@@ -157,13 +157,8 @@ class IncSubtensor(Op):
         y = as_tensor_variable(y, f"value written by {self}", partner_dtype=x.dtype)
         if len(self.idx_list) > x.ndim:
             raise IndexError(f"too many indices for {x} ({x.type}): {len(self.idx_list)} given")
-        region_ndim = len(_result_broadcastable(x, self.idx_list))
-        if y.ndim > region_ndim:
-            raise TypeError(f"{self}: the value {y} has {y.ndim} dimension(s); the region "
-                            f"{x}[{_key_text(self.idx_list)}] has only {region_ndim}")
-        if not np.can_cast(y.dtype, x.dtype):
-            raise TypeError(f"{self}: cannot write {y} ({y.dtype}) into {x} ({x.dtype}) without "
-                            f"loss; cast it first")
+        _check_written_value(self, x, y, len(_result_broadcastable(x, self.idx_list)),
+                             f"the region {x}[{_key_text(self.idx_list)}]")
         scalars = _check_scalars(self, scalars)
         return Apply(self, [x, y, *scalars], [x.type()])
 
@@ -204,6 +199,17 @@ def _check_value_shape(op, y, region_shape: tuple, x) -> None:
         pass
     raise ValueError(f"{op}: a value of shape {np.shape(y)} does not broadcast to the region of "
                      f"shape {region_shape} (input shape {np.shape(x)})")
+
+
+def _check_written_value(op, x, y, region_ndim: int, region: str) -> None:
+    """Refuse a value `y` of more dimensions than the region of x it is written into, or of a
+    dtype x cannot hold without loss."""
+    if y.ndim > region_ndim:
+        raise TypeError(f"{op}: the value {y} has {y.ndim} dimension(s); {region} has only "
+                        f"{region_ndim}")
+    if not np.can_cast(y.dtype, x.dtype):
+        raise TypeError(f"{op}: cannot write {y} ({y.dtype}) into {x} ({x.dtype}) without loss; "
+                        "cast it first")
 
 
 def _sum_to_shape_of(g, y):
