@@ -173,6 +173,28 @@ def bench_embedding_update() -> None:
     _row("embedding row update, 10000 x 64 table", lambda: step(7, grad), numpy_step, None, 2000)
 
 
+def bench_embedding_batch_update() -> None:
+    """A batch of 256 rows (some repeated) of a 100,000 x 64 table updated at once, inc_subtensor
+    at an index vector (no goal): NumPy's own way is np.add.at, which adds repeats up too."""
+    import graphlab_kernel as gl
+    import graphlab_kernel.tensor as T
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((100_000, 64))
+    ids, grads = rng.integers(0, 100_000, 256), rng.standard_normal((256, 64))
+    ids[:8] = ids[8:16]  # repeated rows add up
+    table = gl.shared(start.copy(), name="E")
+    i, g = T.lvector("ids"), T.dmatrix("g")
+    step = gl.function([i, g], [], updates=[(table, T.inc_subtensor(table[i], -0.1 * g))])
+    assert step.backend == "c", step.backend
+    mine = start.copy()
+
+    def numpy_step():
+        np.add.at(mine, ids, -0.1 * grads)
+
+    _row("embedding batch update, 256 of 100000 x 64", lambda: step(ids, grads), numpy_step,
+         None, 500)
+
+
 def _compile_time_in_new_process(cache_dir: str, pycache: str) -> float:
     """Seconds `function(...)` takes for the seed's training function, in a fresh interpreter.
 
@@ -210,6 +232,7 @@ def main() -> None:
     bench_fused_chains()
     bench_mlp()
     bench_embedding_update()
+    bench_embedding_batch_update()
     bench_compile_time()
 
 
