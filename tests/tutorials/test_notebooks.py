@@ -30,6 +30,13 @@ CLAIMS = {
         ('print(c_function(f.c_source, "gl_flat_"))', "sin(x0)"),
         ("print(compute_part(f.c_source))", "gl_parallel(gl_ew_task_v1"),
     ],
+    "08_many_classes": [
+        ("print(g.owner.op)", "AdvancedIncSubtensor{no_inplace,inc}"),
+        ("print(gl.function([p], T.grad(twice.sum(), p))(P))", "[[0. 2. 0.]"),
+        ("gl.debugprint(loss)", "LogSoftmax"),
+        ("print(scores_loss(", "[800.]"),
+        ("for step in range(201):", "backend c"),
+    ],
 }
 
 
