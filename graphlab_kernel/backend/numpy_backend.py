@@ -56,10 +56,14 @@ class NumpyBackend:
 
 
 def _annotate(exc: Exception, node, values) -> Exception:
-    """The same kind of exception, saying which node failed and with which input shapes."""
+    """The same kind of exception, saying which node failed and with which input shapes (or
+    the nearest base class that takes a message: NumPy's MemoryError for an allocation too big
+    is built from a shape and a dtype, so it becomes a MemoryError)."""
     shapes = ", ".join(f"{inp}: {getattr(v, 'shape', '?')}" for inp, v in zip(node.inputs, values))
     message = f"{exc}\n  while computing {node.op} with inputs ({shapes})"
-    try:
-        return type(exc)(message)
-    except Exception:
-        return RuntimeError(message)
+    for kind in type(exc).__mro__:
+        try:
+            return kind(message)
+        except Exception:  # noqa: S112 (a constructor of another signature: try its base)
+            continue
+    return RuntimeError(message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -444,9 +445,12 @@ class ARange(Op):
         start, stop, step = (x.item() for x in inputs)
         if step == 0:
             raise ValueError(f"{self}: the step must not be zero")
-        if not np.isfinite((stop - start) / step):
+        length = math.ceil((stop - start) / step) if np.isfinite((stop - start) / step) else None
+        if length is None:
             raise ValueError(f"{self}: cannot compute the length of a range from {start:g} to "
                              f"{stop:g} by {step:g}")
+        if abs(length) >= 9.2e18:  # as the C backend (NumPy's own message is less clear)
+            raise ValueError(f"{self}: the range from {start} to {stop} by {step} is too long")
         return [np.arange(start, stop, step, dtype=self.dtype)]
 
     def grad(self, inputs, outputs, output_grads):

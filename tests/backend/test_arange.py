@@ -97,3 +97,29 @@ def test_gradient_flows_to_start_and_step():
     n = T.lscalar("n")  # as for any integer input: a zero gradient
     gn = G.function([n, a], T.grad(T.arange(n).sum() * a, n), on_unused_input="ignore")
     assert gn(4, 1.0) == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_int64_extremes_follow_numpys_lengths_and_refusals(backend):
+    """NumPy rounds (stop - start) / step to a double before its ceil, so that a range of huge
+    bounds can be a value shorter than the exact count; both backends give NumPy's. Where NumPy
+    refuses the length (beyond the int64 range, even negative), they raise ValueError too."""
+    a, b, h = T.lscalars("a", "b", "h")
+    f = G.function([a, b, h], T.arange(a, b, h), backend=backend)
+    big, small = 2 ** 63 - 1, -2 ** 63
+    for args in [(small, big, big), (big, small, small), (0, big, 2 ** 62), (big - 1, big, 1),
+                 (small, small + 2, 1), (0, 10, small), (5, 0, small), (small, 0, big)]:
+        np.testing.assert_array_equal(f(*args), np.arange(*args), err_msg=str(args))
+    for args in [(small, big, 1), (small, big, -1)]:
+        with pytest.raises(ValueError):
+            np.arange(*args)
+        with pytest.raises(ValueError, match="is too long"):
+            f(*args)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_range_too_big_to_allocate_is_a_memory_error(backend):
+    a, b, h = T.dscalars("a", "b", "h")
+    f = G.function([a, b, h], T.arange(a, b, h), backend=backend)
+    with pytest.raises(MemoryError):
+        f(0.0, 1.0, 1e-17)  # 10**17 values

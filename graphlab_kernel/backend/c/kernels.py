@@ -734,9 +734,10 @@ def emit_alloc(w: Writer, node) -> None:
 def emit_arange(w: Writer, node) -> None:
     """arange(start, stop, step). Its length is computed with the shapes, so the three values
     must be known then (constants, function inputs, shape arithmetic): ceil((stop - start) /
-    step) in double as NumPy does, or exactly when all three are integers. The values follow
-    NumPy's fill: out[0] = start, out[1] = start + step, then out[i] = out[0] + i * (out[1] -
-    out[0]) in the output's type."""
+    step) as NumPy computes it, the quotient rounded to a double first (for integers, from the
+    exact difference: NumPy divides Python ints), and refused beyond the int64 range either way.
+    The values follow NumPy's fill: out[0] = start, out[1] = start + step, then out[i] = out[0]
+    + i * (out[1] - out[0]) in the output's type."""
     (out,), label = node.outputs, op_label(node)
     if any(v not in w.known for v in node.inputs):
         raise Unsupported(f"{node.op} with a bound or step computed from array values")
@@ -747,9 +748,11 @@ def emit_arange(w: Writer, node) -> None:
     if ints:
         start, stop, step = (int64_value(f"p_{w.names[v]}", v.type.dtype) for v in node.inputs)
         w.shape_code += [
-            f"{{ const __int128 a = {start}, b = {stop}, h = {step}; __int128 len;",
+            f"{{ const __int128 a = {start}, b = {stop}, h = {step};",
             f"if (h == 0) GL_FAIL(\"{label}: the step must not be zero\");",
-            "len = h > 0 ? (b - a + h - 1) / h : (a - b - h - 1) / -h;",
+            "const double len = ceil((double)((long double)(b - a) / (long double)h));",
+            f"if (len >= 9.2e18 || len <= -9.2e18) GL_FAIL(\"{label}: the range from %lld to "
+            "%lld by %lld is too long\", (long long)a, (long long)b, (long long)h);",
             f"n_{name}[0] = len > 0 ? (int64_t)len : 0; }}"]
         first, second = "(int64_t)a", "(int64_t)((uint64_t)a + (uint64_t)h)"
         read = [f"const int64_t {c} = {v};" for c, v in zip("ah", (start, step))]
@@ -760,8 +763,8 @@ def emit_arange(w: Writer, node) -> None:
             f"{{ const double a = {start}, b = {stop}, h = {step};",
             f"if (h == 0) GL_FAIL(\"{label}: the step must not be zero\");",
             "const double len = ceil((b - a) / h);",
-            f"if (len != len || len >= 9.2e18) GL_FAIL(\"{label}: cannot compute the length of "
-            "a range from %g to %g by %g\", a, b, h);",
+            f"if (len != len || len >= 9.2e18 || len <= -9.2e18) GL_FAIL(\"{label}: cannot "
+            "compute the length of a range from %g to %g by %g\", a, b, h);",
             f"n_{name}[0] = len > 0 ? (int64_t)len : 0; }}"]
         first, second = "a", "a + h"
         read = [f"const double {c} = {v};" for c, v in zip("ah", (start, step))]
