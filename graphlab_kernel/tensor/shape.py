@@ -348,6 +348,9 @@ class Alloc(Op):
         try:
             out = np.broadcast_to(value, target)
         except ValueError:
+            fits = all(v in (1, t) for v, t in zip(value.shape[::-1], target[::-1]))
+            if fits:  # NumPy refuses the size, not the shapes
+                raise ValueError(f"Alloc: an array of shape {target} is too big") from None
             raise ValueError(f"Alloc: a value of shape {value.shape} does not broadcast to shape "
                              f"{target}") from None
         return [np.array(out, dtype=node.outputs[0].dtype)]

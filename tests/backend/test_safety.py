@@ -318,7 +318,8 @@ def test_shapes_of_more_elements_than_an_int64_counts_raise_value_errors(backend
     filled = function([v, n], T.alloc(v, n, 3), backend=backend)
     reshaped = function([v, n], v.reshape((n, 4)), backend=backend)
     assert filled.backend == reshaped.backend == backend
-    with pytest.raises(ValueError, match=r"Alloc: .*\(4611686018427387904, 3\)"):
+    with pytest.raises(ValueError, match=r"Alloc: an array of shape \(4611686018427387904, 3\) "
+                                         r"is too big"):
         filled(np.ones(3), 2**62)
     with pytest.raises(ValueError, match=r"Reshape\{2\}: cannot reshape an array of shape \(12,\)"):
         reshaped(np.ones(12), 2**62)
