@@ -208,7 +208,7 @@ class _AdvancedWrite(Op):
     def perform(self, node, inputs):
         x, y, *indices = inputs
         length = _broadcast_length(self, x, indices)  # the shapes first, as in C, then values
-        _check_value_shape(self, y, (length,) + x.shape[len(indices):], x)
+        _check_value_shape(self, y, node.inputs[1].type, (length,) + x.shape[len(indices):], x)
         key = _checked_key(self, x, indices, length)
         out = x.copy()
         if self.set_instead_of_inc:

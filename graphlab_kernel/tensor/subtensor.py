@@ -166,7 +166,7 @@ class IncSubtensor(Op):
         x, y, *scalars = inputs
         out = x.copy()
         key = _numpy_key(self, x, self.idx_list, scalars)
-        _check_value_shape(self, y, np.shape(out[key]), x)
+        _check_value_shape(self, y, node.inputs[1].type, np.shape(out[key]), x)
         if self.set_instead_of_inc:
             out[key] = y
         else:
@@ -190,15 +190,18 @@ class IncSubtensor(Op):
         return f"{kind}({args[0]}[{key}], {args[1]})"
 
 
-def _check_value_shape(op, y, region_shape: tuple, x) -> None:
-    """Raise ValueError unless the value `y` broadcasts to the region of x it is written into."""
-    try:
-        if np.broadcast_shapes(np.shape(y), region_shape) == region_shape:
-            return
-    except ValueError:
-        pass
-    raise ValueError(f"{op}: a value of shape {np.shape(y)} does not broadcast to the region of "
-                     f"shape {region_shape} (input shape {np.shape(x)})")
+def _check_value_shape(op, y, y_type, region_shape: tuple, x) -> None:
+    """Raise ValueError unless the value `y` (of type `y_type`) broadcasts to the region of x it
+    is written into. As for elementwise ops, an axis of length 1 broadcasts only where y's type
+    says it may: the gradient sums over those axes alone."""
+    shape = np.shape(y)
+    aligned = region_shape[len(region_shape) - len(shape):] if shape else ()
+    fits = len(shape) <= len(region_shape) and all(
+        n == r or (n == 1 and y_type.broadcastable[d])
+        for d, (n, r) in enumerate(zip(shape, aligned)))
+    if not fits:  # the message the C backend gives, word for word
+        raise ValueError(f"{op}: a value of shape {shape} does not broadcast to the region of "
+                         f"shape {region_shape} (input shape {np.shape(x)})")
 
 
 def _check_written_value(op, x, y, region_ndim: int, region: str) -> None:

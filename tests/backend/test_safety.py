@@ -323,3 +323,22 @@ def test_shapes_of_more_elements_than_an_int64_counts_raise_value_errors(backend
         filled(np.ones(3), 2**62)
     with pytest.raises(ValueError, match=r"Reshape\{2\}: cannot reshape an array of shape \(12,\)"):
         reshaped(np.ones(12), 2**62)
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_a_written_value_broadcasts_only_where_its_type_says(backend):
+    """As for elementwise ops: a value of length 1 along an axis its type does not mark as
+    broadcastable is refused (its gradient could not be summed back to its shape); a row, whose
+    type does say so, broadcasts, and its gradient has its shape."""
+    x, y, r, iv = T.dmatrix("x"), T.dmatrix("y"), T.drow("r"), T.lvector("iv")
+    X, one_row = np.zeros((4, 3)), np.ones((1, 3))
+    for written in (T.inc_subtensor(x[1:3], y), T.set_subtensor(x[iv], y)):
+        f = function([x, y, iv], written, backend=backend, on_unused_input="ignore")
+        with pytest.raises(ValueError, match=r"a value of shape \(1, 3\) does not broadcast to "
+                                             r"the region of shape \(2, 3\)"):
+            f(X, one_row, [0, 2])
+    out = T.inc_subtensor(x[iv], r)
+    g = function([x, r, iv], [out, T.grad((out * out).sum(), r)], backend=backend)
+    value, gradient = g(X, one_row, [0, 2])
+    np.testing.assert_array_equal(value, [[1, 1, 1], [0, 0, 0], [1, 1, 1], [0, 0, 0]])
+    np.testing.assert_array_equal(gradient, [[4.0, 4.0, 4.0]])  # 2 * 1 from each of 2 rows

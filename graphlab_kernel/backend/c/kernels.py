@@ -436,9 +436,10 @@ def emit_inc_subtensor(w: Writer, node) -> None:
     region = f"rg_{name}"
     decl = f"char *p_{region} = 0; int64_t n_{region}[{max(rr, 1)}], s_{region}[{max(rr, 1)}];"
     checks = []
-    for d in range(ry):
+    for d in range(ry):  # an axis of length 1 broadcasts where y's type says so only
         rd = rr - ry + d
-        checks.append(f"(n_{b}[{d}] != 1 && n_{b}[{d}] != n_{region}[{rd}])")
+        checks.append(f"n_{b}[{d}] != n_{region}[{rd}]" if not y.type.broadcastable[d] else
+                      f"(n_{b}[{d}] != 1 && n_{b}[{d}] != n_{region}[{rd}])")
     code = [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(rx)]
     code += ["{", decl] + _view_code(w, op.idx_list, scalars, label, a, region, rx, computed)
     if checks:
@@ -562,7 +563,8 @@ def emit_advanced_inc_subtensor(w: Writer, node) -> None:
     code = [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(rx)] + length
     if ry:
         region = ", ".join([f"len_{name}"] + [f"n_{a}[{d}]" for d in range(k, rx)])
-        bad = " || ".join(f"(n_{b}[{d}] != 1 && n_{b}[{d}] != rg[{rr - ry + d}])"
+        bad = " || ".join(f"n_{b}[{d}] != rg[{rr - ry + d}]" if not y.type.broadcastable[d]
+                          else f"(n_{b}[{d}] != 1 && n_{b}[{d}] != rg[{rr - ry + d}])"
                           for d in range(ry))
         code.append(f"{{ const int64_t rg[{rr}] = {{{region}}}; if ({bad}) {{ char sa[96], "
                     f"sb[96], sc[96]; GL_FAIL(\"{label}: a value of shape %s does not broadcast "
