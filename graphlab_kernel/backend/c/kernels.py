@@ -747,29 +747,28 @@ def emit_arange(w: Writer, node) -> None:
     if not ints and out.type.dtype in INT_LIMITS:
         raise Unsupported(f"{node.op} of float bounds")
     oc, name = ctype(out.type.dtype), w.declare(out)
-    if ints:
-        start, stop, step = (int64_value(f"p_{w.names[v]}", v.type.dtype) for v in node.inputs)
-        w.shape_code += [
-            f"{{ const __int128 a = {start}, b = {stop}, h = {step};",
-            f"if (h == 0) GL_FAIL(\"{label}: the step must not be zero\");",
-            "const double len = ceil((double)((long double)(b - a) / (long double)h));",
-            f"if (len >= 9.2e18 || len <= -9.2e18) GL_FAIL(\"{label}: the range from %lld to "
-            "%lld by %lld is too long\", (long long)a, (long long)b, (long long)h);",
-            f"n_{name}[0] = len > 0 ? (int64_t)len : 0; }}"]
+    if ints:  # exact difference (in 128 bits), rounded once to a long double quotient
+        held, wide = "int64_t", "__int128"
+        values = [int64_value(f"p_{w.names[v]}", v.type.dtype) for v in node.inputs]
+        quotient = "(double)((long double)(b - a) / (long double)h)"
+        refusal = (f"\"{label}: the range from %lld to %lld by %lld is too long\", "
+                   "(long long)a, (long long)b, (long long)h")
         first, second = "(int64_t)a", "(int64_t)((uint64_t)a + (uint64_t)h)"
-        read = [f"const int64_t {c} = {v};" for c, v in zip("ah", (start, step))]
     else:
-        start, stop, step = (f"(double)*(const {ctype(v.type.dtype)} *)(p_{w.names[v]})"
-                             for v in node.inputs)
-        w.shape_code += [
-            f"{{ const double a = {start}, b = {stop}, h = {step};",
-            f"if (h == 0) GL_FAIL(\"{label}: the step must not be zero\");",
-            "const double len = ceil((b - a) / h);",
-            f"if (len != len || len >= 9.2e18 || len <= -9.2e18) GL_FAIL(\"{label}: cannot "
-            "compute the length of a range from %g to %g by %g\", a, b, h);",
-            f"n_{name}[0] = len > 0 ? (int64_t)len : 0; }}"]
+        held = wide = "double"
+        values = [f"(double)*(const {ctype(v.type.dtype)} *)(p_{w.names[v]})"
+                  for v in node.inputs]
+        quotient = "(b - a) / h"
+        refusal = (f"\"{label}: cannot compute the length of a range from %g to %g by %g\", "
+                   "a, b, h")
         first, second = "a", "a + h"
-        read = [f"const double {c} = {v};" for c, v in zip("ah", (start, step))]
+    w.shape_code += [
+        f"{{ const {wide} a = {values[0]}, b = {values[1]}, h = {values[2]};",
+        f"if (h == 0) GL_FAIL(\"{label}: the step must not be zero\");",
+        f"const double len = ceil({quotient});",
+        f"if (len != len || len >= 9.2e18 || len <= -9.2e18) GL_FAIL({refusal});",
+        f"n_{name}[0] = len > 0 ? (int64_t)len : 0; }}"]
+    read = [f"const {held} a = {values[0]}, h = {values[2]};"]
     w.shape_code.append(size_code(name, 1, label))
     alloc(w, out, name)
     w.run_code += [
