@@ -91,7 +91,6 @@ class Function:
         names = [p.name for p in self._params if p.name is not None]
         self._keywords = {p.name: i for i, p in enumerate(self._params)
                           if p.name is not None and names.count(p.name) == 1}
-        self._has_defaults = any(p.has_default for p in self._params)
         self._shared = shared_inputs
         self._update_targets = update_targets
         self._n_outputs = len(maker.outputs)
@@ -170,7 +169,7 @@ class Function:
         for i, (value, param) in enumerate(zip(bound, self._params)):
             if value is In._NONE:
                 if not param.has_default:
-                    if not kwargs and not self._has_defaults:
+                    if not kwargs and not any(p.has_default for p in self._params):
                         raise TypeError(f"{self._label()} takes {n} argument(s) "
                                         f"({', '.join(map(str, self.maker.inputs))}); "
                                         f"got {len(args)}")
@@ -267,9 +266,7 @@ def _params(inputs) -> list[In]:
     return params
 
 
-def _check_inputs(inputs) -> list[Variable]:
-    if isinstance(inputs, Variable) or not isinstance(inputs, (list, tuple)):
-        raise TypeError(f"function's inputs must be a list of variables; got {inputs!r}")
+def _check_inputs(inputs: list) -> list[Variable]:
     checked = []
     for i, v in enumerate(inputs):
         if not isinstance(v, TensorVariable):

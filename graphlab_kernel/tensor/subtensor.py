@@ -195,7 +195,7 @@ def _check_value_shape(op, y, y_type, region_shape: tuple, x) -> None:
     is written into. As for elementwise ops, an axis of length 1 broadcasts only where y's type
     says it may: the gradient sums over those axes alone."""
     shape = np.shape(y)
-    aligned = region_shape[len(region_shape) - len(shape):] if shape else ()
+    aligned = region_shape[len(region_shape) - len(shape):]
     fits = len(shape) <= len(region_shape) and all(
         n == r or (n == 1 and y_type.broadcastable[d])
         for d, (n, r) in enumerate(zip(shape, aligned)))

@@ -805,9 +805,12 @@ def _call_entry(w: Writer, fgraph, by_value: frozenset) -> tuple[str, str]:
     message is then in `gl_error()`, and after status -1 (the outputs' shapes are not the
     expected ones) the real shapes are in `gl_shapes()`. Both are per thread."""
     outs = fgraph.outputs
-    values = {f"char *in_{w.names[fgraph.inputs[i]]}": fgraph.inputs[i] for i in by_value}
-    entry_params = [f"{ctype(values[p].type.dtype)} {p[6:]}" if p in values else p
-                    for p in w.params]
+    # gl_run's parameter `char *in_<name>` of a by-value input: gl_call's `<ctype> in_<name>`
+    values = {f"char *in_{w.names[fgraph.inputs[i]]}": ctype(fgraph.inputs[i].type.dtype)
+              for i in by_value}
+    names = [p.split()[-1].lstrip("*") for p in w.params]
+    entry_params = [f"{values[p]} {n}" if p in values else p for p, n in zip(w.params, names)]
+    names = [f"(char *)&{n}" if p in values else n for p, n in zip(w.params, names)]
     n_dims = sum(v.type.ndim for v in outs)
     params, shapes = ["int phase"], []
     for k, var in enumerate(outs):
@@ -816,7 +819,6 @@ def _call_entry(w: Writer, fgraph, by_value: frozenset) -> tuple[str, str]:
             params.append(f"int64_t o{k}_{d}")
             shapes.append(f"o{k}_{d}")
     params += entry_params
-    names = [f"(char *)&{p[6:]}" if p in values else p.split()[-1].lstrip("*") for p in w.params]
     out_list = ", ".join(f"out{k}" for k in range(len(outs))) or "0"
     fill = "".join(f" gl_shape_tls[{i}] = {o};" for i, o in enumerate(shapes))
     call = ", ".join(["phase", "outs", "gl_shape_tls", "gl_err_tls"] + names)

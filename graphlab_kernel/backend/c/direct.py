@@ -20,6 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 
+# what a by-value argument may be as it is, besides a 0-d array of its dtype
+_SCALAR_KINDS = {"int64": (int, np.int64), "float64": (float, np.float64)}
+
+
 def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, in_place: dict,
                      by_value: frozenset, n_args: int, shared: list, targets: list,
                      n_outputs: int, single: bool):
@@ -32,7 +36,7 @@ def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, in
     maps output indices to the input whose array may be their buffer; gl_call takes the inputs
     `by_value` (0-d float64 and int64) as values, which cffi reads from a Python float or int,
     a NumPy scalar or a 0-d array alike (a Python int beyond int64 raises OverflowError)."""
-    ns = {"ndarray": np.ndarray, "empty": np.empty, "array": np.array, "fb": from_buffer,
+    ns = {"ndarray": np.ndarray, "empty": np.empty, "fb": from_buffer,
           "gl_call": gl_call, "hidden": hidden, "memo": memo}
     n_in = len(fgraph.inputs)
     lines = ["def direct(args):", f"    if len(args) != {n_args}:", "        return None"]
@@ -44,28 +48,19 @@ def make_direct_call(gl_call, from_buffer, hidden: tuple, fgraph, memo: list, in
     in_args = []
     for i, v in enumerate(fgraph.inputs):
         ns[f"d{i}"] = np.dtype(v.type.dtype)
-        kinds = {"int64": (int, np.int64), "float64": (float, np.float64)}.get(v.type.dtype)
-        if i in by_value:
-            test = f"type(a{i}) is not ndarray or a{i}.dtype is not d{i} or a{i}.ndim != 0"
-            if i < n_args:  # f(3, ...): an index, a rate, passed as it is
-                ns[f"k{i}"] = kinds
-                test = f"type(a{i}) not in k{i} and ({test})"
-            lines += [f"    if {test}:", "        return None"]
-            in_args.append(f"a{i}")
-            continue
-        if i < n_args and v.type.ndim == 0 and kinds:  # f(3, ...): an index, a rate
-            ns[f"k{i}"] = kinds
-            lines += [f"    if type(a{i}) in k{i}:", "        try:",
-                      f"            a{i} = array(a{i}, d{i})",
-                      "        except OverflowError:  # the general path says which argument",
-                      "            return None"]
         # a shared value is of its type already; checked all the same, as C trusts what it reads
         test = f"type(a{i}) is not ndarray or a{i}.dtype is not d{i} or a{i}.ndim != {v.type.ndim}"
         test += "".join(f" or a{i}.shape[{d}] != 1" for d, b in enumerate(v.type.broadcastable)
                         if b)
+        if i in by_value:  # an int64 or float64 scalar: its value itself goes to C
+            if i < n_args:  # f(3, ...): an index, a rate, passed as it is
+                ns[f"k{i}"] = _SCALAR_KINDS[v.type.dtype]
+                test = f"type(a{i}) not in k{i} and ({test})"
+            in_args.append(f"a{i}")
+        else:
+            buffer = f"w{i}" if i in donors else f"fb(a{i})"
+            in_args.append(buffer + (f", *a{i}.shape, *a{i}.strides" if v.type.ndim else ""))
         lines += [f"    if {test}:", "        return None"]
-        buffer = f"w{i}" if i in donors else f"fb(a{i})"
-        in_args.append(buffer + (f", *a{i}.shape, *a{i}.strides" if v.type.ndim else ""))
     outs = [f"o{j}" for j in range(len(fgraph.outputs))]
     if outs:
         lines.append(f"    {', '.join(f's{j}' for j in range(len(outs)))}, = memo[0]")
