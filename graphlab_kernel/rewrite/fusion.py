@@ -87,25 +87,19 @@ def _composite_of(cluster: list[Apply]) -> tuple[Composite, list[Variable]]:
             continue
         program.append((scalar, args))
         slot[node.outputs[0]] = nin + len(program) - 1
-    program = _without_fills(program, nin)
-    # an input no instruction reads any more sets the loop's shape, unless it has no length to set
-    read = {a for _, args in program for a in args}
-    keep = [i for i, v in enumerate(inputs) if i in read or not all(v.broadcastable)]
-    if len(keep) < nin:
-        number = {i: k for k, i in enumerate(keep)}
-        number.update((nin + k, len(keep) + k) for k in range(len(program)))
-        program = [(op, [number[a] for a in args]) for op, args in program]
-        inputs, nin = [inputs[i] for i in keep], len(keep)
-    return Composite(program, nin), inputs
+    return _without_fills(program, inputs)
 
 
-def _without_fills(program: list, nin: int) -> list:
-    """The program with each fill(x, y) read as y, and what only fills read dropped.
+def _without_fills(program: list, inputs: list[Variable]) -> tuple[Composite, list[Variable]]:
+    """The composite of `program` over `inputs`, each fill(x, y) read as y, and what only fills
+    read dropped.
 
     fill(x, y) is y broadcast to x's shape; inside one loop every value already has the loop's
-    shape, the broadcast of all the composite's inputs, which the composite keeps even when no
-    instruction reads one. So x need not be computed: the gradient's fill(cost, 1) no longer
-    computes the cost. The last instruction stays, as a composite needs one."""
+    shape, the broadcast of all the composite's inputs, which it keeps even when no instruction
+    reads one (but for those of no length, which set nothing). So x need not be computed: the
+    gradient's fill(cost, 1) no longer computes the cost. The last instruction stays, as a
+    composite needs one."""
+    nin = len(inputs)
     alias: dict[int, int] = {}
     resolved = []
     for k, (op, args) in enumerate(program):
@@ -113,17 +107,18 @@ def _without_fills(program: list, nin: int) -> list:
         if isinstance(op, Second) and k < len(program) - 1:
             alias[nin + k] = args[1]
         resolved.append((op, args))
-    needed = {nin + len(program) - 1}
+    needed = {nin + len(program) - 1}  # the values kept instructions read, inputs included
     for k in reversed(range(len(program))):
         if nin + k in needed and nin + k not in alias:
             needed.update(resolved[k][1])
-    number = {i: i for i in range(nin)}
+    keep = [i for i, v in enumerate(inputs) if i in needed or not all(v.broadcastable)]
+    number = {i: j for j, i in enumerate(keep)}
     kept = []
     for k, (op, args) in enumerate(resolved):
         if nin + k in needed and nin + k not in alias:
-            number[nin + k] = nin + len(kept)
+            number[nin + k] = len(keep) + len(kept)
             kept.append((op, [number[a] for a in args]))
-    return kept
+    return Composite(kept, len(keep)), [inputs[i] for i in keep]
 
 
 @graph_pass
