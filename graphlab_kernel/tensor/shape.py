@@ -14,7 +14,7 @@ from graphlab_kernel.tensor.elemwise import dimshuffle
 from graphlab_kernel.tensor.type import DISCRETE_DTYPES, FLOAT_DTYPES, INT_DTYPES, TensorType
 from graphlab_kernel.tensor.var import as_tensor_variable
 
-__all__ = ["ARange", "Alloc", "Join", "Reshape", "Shape", "Shape_i", "alloc", "arange",
+__all__ = ["ARange", "Alloc", "Eye", "Join", "Reshape", "Shape", "Shape_i", "alloc", "arange",
            "concatenate", "eye", "flatten", "identity_like", "join", "ones", "reshape", "shape",
            "shape_i", "shape_padaxis", "shape_padleft", "shape_padright", "size", "stack",
            "transpose", "zeros"]
@@ -400,12 +400,41 @@ def ones(shape, dtype: str | None = None):
     return alloc(np.array(1, dtype=dtype or config.floatX), *_lengths(shape, "ones"))
 
 
-def eye(n, m=None, k: int = 0, dtype: str | None = None):
+class Eye(Op):
+    """eye(n, m, k): the n x m matrix of `dtype` with ones on diagonal k (above the main one for
+    k > 0, below it for k < 0) and zeros elsewhere, as NumPy's eye."""
+
+    __props__ = ("dtype",)
+
+    def __init__(self, dtype: str):
+        self.dtype = dtype
+
+    def make_node(self, n, m, k) -> Apply:
+        inputs = []
+        for what, v in (("n", n), ("m", m), ("k", k)):
+            v = as_tensor_variable(v, f"{what} of eye")
+            if v.ndim != 0 or v.dtype not in INT_DTYPES:
+                raise TypeError(f"the {what} of eye must be an integer scalar; got {v} ({v.type})")
+            inputs.append(v)
+        return Apply(self, inputs, [TensorType(self.dtype, (False, False))()])
+
+    def perform(self, node, inputs):
+        n, m, k = (int(v) for v in inputs)
+        if n < 0 or m < 0:
+            raise ValueError(f"{self}: negative length in shape ({n}, {m})")
+        return [np.eye(n, m, k, dtype=self.dtype)]
+
+    def grad(self, inputs, outputs, output_grads):
+        return [None, None, None]  # integer inputs: lengths and an offset
+
+    def pp(self, node, args: Sequence[str]) -> str:
+        return f"eye({', '.join(args)})"
+
+
+def eye(n, m=None, k=0, dtype: str | None = None):
     """The n x m matrix (m = n by default) with ones on diagonal k, zeros elsewhere (of dtype
     config.floatX unless one is given)."""
-    from graphlab_kernel.tensor.math import cast, eq
-    columns = arange(n if m is None else m)
-    return cast(eq(shape_padleft(columns) - shape_padright(arange(n)), k), dtype or config.floatX)
+    return Eye(str(np.dtype(dtype or config.floatX)))(n, n if m is None else m, k)
 
 
 def identity_like(x):

@@ -123,3 +123,13 @@ def test_a_range_too_big_to_allocate_is_a_memory_error(backend):
     f = G.function([a, b, h], T.arange(a, b, h), backend=backend)
     with pytest.raises(MemoryError):
         f(0.0, 1.0, 1e-17)  # 10**17 values
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_refused_uint64_bound_is_shown_as_given(backend):
+    """C reads a uint64 above INT64_MAX as INT64_MAX (past any length); its message shows the
+    value the caller gave."""
+    a, u = T.lscalar("a"), T.scalar("u", dtype="uint64")
+    f = G.function([a, u], T.arange(a, u), backend=backend)
+    with pytest.raises(ValueError, match="from -3 to 18446744073709551615 by 1 is too long"):
+        f(-3, 2 ** 64 - 1)

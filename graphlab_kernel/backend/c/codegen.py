@@ -52,15 +52,15 @@ from graphlab_kernel.tensor.math import ArgReduce, Dot, Reduce
 from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax, SoftmaxGrad
 from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.fused import DotMapGemv
-from graphlab_kernel.tensor.shape import ARange, Alloc, Join, Reshape, Shape, Shape_i
+from graphlab_kernel.tensor.shape import ARange, Alloc, Eye, Join, Reshape, Shape, Shape_i
 from graphlab_kernel.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1,
                                                        AdvancedSubtensor, AdvancedSubtensor1)
 from graphlab_kernel.tensor.subtensor import IncSubtensor, Subtensor
 from graphlab_kernel.tensor.type import INT_DTYPES
 from graphlab_kernel.backend.c.kernels import (emit_advanced_inc_subtensor,
                                                emit_advanced_subtensor, emit_alloc, emit_arange,
-                                               emit_arg_reduce, emit_dot,
-                                               emit_dot_map_gemv, emit_inc_subtensor, emit_join, emit_reduce,
+                                               emit_arg_reduce, emit_dot, emit_dot_map_gemv,
+                                               emit_eye, emit_inc_subtensor, emit_join, emit_reduce,
                                                emit_reshape, emit_scaled_product, emit_shape,
                                                emit_softmax, emit_softmax_grad, emit_subtensor)
 from graphlab_kernel.backend.c.writer import (ERROR_FLAG, Unsupported, Writer, alloc, c_literal,
@@ -379,7 +379,7 @@ def _in_place_checks(w: Writer, fgraph, in_place: dict) -> None:
 _EMITTERS = {
     Reduce: emit_reduce, Dot: emit_dot, ArgReduce: emit_arg_reduce, Subtensor: emit_subtensor,
     Reshape: emit_reshape, Join: emit_join, Alloc: emit_alloc, IncSubtensor: emit_inc_subtensor,
-    ARange: emit_arange,
+    ARange: emit_arange, Eye: emit_eye,
     Shape: emit_shape,
     Shape_i: lambda w, node: emit_shape(w, node, node.op.i),
     Softmax: lambda w, node: emit_softmax(w, node, log=False),

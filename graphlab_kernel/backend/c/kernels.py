@@ -733,6 +733,30 @@ def emit_alloc(w: Writer, node) -> None:
     w.run_code.append("}")
 
 
+def emit_eye(w: Writer, node) -> None:
+    """eye(n, m, k): zeros, then ones at (i, i + k). Its lengths must be known with the shapes
+    (constants, function inputs, shape arithmetic), and so its offset, read as an int64 (a uint64
+    above INT64_MAX is past every column)."""
+    (out,), label = node.outputs, op_label(node)
+    if any(v not in w.known for v in node.inputs):
+        raise Unsupported(f"{node.op} with a length or offset computed from array values")
+    n, m, k = (int64_value(f"p_{w.names[v]}", v.type.dtype) for v in node.inputs)
+    oc, name = ctype(out.type.dtype), w.declare(out)
+    w.shape_code += [
+        f"n_{name}[0] = {n}; n_{name}[1] = {m};",
+        f"if (n_{name}[0] < 0 || n_{name}[1] < 0) {{ char sb[96]; GL_FAIL(\"{label}: negative "
+        f"length in shape %s\", gl_shape_str(sb, 2, n_{name})); }}",
+        size_code(name, 2, label)]
+    alloc(w, out, name)
+    w.run_code += [
+        f"{{ const int64_t rows = n_{name}[0], cols = n_{name}[1], k = {k};",
+        f"{oc} *y = ({oc} *)p_{name};",
+        f"if (size_{name}) memset(y, 0, (size_t)size_{name} * sizeof({oc}));",
+        "if (k < cols && k > -rows) {  /* |k| < max(rows, cols): i + k cannot overflow */",
+        "for (int64_t i = k < 0 ? -k : 0; i < rows && i + k < cols; i++) "
+        f"y[i * cols + i + k] = ({oc})1; }} }}"]
+
+
 def emit_arange(w: Writer, node) -> None:
     """arange(start, stop, step). Its length is computed with the shapes, so the three values
     must be known then (constants, function inputs, shape arithmetic): ceil((stop - start) /
@@ -751,8 +775,11 @@ def emit_arange(w: Writer, node) -> None:
         held, wide = "int64_t", "__int128"
         values = [int64_value(f"p_{w.names[v]}", v.type.dtype) for v in node.inputs]
         quotient = "(double)((long double)(b - a) / (long double)h)"
-        refusal = (f"\"{label}: the range from %lld to %lld by %lld is too long\", "
-                   "(long long)a, (long long)b, (long long)h")
+        shown = [("%llu", f"(unsigned long long)*(const uint64_t *)(p_{w.names[v]})")
+                 if v.type.dtype == "uint64" else ("%lld", f"(long long){c}")
+                 for v, c in zip(node.inputs, "abh")]  # a uint64 as given, not as read
+        refusal = (f"\"{label}: the range from {shown[0][0]} to {shown[1][0]} by {shown[2][0]} "
+                   f"is too long\", {', '.join(c for _, c in shown)}")
         first, second = "(int64_t)a", "(int64_t)((uint64_t)a + (uint64_t)h)"
     else:
         held = wide = "double"
