@@ -6,6 +6,7 @@ it (`function`) into a fast callable; `shared` variables keep state between call
 
 from graphlab_kernel.configuration import config
 from graphlab_kernel import tensor  # noqa: I001 (after config, which tensor reads)
+from graphlab_kernel import ifelse
 from graphlab_kernel.compile.function import Function, In, function
 from graphlab_kernel.compile.mode import Mode
 from graphlab_kernel.compile.shared import SharedVariable, shared
@@ -17,4 +18,4 @@ from graphlab_kernel.printing import debugprint, pp
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Op", "SharedVariable", "Variable",
-           "config", "debugprint", "function", "grad", "pp", "shared", "tensor", "__version__"]
+           "config", "debugprint", "function", "grad", "ifelse", "pp", "shared", "tensor", "__version__"]

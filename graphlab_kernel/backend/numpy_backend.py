@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from graphlab_kernel.gof.fg import OUTPUT
 from graphlab_kernel.gof.graph import Constant
 
 
@@ -30,25 +31,52 @@ class NumpyBackend:
         for var in fgraph.inputs:
             slot(var)
         n_inputs = len(fgraph.inputs)
-        program = []
-        for node in fgraph.toposort():
-            program.append((node.op.perform, node, [slot(i) for i in node.inputs],
-                            [slot(o) for o in node.outputs]))
+        order = fgraph.toposort()
+        guards = _guards(fgraph, order)
+        blocks: dict[tuple, list] = {}  # a guard -> the steps run when its branches are taken
+        for node in order:
+            step = (node.op.perform, node, [slot(i) for i in node.inputs],
+                    [slot(o) for o in node.outputs], guards[node])
+            blocks.setdefault(guards[node], []).append(step)
+        program = blocks.get((), [])
+        lazy = len(blocks) > 1
         out_slots = [slot(o) for o in fgraph.outputs]
         # An output that is an input, a constant or a view must be copied: callers own outputs.
         direct = [o.owner is None or bool(o.owner.op.view_map) or o in fgraph.outputs[:k]
                   for k, o in enumerate(fgraph.outputs)]
 
+        def run_steps(steps: list, storage: list) -> None:
+            for perform, node, ins, outs, guard in steps:
+                values = [storage[i] for i in ins]
+                try:
+                    if getattr(node.op, "branches", None) is not None:
+                        taken = node.op.choose(node, values[0])
+                        run_steps(blocks.get(guard + ((node, taken),), []), storage)
+                        values = [storage[i] for i in ins]
+                    results = perform(node, values)
+                except _Failed:
+                    raise
+                except Exception as exc:
+                    raise _Failed(_annotate(exc, node, values)) from None
+                for i, r in zip(outs, results):
+                    storage[i] = r
+
         def run(values: list) -> list:
             storage = list(template)
             storage[:n_inputs] = values
-            for perform, node, ins, outs in program:
+            if lazy:
                 try:
-                    results = perform(node, [storage[i] for i in ins])
-                except Exception as exc:
-                    raise _annotate(exc, node, [storage[i] for i in ins]) from None
-                for i, r in zip(outs, results):
-                    storage[i] = r
+                    run_steps(program, storage)
+                except _Failed as failed:
+                    raise failed.error from None
+            else:
+                for perform, node, ins, outs, _ in program:
+                    try:
+                        results = perform(node, [storage[i] for i in ins])
+                    except Exception as exc:
+                        raise _annotate(exc, node, [storage[i] for i in ins]) from None
+                    for i, r in zip(outs, results):
+                        storage[i] = r
             return [np.array(storage[i], copy=True) if d else storage[i]
                     for i, d in zip(out_slots, direct)]
 
@@ -67,3 +95,44 @@ def _annotate(exc: Exception, node, values) -> Exception:
         except Exception:  # noqa: S112 (a constructor of another signature: try its base)
             continue
     return RuntimeError(message)
+
+
+class _Failed(Exception):
+    """Carries a node's annotated error out of nested branches, annotated once."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _guards(fgraph, order) -> dict:
+    """For each node, the branches under which its results are needed: a tuple of (lazy node,
+    branch) pairs, outermost first; () for nodes always run. A node is needed under the longest
+    guard common to all its uses, where a use as a branch input of a lazy node (IfElse) adds that
+    branch to the user's own guard."""
+    guards: dict = {}
+    for node in reversed(order):
+        uses = []
+        for out in node.outputs:
+            for client, position in fgraph.clients_of(out):
+                if client == OUTPUT:
+                    uses.append(())
+                    continue
+                guard = guards[client]
+                branches = getattr(client.op, "branches", None)
+                branch = branches(client) if branches is not None else {}
+                uses.append(guard + ((client, branch[position]),) if position in branch else guard)
+        guards[node] = _common_prefix(uses)
+    return guards
+
+
+def _common_prefix(guards: list[tuple]) -> tuple:
+    if not guards:
+        return ()
+    common = guards[0]
+    for guard in guards[1:]:
+        n = 0
+        while n < min(len(common), len(guard)) and common[n] == guard[n]:
+            n += 1
+        common = common[:n]
+    return common

@@ -32,7 +32,10 @@ class Op(PropsEquality):
     - `grad(inputs, outputs, output_grads)`: one gradient Variable (None if disconnected) per input;
     - `__props__`: the attributes that identify the op; ops with equal props are equal;
     - `view_map` / `destroy_map`: {output index: [input index]} for outputs that alias or
-      overwrite an input.
+      overwrite an input;
+    - for a lazy op only (IfElse), `branches(node)` {input index: branch} for the inputs needed
+      only when that branch is taken, and `choose(node, first_input_value)` the branch taken: the
+      NumPy backend then runs the nodes that only untaken branches need not at all.
     """
 
     view_map: dict[int, list[int]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graphlab_kernel.ifelse import IfElse
 from graphlab_kernel.rewrite.engine import rule
 from graphlab_kernel.rewrite.merge import constant_folding
 from graphlab_kernel.rewrite.patterns import (
@@ -190,6 +191,25 @@ def alloc_of_scalar_shape(fgraph, node):
     return fit(value, node.outputs[0]) if not lengths else None
 
 
+@rule(IfElse)
+def ifelse_known_condition(fgraph, node):
+    """ifelse(constant c, a, b) -> a if c else b"""
+    condition = constant_value(node.inputs[0])
+    if condition is None:
+        return None
+    n = node.op.n_outs
+    start = 1 if node.op.choose(node, condition) else 1 + n
+    return [fit(v, o) for v, o in zip(node.inputs[start:start + n], node.outputs)]
+
+
+@rule(IfElse)
+def ifelse_same_branches(fgraph, node):
+    """ifelse(c, a, a) -> a"""
+    n = node.op.n_outs
+    pairs = zip(node.inputs[1:1 + n], node.inputs[1 + n:], node.outputs)
+    return [fit(a, o) if same_value(a, b) else None for a, b, o in pairs]
+
+
 def _constant_and_other(node):
     """(constant input, other input) of a binary node with exactly one constant input."""
     a, b = node.inputs
@@ -316,7 +336,8 @@ def sqr_of_neg(fgraph, node):
 CANONICALIZE_RULES = (
     constant_folding, mul_by_one, add_zero, sub_zero, sub_self, sub_zero_from, div_by_one,
     neg_neg, mul_by_minus_one, pow_one, pow_two, fill_known_shape, fill_of_fill, fill_sink,
-    shape_index, alloc_of_own_shape, alloc_of_scalar_shape,
+    shape_index, alloc_of_own_shape, alloc_of_scalar_shape, ifelse_known_condition,
+    ifelse_same_branches,
     combine_constants, cast_to_same, dimshuffle_identity, dimshuffle_of_dimshuffle,
     reduce_over_length_one, add_neg, sub_neg, mul_neg_neg, sqr_of_neg,
 )

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import graphlab_kernel.tensor as T
+from graphlab_kernel.ifelse import ifelse
 from graphlab_kernel.printing import pp
 from graphlab_kernel.rewrite import canonicalize as C
 from graphlab_kernel.rewrite import products as P
@@ -66,6 +67,12 @@ CASES = [
      lambda x, y: T.alloc(x, T.shape_i(x, 0), T.shape_i(x, 1)), "x"),
     (C.alloc_of_scalar_shape, lambda: [T.dscalar("x"), T.dscalar("y")],
      lambda x, y: T.alloc(x) + y, "(x + y)"),
+    (C.ifelse_known_condition, _vec, lambda x, y: ifelse(1, T.exp(x), x * y) + y,
+     "(exp(x) + y)"),
+    (C.ifelse_known_condition, _vec, lambda x, y: ifelse(T.constant(0), T.exp(x), x * y),
+     "(x * y)"),
+    (C.ifelse_same_branches, lambda: [T.lscalar("c"), T.dvector("x")],
+     lambda c, x: ifelse(c, T.exp(x), T.exp(x)), "exp(x)"),
     (ST.sigmoid_from_division, _vec, lambda x, y: 1 / (1 + T.exp(-x)), "sigmoid(x)"),
     (ST.sigmoid_from_exp_ratio, _vec, lambda x, y: T.exp(x) / (1 + T.exp(x)), "sigmoid(x)"),
     (ST.one_minus_sigmoid, _vec, lambda x, y: 1 - T.sigmoid(x), "sigmoid((-x))"),
