@@ -113,3 +113,81 @@ def _match_type(g, w):
         if g.broadcastable != w.broadcastable:
             g = T.fill(w, g)
     return g
+
+
+def Lop(f, wrt, eval_points, consider_constant: Sequence[Variable] | None = None,
+        disconnected_inputs: str = "raise"):
+    """The vector-Jacobian product v^T (df/dwrt), as Theano's `Lop`: the gradient of
+    sum(f * v) with respect to `wrt`, which is what reverse mode computes. `f` is a variable or a
+    list, `eval_points` one v per f, of its shape; `wrt` a variable or a list (the result is
+    the same). The other arguments are grad's."""
+    fs, vs = _paired(f, eval_points, "f", "Lop")
+    cost = None
+    for fi, vi in zip(fs, vs):
+        term = (fi * vi).sum()
+        cost = term if cost is None else cost + term
+    return grad(cost, wrt, consider_constant=consider_constant,
+                disconnected_inputs=disconnected_inputs)
+
+
+def Rop(f, wrt, eval_points):
+    """The Jacobian-vector product (df/dwrt) v, as Theano's `Rop`: how `f` changes when `wrt`
+    moves along `eval_points` (one v per wrt, of its shape), summed over the wrt. `f` is a
+    variable or a list (one result each, of f's shape). Built with reverse mode twice: g(u) =
+    Lop(f, wrt, u) is linear in a stand-in u, so d(sum(g(u) * v))/du is J v whatever u is, and u
+    is then replaced by zeros of f's shape."""
+    from graphlab_kernel import tensor as T
+    from graphlab_kernel.gof.graph import clone_replace
+    single_f = not isinstance(f, (list, tuple))
+    ws, vs = _paired(wrt, eval_points, "wrt", "Rop")
+    results = []
+    for i, fi in enumerate([f] if single_f else list(f)):
+        fi = _float_tensor(fi, f"f[{i}]" if not single_f else "f", "Rop")
+        nodes = toposort([fi])
+        if not any(fi in _connected(nodes, [w], []) for w in ws):
+            raise DisconnectedInputError(f"Rop: {fi} does not depend on any of wrt "
+                                         f"({', '.join(map(str, ws))})")
+        u = fi.type(name="u")
+        gs = Lop(fi, ws, u, disconnected_inputs="ignore")
+        inner = None
+        for g, v in zip(gs, vs):
+            term = (g * v).sum()
+            inner = term if inner is None else inner + term
+        jv = grad(inner, u, disconnected_inputs="ignore")
+        (jv,), _ = clone_replace([jv], {u: T.zeros_like(fi)})
+        results.append(jv)
+    return results[0] if single_f else results
+
+
+def _paired(values, points, what: str, caller: str) -> tuple[list, list]:
+    """`values` (a variable or list) and `points` (alike) as two lists of float tensors, paired
+    one to one and of the same number of dimensions."""
+    from graphlab_kernel.tensor.var import as_tensor_variable
+    single = not isinstance(values, (list, tuple))
+    vals = [values] if single else list(values)
+    pts = [points] if not isinstance(points, (list, tuple)) else list(points)
+    if len(pts) != len(vals):
+        raise ValueError(f"{caller}: eval_points has {len(pts)} value(s) for {len(vals)} "
+                         f"{what}; give one per {what}")
+    pairs = ([], [])
+    for i, (x, p) in enumerate(zip(vals, pts)):
+        label = what if single else f"{what}[{i}]"
+        x = _float_tensor(x, label, caller)
+        p = as_tensor_variable(p, f"eval_points for {label}", partner_dtype=x.dtype)
+        if p.ndim != x.ndim:
+            raise TypeError(f"{caller}: eval_points for {label} ({x}, {x.type}) must have its "
+                            f"{x.ndim} dimension(s); got {p} ({p.type})")
+        pairs[0].append(x)
+        pairs[1].append(p)
+    return pairs
+
+
+def _float_tensor(x, label: str, caller: str):
+    from graphlab_kernel.tensor.var import TensorVariable
+    if not isinstance(x, TensorVariable):
+        raise TypeError(f"{caller}: {label} must be a tensor variable; got {type(x).__name__} "
+                        f"{x!r}")
+    if x.dtype in DISCRETE_DTYPES:
+        raise TypeError(f"{caller}: {label} ({x}) has the discrete dtype {x.dtype}; it has no "
+                        "derivative")
+    return x
