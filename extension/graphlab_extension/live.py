@@ -73,7 +73,10 @@ class FunctionWidget(anywidget.AnyWidget):
         self._variables = list(function.maker.inputs)
         self._names = [v.name or f"input {i}" for i, v in enumerate(self._variables)]
         rng = np.random.default_rng(0)
-        self._values = {n: _default_value(v, rng) for n, v in zip(self._names, self._variables)}
+        # an input's own default (In(y, value=...)) if it has one, else a small sample value
+        self._values = {n: np.asarray(p.value, dtype=v.dtype) if p.has_default
+                        else _default_value(v, rng)
+                        for n, v, p in zip(self._names, self._variables, function.params)}
         self.auto = not function.maker.updates
         label = name or function.name or "function"
         self.title = f"{label}({', '.join(self._names)})"

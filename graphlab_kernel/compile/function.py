@@ -116,6 +116,11 @@ class Function:
         return self.maker.outputs
 
     @property
+    def params(self) -> list[In]:
+        """Each input as an In: its keyword name, and its default value if it has one."""
+        return list(self._params)
+
+    @property
     def shared_variables(self) -> list[SharedVariable]:
         return list(self._shared)
 

@@ -93,6 +93,15 @@ def test_function_widget_recomputes_outputs():
     assert w.error == "" and w.outputs[0]["text"] == "[3. 3. 3. 3.]"
 
 
+def test_function_widget_starts_from_the_inputs_defaults():
+    x, y, v = T.dscalar("x"), T.dscalar("y"), T.dvector("v")
+    f = G.function([x, G.In(y, value=2.5), G.In(v, value=[1.0, 2.0])], (x + y) * v)
+    w = FunctionWidget(f, name="f")
+    assert w.inputs[1]["value"] == 2.5
+    assert w.inputs[2]["shape"] == [2] and w.inputs[2]["text"] == "[1., 2.]"
+    assert w.outputs[0]["text"] == "[3.5 7. ]"  # x's sample value is 1
+
+
 def test_function_widget_with_updates_runs_only_on_request():
     state = G.shared(0, name="state")
     inc = T.iscalar("inc")
