@@ -35,11 +35,11 @@ class NumpyBackend:
         guards = _guards(fgraph, order)
         blocks: dict[tuple, list] = {}  # a guard -> the steps run when its branches are taken
         for node in order:
+            lazy = getattr(node.op, "branches", None) is not None
             step = (node.op.perform, node, [slot(i) for i in node.inputs],
-                    [slot(o) for o in node.outputs], guards[node])
+                    [slot(o) for o in node.outputs], guards[node] if lazy else None)
             blocks.setdefault(guards[node], []).append(step)
         program = blocks.get((), [])
-        lazy = len(blocks) > 1
         out_slots = [slot(o) for o in fgraph.outputs]
         # An output that is an input, a constant or a view must be copied: callers own outputs.
         direct = [o.owner is None or bool(o.owner.op.view_map) or o in fgraph.outputs[:k]
@@ -47,36 +47,20 @@ class NumpyBackend:
 
         def run_steps(steps: list, storage: list) -> None:
             for perform, node, ins, outs, guard in steps:
-                values = [storage[i] for i in ins]
+                if guard is not None:  # a lazy node: first the nodes its branch taken needs
+                    taken = node.op.choose(node, storage[ins[0]])
+                    run_steps(blocks.get(guard + ((node, taken),), []), storage)
                 try:
-                    if getattr(node.op, "branches", None) is not None:
-                        taken = node.op.choose(node, values[0])
-                        run_steps(blocks.get(guard + ((node, taken),), []), storage)
-                        values = [storage[i] for i in ins]
-                    results = perform(node, values)
-                except _Failed:
-                    raise
+                    results = perform(node, [storage[i] for i in ins])
                 except Exception as exc:
-                    raise _Failed(_annotate(exc, node, values)) from None
+                    raise _annotate(exc, node, [storage[i] for i in ins]) from None
                 for i, r in zip(outs, results):
                     storage[i] = r
 
         def run(values: list) -> list:
             storage = list(template)
             storage[:n_inputs] = values
-            if lazy:
-                try:
-                    run_steps(program, storage)
-                except _Failed as failed:
-                    raise failed.error from None
-            else:
-                for perform, node, ins, outs, _ in program:
-                    try:
-                        results = perform(node, [storage[i] for i in ins])
-                    except Exception as exc:
-                        raise _annotate(exc, node, [storage[i] for i in ins]) from None
-                    for i, r in zip(outs, results):
-                        storage[i] = r
+            run_steps(program, storage)
             return [np.array(storage[i], copy=True) if d else storage[i]
                     for i, d in zip(out_slots, direct)]
 
@@ -95,14 +79,6 @@ def _annotate(exc: Exception, node, values) -> Exception:
         except Exception:  # noqa: S112 (a constructor of another signature: try its base)
             continue
     return RuntimeError(message)
-
-
-class _Failed(Exception):
-    """Carries a node's annotated error out of nested branches, annotated once."""
-
-    def __init__(self, error: Exception):
-        super().__init__(str(error))
-        self.error = error
 
 
 def _guards(fgraph, order) -> dict:
