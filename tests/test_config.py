@@ -47,6 +47,7 @@ def test_floatx_sets_the_default_dtype_of_variables_and_constructors(float32):
         == "float32"
     assert T.zeros((2, 2)).dtype == T.ones(2).dtype == T.eye(2).dtype == "float32"
     assert T.dmatrix().dtype == T.matrix(dtype="float64").dtype == "float64"  # asked for
+    assert [m.type for m in T.matrices("a", "b")] == [T.fmatrix, T.fmatrix]
     f = G.function([x, v], T.dot(x, v) + 0.5)
     out = f(np.ones((2, 3), np.float32), np.arange(3, dtype=np.float32))
     assert out.dtype == np.float32 and f.backend == "c"

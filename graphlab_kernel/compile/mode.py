@@ -5,12 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
+# Theano's linkers, as backends: 'py' runs each op's Python (NumPy) code; the others run compiled
+# code where there is some (one C function here, or NumPy where C cannot run the graph, such as
+# a lazy ifelse, which Theano's 'vm' and 'cvm' run lazily too).
+LINKERS = {"py": "numpy", "c": "c", "c|py": None, "vm": None, "cvm": None}
+
+
 class Mode:
     """How to compile: an optimizer pipeline (by name, or None for no rewriting), rule names or
     rule-set names to include or exclude, and a backend ('c', 'numpy', or None for the default)."""
 
     def __init__(self, optimizer: str | None = "fast_run", backend: str | None = None,
-                 include: Iterable[str] = (), exclude: Iterable[str] = ()):
+                 include: Iterable[str] = (), exclude: Iterable[str] = (), *,
+                 linker: str | None = None):
+        if linker is not None:  # Theano's name for the runtime: Mode(linker='py'), 'c', 'vm'...
+            if linker not in LINKERS:
+                raise ValueError(f"unknown linker {linker!r}; expected one of "
+                                 f"{', '.join(LINKERS)}")
+            if backend is not None and backend != LINKERS[linker]:
+                raise ValueError(f"Mode got backend={backend!r} and linker={linker!r}; give one")
+            backend = LINKERS[linker]
         self.optimizer = optimizer
         self.backend = backend
         self.include = tuple(include)

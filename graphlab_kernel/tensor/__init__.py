@@ -55,3 +55,18 @@ row = _maker((True, False), "A free 1 x n variable (config.floatX unless dtype i
 col = _maker((False, True), "A free n x 1 variable (config.floatX unless dtype is given).")
 tensor3 = _maker((False,) * 3, "A free 3-d variable (config.floatX unless dtype is given).")
 tensor4 = _maker((False,) * 4, "A free 4-d variable (config.floatX unless dtype is given).")
+
+
+def _plural_maker(single):
+    def make(*names: str, dtype: str | None = None):
+        """One free variable per name (or `n` unnamed ones for an int n), of config.floatX
+        unless dtype is given."""
+        if len(names) == 1 and isinstance(names[0], int):
+            return [single(dtype=dtype) for _ in range(names[0])]
+        return [single(n, dtype=dtype) for n in names]
+    return make
+
+
+scalars, vectors, matrices = _plural_maker(scalar), _plural_maker(vector), _plural_maker(matrix)
+rows, cols = _plural_maker(row), _plural_maker(col)
+tensor3s, tensor4s = _plural_maker(tensor3), _plural_maker(tensor4)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import graphlab_kernel.tensor as T
+import graphlab_kernel as G
 from graphlab_kernel import function, shared
 
 
@@ -150,3 +151,14 @@ def test_shared_variable_cannot_be_an_explicit_input():
     w = shared(1.0, name="w")
     with pytest.raises(TypeError, match=r"input 0 \(w\) is a shared variable"):
         function([w], w * 2)
+
+
+def test_theanos_linker_names_choose_the_backend():
+    x = T.dvector("x")
+    assert G.function([x], x * 2, mode=G.Mode(linker="py")).backend == "numpy"
+    assert G.function([x], x * 2, mode=G.Mode(linker="c")).backend == "c"
+    assert G.function([x], x * 2, mode=G.Mode(linker="vm")).backend == "c"
+    with pytest.raises(ValueError, match="unknown linker 'fast'; expected one of py, c"):
+        G.Mode(linker="fast")
+    with pytest.raises(ValueError, match="backend='c' and linker='py'; give one"):
+        G.Mode(backend="c", linker="py")

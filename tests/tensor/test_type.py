@@ -71,6 +71,12 @@ def test_plural_makers():
     assert m3.type is T.dmatrix and m3.name == "m3"
     assert [v.type for v in T.ivectors(2)] == [T.ivector, T.ivector]
     assert T.fmatrices("q")[0].type is T.fmatrix
+    x, y = T.matrices("x", "y")  # config.floatX ones, as Theano's T.scalars, T.matrices...
+    assert (x.name, y.name) == ("x", "y") and x.type is y.type is T.dmatrix
+    assert [v.type for v in T.scalars(2)] == [T.dscalar, T.dscalar]
+    assert T.vectors("u", dtype="int32")[0].type is T.ivector
+    assert T.rows("r")[0].type is T.drow and T.cols("c")[0].type is T.dcol
+    assert T.tensor3s("t")[0].type is T.dtensor3 and T.tensor4s("q")[0].type is T.dtensor4
 
 
 def test_variable_printing_and_attributes():
