@@ -63,6 +63,13 @@ CASES = [
     (C.mul_neg_neg, _vec, lambda x, y: (-x) * (-y), "(x * y)"),
     (C.sqr_of_neg, _vec, lambda x, y: T.sqr(-x), "sqr(x)"),
     (C.shape_index, _vec, lambda x, y: x.shape[0] + 0, "(x.shape[0] + TensorConstant{0})"),
+    (C.shape_of_shape_keeper, lambda: [T.dmatrix("x"), T.dvector("y")],
+     lambda x, y: T.shape_i(T.exp(x), 1) + T.shape_i(T.nnet.softmax(x), 0),
+     "(x.shape[1] + x.shape[0])"),
+    (C.shape_of_shape_keeper, _vec, lambda x, y: T.exp(x).shape, "Shape(x)"),
+    (C.shape_i_of_dimshuffle, lambda: [T.dmatrix("x"), T.dvector("y")],
+     lambda x, y: T.shape_i(x.T, 0) * T.shape_i(y.dimshuffle("x", 0), 0),
+     "(x.shape[1] * TensorConstant{1})"),
     (C.alloc_of_own_shape, lambda: [T.dmatrix("x"), T.dvector("y")],
      lambda x, y: T.alloc(x, T.shape_i(x, 0), T.shape_i(x, 1)), "x"),
     (C.alloc_of_scalar_shape, lambda: [T.dscalar("x"), T.dscalar("y")],
@@ -171,3 +178,16 @@ def test_dot_scale_add_becomes_one_blas_op(case):
 def _ancestors(out):
     from graphlab_kernel.gof.graph import ancestors
     return ancestors([out])
+
+
+def test_a_shape_read_through_shape_keepers_no_longer_computes_them():
+    import graphlab_kernel as G
+    x, y = T.dmatrix("x"), T.dmatrix("y")
+    f = G.function([x], [T.exp(T.nnet.softmax(x)).T.shape[0], (x ** 2).shape])
+    assert {type(n.op).__name__ for n in f.maker.fgraph.toposort()} == {"Shape", "Shape_i"}
+    first, second = f(np.ones((2, 3)))
+    assert first == 3 and list(second) == [2, 3]
+    # with two inputs, the op checks that their shapes agree: that check is kept
+    g = G.function([x, y], (x + y).shape)
+    with pytest.raises(ValueError, match="shape"):
+        g(np.ones((2, 3)), np.ones((3, 3)))
