@@ -44,9 +44,11 @@ class FunctionMaker:
     """What a compilation produced: the optimized graph and how it was made."""
 
     def __init__(self, fgraph: FunctionGraph, mode: Mode, inputs: list[Variable],
-                 outputs: list[Variable], updates: list[tuple[SharedVariable, Variable]]):
+                 outputs: list[Variable], updates: list[tuple[SharedVariable, Variable]],
+                 backend: str | None = None):
         self.fgraph = fgraph
         self.mode = mode
+        self.backend = backend  # the backend asked for (None: the default)
         self.inputs = inputs
         self.outputs = outputs
         self.updates = updates
@@ -127,6 +129,28 @@ class Function:
     @property
     def updates(self) -> list[tuple[SharedVariable, Variable]]:
         return list(self.maker.updates)
+
+    def copy(self, swap: Mapping | None = None, delete_updates: bool = False,
+             name: str | None = None) -> Function:
+        """A function computing the same, compiled again (from the compile cache: milliseconds),
+        as Theano's `Function.copy`: with `swap` ({shared variable: another of the same type}) it
+        reads and updates the other variables instead; `delete_updates` leaves its updates out."""
+        swap = dict(swap or {})
+        for old, new in swap.items():
+            if not isinstance(old, SharedVariable) or old not in self._shared:
+                raise ValueError(f"copy: swap's key {old!r} is not a shared variable of "
+                                 f"{self._label()} (its shared variables: "
+                                 f"{', '.join(map(str, self._shared)) or 'none'})")
+            if not isinstance(new, SharedVariable) or new.type != old.type:
+                raise TypeError(f"copy: {old} ({old.type}) can only be swapped for a shared "
+                                f"variable of the same type; got {new!r}"
+                                + (f" ({new.type})" if isinstance(new, Variable) else ""))
+        outputs = self.maker.outputs
+        updates = [] if delete_updates else [(swap.get(t, t), e) for t, e in self.maker.updates]
+        return function(self.params, outputs[0] if self._single else list(outputs), updates,
+                        givens=swap, name=name if name is not None else self.name,
+                        mode=self.maker.mode, backend=self.maker.backend,
+                        on_unused_input="ignore")
 
     def __call__(self, *args: Any, **kwargs: Any):
         if kwargs:
@@ -252,7 +276,7 @@ def _compile(inputs, outputs, updates, givens, name, mode, backend, on_unused_in
     optimize(fgraph, mode)
     chosen = get_backend(backend or mode.backend)
     run = chosen.compile(fgraph)
-    maker = FunctionMaker(fgraph, mode, inputs, output_list, update_pairs)
+    maker = FunctionMaker(fgraph, mode, inputs, output_list, update_pairs, backend or mode.backend)
     return Function(maker, shared_inputs, [s for s, _ in update_pairs], single, chosen, run, name,
                     params)
 

@@ -162,3 +162,36 @@ def test_theanos_linker_names_choose_the_backend():
         G.Mode(linker="fast")
     with pytest.raises(ValueError, match="backend='c' and linker='py'; give one"):
         G.Mode(backend="c", linker="py")
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_copy_swaps_shared_variables_or_drops_updates(backend):
+    """The Theano tutorial's accumulator: a copy may read and update another shared variable,
+    or leave its updates out."""
+    state = G.shared(0, name="state")
+    inc = T.iscalar("inc")
+    acc = G.function([inc], state, updates=[(state, state + inc)], backend=backend, name="acc")
+    acc(10)
+    other = G.shared(5, name="other")
+    swapped = acc.copy(swap={state: other})
+    assert swapped.backend == backend and swapped.name == "acc"
+    assert swapped(100) == 5  # it returns the other's value before the update
+    assert (other.get_value(), state.get_value()) == (105, 10)
+    frozen = acc.copy(delete_updates=True, name="peek")
+    assert frozen(9000) == 10 and state.get_value() == 10 and frozen.name == "peek"
+    acc(1)
+    assert state.get_value() == 11 and other.get_value() == 105
+
+
+def test_copy_keeps_defaults_and_refuses_bad_swaps():
+    x, y = T.dscalar("x"), T.dscalar("y")
+    w = G.shared(2.0, name="w")
+    f = G.function([x, G.In(y, value=1.0)], x * w + y)
+    g = f.copy(swap={w: G.shared(10.0)})
+    assert g(3.0) == 31.0 and g(3.0, y=0.0) == 30.0 and f(3.0) == 7.0
+    with pytest.raises(ValueError, match="not a shared variable of the function.*its shared "
+                                         "variables: w"):
+        f.copy(swap={G.shared(1.0): G.shared(1.0)})
+    with pytest.raises(TypeError, match=r"w \(TensorType\(float64, scalar\)\) can only be "
+                                        r"swapped for a shared variable of the same type"):
+        f.copy(swap={w: G.shared(np.zeros(2))})
