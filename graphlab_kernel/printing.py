@@ -1,4 +1,5 @@
-"""Printing graphs: `pp` writes an expression in math notation; `debugprint` draws the tree."""
+"""Printing graphs: `pp` writes an expression in math notation; `debugprint` draws the tree;
+`Print` prints values while a function runs."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import sys
 from collections.abc import Callable, Container, Iterator, Sequence
 
 from graphlab_kernel.gof.graph import Apply, Variable, toposort
+from graphlab_kernel.gof.op import Op
 
 
 def pp(var: Variable) -> str:
@@ -108,3 +110,43 @@ def _letter_id(n: int) -> str:
 def pprint_lines(vars: Sequence[Variable]) -> list[str]:
     """`pp` of each variable, one per line."""
     return [pp(v) for v in vars]
+
+
+class Print(Op):
+    """`Print(message)(x)` is x, and prints `message __str__ = <x>` each time a function
+    computes it, as Theano's `theano.printing.Print`: a way to look inside a running graph.
+    `attrs` names what to print of the value (its attributes or methods, e.g. ('shape',
+    'mean')). It runs Python code, so a function with a Print runs on the NumPy backend; the
+    optimizer never folds it into a constant (it would print while compiling)."""
+
+    __props__ = ("message", "attrs")
+    view_map = {0: [0]}
+    side_effect = True  # not evaluated while compiling (constant folding)
+
+    def __init__(self, message: str = "", attrs: Sequence[str] = ("__str__",)):
+        if isinstance(attrs, str):
+            raise TypeError(f"Print's attrs must be a sequence of names; got the string {attrs!r}"
+                            f" (write ({attrs!r},))")
+        self.message = str(message)
+        self.attrs = tuple(attrs)
+
+    def make_node(self, x) -> Apply:
+        from graphlab_kernel.tensor.var import as_tensor_variable
+        x = as_tensor_variable(x, f"input of {self}")
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs):
+        (x,) = inputs
+        for attr in self.attrs:
+            value = getattr(x, attr)
+            print(f"{self.message} {attr} = {value() if callable(value) else value}")
+        return [x]
+
+    def grad(self, inputs, outputs, output_grads):
+        return list(output_grads)
+
+    def pp(self, node, args: Sequence[str]) -> str:
+        return f"Print{{{self.message}}}({args[0]})"
+
+    def __str__(self) -> str:
+        return f"Print{{{self.message}}}"

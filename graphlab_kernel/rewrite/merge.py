@@ -44,7 +44,7 @@ def constant_folding(fgraph: FunctionGraph, node: Apply):
     """op(constants) -> constant"""
     if not node.inputs or not all(isinstance(i, Constant) for i in node.inputs):
         return None
-    if node.op.destroy_map:
+    if node.op.destroy_map or getattr(node.op, "side_effect", False):
         return None
     try:
         with np.errstate(all="ignore"):

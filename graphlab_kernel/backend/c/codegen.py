@@ -53,6 +53,7 @@ from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax, SoftmaxGrad
 from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.fused import DotMapGemv
 from graphlab_kernel.ifelse import IfElse
+from graphlab_kernel.printing import Print
 from graphlab_kernel.tensor.shape import ARange, Alloc, Eye, Join, Reshape, Shape, Shape_i
 from graphlab_kernel.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1,
                                                        AdvancedSubtensor, AdvancedSubtensor1)
@@ -381,11 +382,16 @@ def _lazy(w: Writer, node) -> None:
                       "every node: the NumPy backend runs this function lazily")
 
 
+def _python(w: Writer, node) -> None:
+    raise Unsupported(f"{node.op} runs Python code (it prints) each time its value is computed: "
+                      "the NumPy backend runs this function")
+
+
 # The ops whose kernel needs only the writer and the node (looked up along the op's class MRO).
 _EMITTERS = {
     Reduce: emit_reduce, Dot: emit_dot, ArgReduce: emit_arg_reduce, Subtensor: emit_subtensor,
     Reshape: emit_reshape, Join: emit_join, Alloc: emit_alloc, IncSubtensor: emit_inc_subtensor,
-    ARange: emit_arange, Eye: emit_eye, IfElse: _lazy,
+    ARange: emit_arange, Eye: emit_eye, IfElse: _lazy, Print: _python,
     Shape: emit_shape,
     Shape_i: lambda w, node: emit_shape(w, node, node.op.i),
     Softmax: lambda w, node: emit_softmax(w, node, log=False),
