@@ -5,7 +5,8 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
-from graphlab_kernel.gof.graph import Variable, toposort
+from graphlab_kernel.gof.graph import Apply, Variable, toposort
+from graphlab_kernel.gof.op import Op
 from graphlab_kernel.tensor.type import DISCRETE_DTYPES
 
 
@@ -75,8 +76,8 @@ def grad(cost: Variable, wrt: Variable | Sequence[Variable],
 def _disconnected(i: int, w: Variable, reached: bool, disconnected_inputs: str) -> None:
     """Raise or warn, as `disconnected_inputs` says, that no gradient reaches wrt[i]."""
     if reached:
-        why = (f"the cost depends on wrt[{i}] ({w}) only through operations with integer "
-               "results, which pass no gradient")
+        why = (f"the cost depends on wrt[{i}] ({w}) only through operations that pass no "
+               "gradient (integer results, disconnected_grad)")
     else:
         why = f"the cost does not depend on wrt[{i}] ({w})"
     message = f"grad: {why}; pass disconnected_inputs='ignore' or 'warn' to get zeros instead"
@@ -191,3 +192,75 @@ def _float_tensor(x, label: str, caller: str):
         raise TypeError(f"{caller}: {label} ({x}) has the discrete dtype {x.dtype}; it has no "
                         "derivative")
     return x
+
+
+class GradientOverride(Op):
+    """The identity, with a gradient of its own: 'zero' (zeros), 'disconnected' (none, as if x
+    were a constant), 'clip' (clipped to [lower, upper]) or 'scale' (times `scale`). It exists
+    only for `grad`: the optimizer replaces it by x before anything runs."""
+
+    __props__ = ("kind", "lower", "upper", "scale")
+
+    KINDS = ("zero", "disconnected", "clip", "scale")
+
+    def __init__(self, kind: str, lower: float = 0.0, upper: float = 0.0, scale: float = 1.0):
+        if kind not in self.KINDS:
+            raise ValueError(f"GradientOverride: kind must be one of {', '.join(self.KINDS)}; "
+                             f"got {kind!r}")
+        self.kind, self.lower, self.upper, self.scale = kind, lower, upper, scale
+
+    def make_node(self, x) -> Apply:
+        from graphlab_kernel.tensor.var import as_tensor_variable
+        x = as_tensor_variable(x, f"input of {self.kind}_grad")
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs):
+        return [inputs[0]]
+
+    view_map = {0: [0]}
+
+    def grad(self, inputs, outputs, output_grads):
+        from graphlab_kernel import tensor as T
+        (g,) = output_grads
+        if self.kind == "disconnected":
+            return [None]
+        if self.kind == "zero":
+            return [T.zeros_like(g)]
+        if self.kind == "clip":
+            return [T.clip(g, self.lower, self.upper)]
+        return [g * self.scale]
+
+    def pp(self, node, args: Sequence[str]) -> str:
+        return f"{self.kind}_grad({args[0]})"
+
+    def __str__(self) -> str:
+        extra = {"clip": f"{{{self.lower:g}, {self.upper:g}}}",
+                 "scale": f"{{{self.scale:g}}}"}.get(self.kind, "")
+        return f"{self.kind.capitalize()}Grad{extra}"
+
+
+def zero_grad(x):
+    """x, through which the gradient is zero (grad still reaches what x is computed from, with
+    zeros), as Theano's `theano.gradient.zero_grad`."""
+    return GradientOverride("zero")(x)
+
+
+def disconnected_grad(x):
+    """x, through which no gradient flows, as if it were a constant (Theano's
+    `disconnected_grad`; the same as listing x in grad's `consider_constant`)."""
+    return GradientOverride("disconnected")(x)
+
+
+def grad_clip(x, lower_bound: float, upper_bound: float):
+    """x, whose gradient is clipped to [lower_bound, upper_bound] on its way back (Theano's
+    `theano.gradient.grad_clip`)."""
+    if not lower_bound <= upper_bound:
+        raise ValueError(f"grad_clip: lower_bound {lower_bound} is above upper_bound "
+                         f"{upper_bound}")
+    return GradientOverride("clip", float(lower_bound), float(upper_bound))(x)
+
+
+def grad_scale(x, multiplier: float):
+    """x, whose gradient is multiplied by `multiplier` on its way back (Theano's
+    `theano.gradient.grad_scale`)."""
+    return GradientOverride("scale", scale=float(multiplier))(x)

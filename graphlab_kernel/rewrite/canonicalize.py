@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graphlab_kernel.gradient import GradientOverride
 from graphlab_kernel.ifelse import IfElse
 from graphlab_kernel.rewrite.engine import rule
 from graphlab_kernel.rewrite.merge import constant_folding
@@ -170,6 +171,12 @@ def shape_index(fgraph, node):
     if not isinstance(axis, int) or not -x.ndim <= axis < x.ndim:
         return None
     return fit(Shape_i(axis % x.ndim)(x), node.outputs[0])
+
+
+@rule(GradientOverride)
+def gradient_override(fgraph, node):
+    """zero_grad(x) -> x (and disconnected_grad, grad_clip, grad_scale: only grad reads them)"""
+    return node.inputs[0]
 
 
 def _shape_source(var):
@@ -368,8 +375,8 @@ def sqr_of_neg(fgraph, node):
 CANONICALIZE_RULES = (
     constant_folding, mul_by_one, add_zero, sub_zero, sub_self, sub_zero_from, div_by_one,
     neg_neg, mul_by_minus_one, pow_one, pow_two, fill_known_shape, fill_of_fill, fill_sink,
-    shape_index, shape_of_shape_keeper, shape_i_of_dimshuffle, alloc_of_own_shape,
-    alloc_of_scalar_shape, ifelse_known_condition, ifelse_same_branches,
+    gradient_override, shape_index, shape_of_shape_keeper, shape_i_of_dimshuffle,
+    alloc_of_own_shape, alloc_of_scalar_shape, ifelse_known_condition, ifelse_same_branches,
     combine_constants, cast_to_same, dimshuffle_identity, dimshuffle_of_dimshuffle,
     reduce_over_length_one, add_neg, sub_neg, mul_neg_neg, sqr_of_neg,
 )

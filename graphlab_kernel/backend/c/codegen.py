@@ -52,6 +52,7 @@ from graphlab_kernel.tensor.math import ArgReduce, Dot, Reduce
 from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax, SoftmaxGrad
 from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.fused import DotMapGemv
+from graphlab_kernel.gradient import GradientOverride
 from graphlab_kernel.ifelse import IfElse
 from graphlab_kernel.printing import Print
 from graphlab_kernel.tensor.shape import ARange, Alloc, Eye, Join, Reshape, Shape, Shape_i
@@ -408,6 +409,8 @@ def _node(w: Writer, node, step: int, last_use: dict | None) -> None:
     op = node.op
     if isinstance(op, DimShuffle):
         _dimshuffle(w, node)
+    elif isinstance(op, GradientOverride):  # the identity (when the optimizer did not remove it)
+        _view_of(w, node.inputs[0], node.outputs[0], range(node.outputs[0].type.ndim))
     elif isinstance(op, Elemwise):
         _elemwise(w, node, step, last_use)
     elif isinstance(op, _ScaledProduct) and node.inputs[0].type.dtype in ("float32", "float64"):
@@ -451,10 +454,15 @@ def _free_dead(w: Writer, node, step: int, last_use: dict) -> None:
 
 
 def _dimshuffle(w: Writer, node) -> None:
-    op, (x,), (out,) = node.op, node.inputs, node.outputs
+    _view_of(w, node.inputs[0], node.outputs[0], node.op.new_order)
+
+
+def _view_of(w: Writer, x, out, new_order) -> None:
+    """`out` as a view of `x`, its axis d being x's axis new_order[d] (or a new length-1 axis
+    for 'x'): the same data, other lengths and strides."""
     a, name = w.names[x], w.declare(out)
     code = [f"p_{name} = p_{a};"]
-    for d, src in enumerate(op.new_order):
+    for d, src in enumerate(new_order):
         if src == "x":
             code.append(f"n_{name}[{d}] = 1; s_{name}[{d}] = 0;")
         else:
