@@ -93,13 +93,17 @@ def uniform(state: np.ndarray, shape: tuple[int, ...], dtype: str = "float64") -
 def normal(state: np.ndarray, shape: tuple[int, ...], dtype: str = "float64") -> np.ndarray:
     """Standard normal values of `shape` (Box-Muller: see the module's docstring)."""
     n = _count(shape)
-    w0, w1 = block_words(state, np.arange((n + 1) // 2, dtype=np.uint64))
-    u1 = ((w0 >> np.uint64(11)) + np.uint64(1)).astype(np.float64) * 2.0 ** -53
+    z0, z1 = box_muller(*block_words(state, np.arange((n + 1) // 2, dtype=np.uint64)))
+    return np.stack([z0, z1], axis=1).reshape(-1)[:n].astype(dtype).reshape(shape)
+
+
+def box_muller(w0: np.ndarray, w1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two standard normal values (float64) from each pair of words: r cos t and r sin t."""
+    u1 = ((w0 >> np.uint64(11)) + np.uint64(1)).astype(np.float64) * 2.0 ** -53  # (0, 1]
     u2 = (w1 >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
     r = np.sqrt(-2.0 * np.log(u1))
     t = TWO_PI * u2
-    z = np.stack([r * np.cos(t), r * np.sin(t)], axis=1).reshape(-1)[:n]
-    return z.astype(dtype).reshape(shape)
+    return r * np.cos(t), r * np.sin(t)
 
 
 def bernoulli(state: np.ndarray, p: np.ndarray, shape: tuple[int, ...],
