@@ -1,5 +1,5 @@
 """Random draws in C: compiled (no fallback), bit for bit the NumPy backend's values (normal values
-within 4 ulp: libm's log, cos and sin against NumPy's), whatever the number of threads, with the
+within 8 ulp: libm's log, cos and sin against NumPy's), whatever the number of threads, with the
 random state advanced in its own array."""
 
 from __future__ import annotations
@@ -35,9 +35,11 @@ def _same(c, n):
     np.testing.assert_array_equal(c, n)
 
 
-def _within_4_ulp(c, n):
+def _within_8_ulp(c, n):
+    """C's log, cos and sin are glibc's (libmvec's vector ones in vectorized loops: within 4 ulp
+    of the exact value), NumPy's its own: they may differ by the sum of both errors."""
     assert c.dtype == n.dtype and c.shape == n.shape
-    assert np.all(np.abs(c - n) <= 4 * np.spacing(np.abs(n).astype(n.dtype))), \
+    assert np.all(np.abs(c - n) <= 8 * np.spacing(np.abs(n).astype(n.dtype))), \
         f"max difference {np.max(np.abs(c - n))}"
 
 
@@ -62,12 +64,12 @@ def test_uniform_bernoulli_and_integers_are_bit_identical(size):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_normal_values_agree_within_4_ulp(size):
+def test_normal_values_agree_within_8_ulp(size):
     def build(srng):
         return [], [srng.normal(size), srng.normal(size, dtype="float32", avg=1, std=2)]
     for call in _both(build):
         for c, n in call:
-            _within_4_ulp(c, n)
+            _within_8_ulp(c, n)
 
 
 def test_broadcast_and_strided_parameters():
@@ -92,7 +94,7 @@ def test_unoptimized_graphs_compile_too():
     x = np.arange(12.0).reshape(3, 4)
     for (c0, n0), (c1, n1) in _both(build, (x,), mode="NO_OPT"):
         _same(c0, n0)
-        _within_4_ulp(c1, n1)
+        _within_8_ulp(c1, n1)
 
 
 @pytest.mark.parametrize("kind", ["uniform", "normal", "binomial", "random_integers"])
@@ -100,7 +102,7 @@ def test_a_million_values_in_parallel_parts_equal_numpy(kind):
     def build(srng):
         return [], [getattr(srng, kind)((1000, 1001))]
     ((c, n),) = _both(build, calls=1)[0]
-    (_within_4_ulp if kind == "normal" else _same)(c, n)
+    (_within_8_ulp if kind == "normal" else _same)(c, n)
 
 
 SCRIPT = """

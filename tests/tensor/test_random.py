@@ -57,11 +57,12 @@ def test_values_and_state_follow_the_reference(backend):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_two_random_variables_differ_and_each_state_advances(backend):
     srng = RandomStreams(seed=1)
-    a, b = srng.normal((50,)), srng.normal((50,))
+    a, b = srng.uniform((50,)), srng.uniform((50,))
     f = function([], [a, b], backend=backend)
     va, vb = f()
     assert not np.any(va == vb)
-    np.testing.assert_array_equal(va, philox.normal(philox.initial_state(1, 0), (50,)))
+    np.testing.assert_array_equal(va, philox.uniform(philox.initial_state(1, 0), (50,)))
+    np.testing.assert_array_equal(vb, philox.uniform(philox.initial_state(1, 1), (50,)))
     np.testing.assert_array_equal(_state(a)[1:], [1])
     np.testing.assert_array_equal(_state(b)[1:], [1])
     assert [s for s, _ in srng.state_updates] == [a.rng, b.rng]
