@@ -26,7 +26,7 @@ static inline void gl_philox(uint64_t key, uint64_t draws, uint64_t block, uint6
     uint32_t c0 = (uint32_t)block, c1 = (uint32_t)(block >> 32);
     uint32_t c2 = (uint32_t)draws, c3 = (uint32_t)(draws >> 32);
     uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
-    _Pragma("GCC unroll 10")
+    _Pragma("GCC unroll {philox.ROUNDS}")  /* unrolled, the loop over blocks vectorizes */
     for (int r = 0; r < {philox.ROUNDS}; r++) {{
         const uint64_t p0 = (uint64_t){int(philox.MULTIPLIERS[0]):#x}u * c0;
         const uint64_t p1 = (uint64_t){int(philox.MULTIPLIERS[1]):#x}u * c2;
@@ -45,8 +45,8 @@ static inline double gl_unit(uint64_t w) {{ return (double)(w >> 11) * 0x1p-53; 
 static inline float gl_unit_f(uint64_t w) {{ return (float)(w >> 40) * 0x1p-24f; }}
 """
 
-WORK_PER_ELEMENT = 32
-CHUNK = 256  # blocks whose words are computed at once, then converted  # about the operations per element of a draw, for gl_parts
+WORK_PER_ELEMENT = 32  # about the operations per element of a draw, for gl_parts
+CHUNK = 256  # blocks whose words are computed at once, then converted
 
 
 def emit_random_draw(w: Writer, node) -> None:
