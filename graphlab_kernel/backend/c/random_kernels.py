@@ -122,19 +122,22 @@ def _block_loop(op) -> list[str]:
     """Uniform and normal values, CHUNK blocks (two elements each) at a time: their words, then
     their values, in loops gcc vectorizes (Box-Muller's log, cos and sin by libmvec when
     present: cos and sin in separate loops, which gcc would otherwise fuse into a scalar
-    sincos). A part ends on an even index, but the last part, whose odd end drops a value."""
+    sincos). The value loops always run over the whole chunk (the words past the draw's last
+    block are left over, or zero), so that no value comes from a loop's scalar remainder: libm's
+    scalar and vector functions may differ by an ulp, and a value would then depend on where the
+    draw ends. A part ends on an even index, but the last part, whose odd end drops a value."""
     oc = ctype(op.dtype)
     if op.kind == "uniform":
         unit = "gl_unit_f" if op.dtype == "float32" else "gl_unit"
-        values = ["for (int64_t j = 0; j < nb; j++) {",
+        values = [f"for (int64_t j = 0; j < {CHUNK}; j++) {{",
                   f"ya[j] = {unit}(wa[j]); yb[j] = {unit}(wb[j]);", "}"]
     else:  # in double precision whatever the output's
-        values = ["for (int64_t j = 0; j < nb; j++) {",
+        values = [f"for (int64_t j = 0; j < {CHUNK}; j++) {{",
                   "ra[j] = sqrt(-2.0 * log(((double)(wa[j] >> 11) + 1.0) * 0x1p-53));",
                   f"ta[j] = {philox.TWO_PI.hex()} * gl_unit(wb[j]);", "}",
-                  f"for (int64_t j = 0; j < nb; j++) ya[j] = ({oc})(ra[j] * cos(ta[j]));",
-                  f"for (int64_t j = 0; j < nb; j++) yb[j] = ({oc})(ra[j] * sin(ta[j]));"]
-    return [f"uint64_t wa[{CHUNK}], wb[{CHUNK}];",
+                  f"for (int64_t j = 0; j < {CHUNK}; j++) ya[j] = ({oc})(ra[j] * cos(ta[j]));",
+                  f"for (int64_t j = 0; j < {CHUNK}; j++) yb[j] = ({oc})(ra[j] * sin(ta[j]));"]
+    return [f"uint64_t wa[{CHUNK}] = {{0}}, wb[{CHUNK}] = {{0}};",
             f"{oc} ya[{CHUNK}], yb[{CHUNK}];",
             *([f"double ra[{CHUNK}], ta[{CHUNK}];"] if op.kind == "normal" else []),
             f"for (int64_t b0 = lo >> 1, bend = (hi + 1) >> 1; b0 < bend; b0 += {CHUNK}) {{",
