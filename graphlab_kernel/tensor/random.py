@@ -251,6 +251,11 @@ class RandomStreams:
     variable, whose `default_update` advances it; `rv.update` is the pair), listed in
     `state_updates`. Stream number j of seed s starts from the key hashed from (s, j), so the
     same seed and the same sequence of draw calls give the same values on either backend.
+
+    `size` is a tuple of ints and integer scalars (x.shape[0], n * 2, ...), an int, x.shape, or
+    an integer vector with `ndim` given; None (the default) takes the parameters' broadcast
+    shape. The C backend needs the lengths before any value: a size vector given as a function
+    input (not x.shape) makes the function run on NumPy, as an alloc of such lengths does.
     """
 
     def __init__(self, seed: int | None = None):

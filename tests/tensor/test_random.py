@@ -142,15 +142,24 @@ def test_symbolic_sizes(backend):
     n = T.lscalar("n")
     v = T.lvector("v")
     outs = [srng.uniform(x.shape), srng.normal((x.shape[0], 3)), srng.uniform((n,)),
-            srng.uniform(n), srng.random_integers(v, 0, 9, ndim=2)]
-    f = function([x, n, v], outs, backend=backend, no_default_updates=True)
-    got = f(np.zeros((2, 5)), 4, np.array([3, 2]))
-    assert [g.shape for g in got] == [(2, 5), (2, 3), (4,), (4,), (3, 2)]
-    states = [o.rng.get_value() for o in outs]
-    np.testing.assert_array_equal(got[0], philox.uniform(states[0], (2, 5)))
-    np.testing.assert_array_equal(got[4], philox.integers(states[4], 0, 9, (3, 2)))
-    again = f(np.zeros((3, 1)), 0, np.array([0, 7]))
-    assert [g.shape for g in again] == [(3, 1), (3, 3), (0,), (0,), (0, 7)]
+            srng.uniform(n), srng.uniform((n * 2, x.shape[1] + 1))]
+    f = function([x, n], outs, backend=backend, no_default_updates=True)
+    assert f.backend == backend
+    got = f(np.zeros((2, 5)), 4)
+    assert [g.shape for g in got] == [(2, 5), (2, 3), (4,), (4,), (8, 6)]
+    np.testing.assert_array_equal(got[0], philox.uniform(outs[0].rng.get_value(), (2, 5)))
+    again = f(np.zeros((3, 1)), 0)
+    assert [g.shape for g in again] == [(3, 1), (3, 3), (0,), (0,), (0, 2)]
+    # a size vector whose lengths are array values: on NumPy, as alloc with such lengths
+    k = srng.random_integers(v, 0, 9, ndim=2)
+    g = function([v], k, backend=backend, no_default_updates=True)
+    assert g.backend == "numpy"
+    if backend == "c":
+        assert "RandomDraw{integers, int64} with a length computed from array values" in \
+            g.fallback_reason
+    np.testing.assert_array_equal(g(np.array([3, 2])),
+                                  philox.integers(k.rng.get_value(), 0, 9, (3, 2)))
+    assert g(np.array([0, 7])).shape == (0, 7)
 
 
 def test_broadcast_parameters_and_size_none():
