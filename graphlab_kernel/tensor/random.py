@@ -152,32 +152,9 @@ class RandomDraw(Op):
 
 
 def _size_lengths(size, ndim: int | None, params: Sequence, what: str) -> list:
-    """The draw's lengths: from `size` (an int, a tuple or list of ints and integer scalars, or
-    an integer vector such as x.shape), or, when it is None, the parameters' broadcast shape."""
-    from graphlab_kernel.tensor.shape import Shape, shape_i
-    if size is None:
-        lengths = _broadcast_lengths(params)
-    elif isinstance(size, (int, np.integer)) and not isinstance(size, (bool, np.bool_)):
-        lengths = [size]
-    elif isinstance(size, (list, tuple)):
-        lengths = list(size)
-    else:
-        size = as_tensor_variable(size, f"the size of {what}")
-        if size.dtype not in INT_DTYPES or size.ndim > 1:
-            raise TypeError(f"{what}: size must be a tuple of integers or an integer vector; got "
-                            f"{size} ({size.type})")
-        if size.ndim == 0:
-            lengths = [size]
-        elif isinstance(size, Constant):
-            lengths = [int(s) for s in size.data]
-        elif size.owner is not None and isinstance(size.owner.op, Shape):
-            lengths = [shape_i(size.owner.inputs[0], d)
-                       for d in range(size.owner.inputs[0].ndim)]
-        elif ndim is None:
-            raise TypeError(f"{what}: size {size} is a symbolic vector of unknown length; give "
-                            "ndim")
-        else:
-            lengths = [size[d] for d in range(ndim)]
+    """The draw's lengths, checked (int64 constants or integer scalars): from `size`, or, when it
+    is None, the parameters' broadcast shape. `params` are (name, variable) pairs."""
+    lengths = _broadcast_lengths(params) if size is None else _listed_lengths(size, ndim, what)
     for d, s in enumerate(lengths):
         if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer, TensorVariable)):
             raise TypeError(f"{what}: length {d} of the size must be an integer; got "
@@ -185,9 +162,8 @@ def _size_lengths(size, ndim: int | None, params: Sequence, what: str) -> list:
         if isinstance(s, TensorVariable) and (s.ndim != 0 or s.dtype not in INT_DTYPES):
             raise TypeError(f"{what}: length {d} of the size must be an integer scalar; got {s} "
                             f"({s.type})")
-    fixed = [int(s) for s in lengths if not isinstance(s, TensorVariable)]
-    if any(s < 0 for s in fixed):
-        shown = tuple(s if not isinstance(s, TensorVariable) else str(s) for s in lengths)
+    if any(not isinstance(s, TensorVariable) and s < 0 for s in lengths):
+        shown = tuple(str(s) if isinstance(s, TensorVariable) else s for s in lengths)
         raise ValueError(f"{what}: the size must not have negative lengths; got {shown}")
     if ndim is not None and ndim != len(lengths):
         raise ValueError(f"{what}: ndim={ndim} but the size has {len(lengths)} length(s)")
@@ -195,8 +171,32 @@ def _size_lengths(size, ndim: int | None, params: Sequence, what: str) -> list:
         if v.ndim > len(lengths):
             raise ValueError(f"{what}: {name} has {v.ndim} dimension(s), more than the "
                              f"{len(lengths)} of the size")
-    return [constant(int(s), dtype="int64") if not isinstance(s, TensorVariable) else s
+    return [s if isinstance(s, TensorVariable) else constant(int(s), dtype="int64")
             for s in lengths]
+
+
+def _listed_lengths(size, ndim: int | None, what: str) -> list:
+    """`size` as a list of lengths: an int, a list or tuple of ints and integer scalars, x.shape,
+    a constant vector, or an integer vector (then `ndim` says its length)."""
+    from graphlab_kernel.tensor.shape import Shape, shape_i
+    if isinstance(size, (int, np.integer)) and not isinstance(size, (bool, np.bool_)):
+        return [size]
+    if isinstance(size, (list, tuple)):
+        return list(size)
+    size = as_tensor_variable(size, f"the size of {what}")
+    if size.dtype not in INT_DTYPES or size.ndim > 1:
+        raise TypeError(f"{what}: size must be a tuple of integers or an integer vector; got "
+                        f"{size} ({size.type})")
+    if size.ndim == 0:
+        return [size]
+    if isinstance(size, Constant):
+        return [int(s) for s in size.data]
+    if size.owner is not None and isinstance(size.owner.op, Shape):
+        x = size.owner.inputs[0]
+        return [shape_i(x, d) for d in range(x.ndim)]
+    if ndim is None:
+        raise TypeError(f"{what}: size {size} is a symbolic vector of unknown length; give ndim")
+    return [size[d] for d in range(ndim)]
 
 
 def _broadcast_lengths(params: Sequence) -> list:
@@ -357,7 +357,8 @@ class RandomStreams:
                         dtype: str = "int64") -> TensorVariable:
         """Integers uniform in [low, high], both included (Theano's random_integers), without
         modulo bias; low and high may be symbolic and broadcast to `size`. high must not be
-        below low: constants are checked here, symbolic ones when the function runs."""
+        below low: constants are checked here, symbolic ones when the function runs. The values
+        are drawn as int64, then cast to `dtype` (wrapping around outside its range)."""
         from graphlab_kernel.tensor.math import cast
         bounds = []
         for name, v in (("low", low), ("high", high)):
