@@ -381,7 +381,7 @@ def _in_place_checks(w: Writer, fgraph, in_place: dict) -> None:
 _EMITTERS = {
     Reduce: emit_reduce, Dot: emit_dot, ArgReduce: emit_arg_reduce, Subtensor: emit_subtensor,
     Reshape: emit_reshape, Join: emit_join, Alloc: emit_alloc, IncSubtensor: emit_inc_subtensor,
-    ARange: emit_arange, RandomDraw: emit_random_draw,
+    ARange: emit_arange,
     Shape: emit_shape,
     Shape_i: lambda w, node: emit_shape(w, node, node.op.i),
     Softmax: lambda w, node: emit_softmax(w, node, log=False),
@@ -390,6 +390,7 @@ _EMITTERS = {
     AdvancedSubtensor1: emit_advanced_subtensor, AdvancedSubtensor: emit_advanced_subtensor,
     AdvancedIncSubtensor1: emit_advanced_inc_subtensor,
     AdvancedIncSubtensor: emit_advanced_inc_subtensor,
+    RandomDraw: emit_random_draw,
 }
 
 
