@@ -635,6 +635,50 @@ case("categorical_crossentropy/of-softmax",
      lambda x, t: -np.sum(t * _log_softmax(x), axis=-1), F(3, 5), F(3, 5, low=0, high=1))
 
 
+# --- random draws: the state is an input; the reference is tests/philox_reference.py ---------
+
+STATE = Input("uint64", (2,), 0, 2 ** 64 - 1)
+
+
+def _draw(kind: str, dtype: str, shape: tuple[int, ...]):
+    from graphlab_kernel.tensor.random import RandomDraw
+    return lambda state, *params: RandomDraw(kind, dtype, len(shape))(state, *params, *shape)
+
+
+def _reference(kind: str, shape: tuple[int, ...], dtype: str = "float64"):
+    import philox_reference as ref
+    n = math.prod(shape)
+
+    def draw(state, *params):
+        params = [np.broadcast_to(v, shape).reshape(-1) for v in params]
+        if kind == "integers":
+            params[1] = params[0] + params[1]
+        values = (ref.uniform(state, n, dtype) if kind == "uniform" else
+                  ref.normal(state, n) if kind == "normal" else
+                  getattr(ref, kind)(state, *params, n))
+        return values.astype(dtype).reshape(shape)
+    return draw
+
+
+case("random_draw/uniform", _draw("uniform", "float64", (3, 5)), _reference("uniform", (3, 5)),
+     STATE, covers=("RandomStreams",))
+case("random_draw/uniform-float32-odd", _draw("uniform", "float32", (7,)),
+     _reference("uniform", (7,), "float32"), STATE)
+case("random_draw/normal", _draw("normal", "float64", (2, 3, 3)),
+     _reference("normal", (2, 3, 3)), STATE)
+case("random_draw/normal-scalar", _draw("normal", "float32", ()),
+     _reference("normal", (), "float32"), STATE)
+case("random_draw/bernoulli-row-p", _draw("bernoulli", "int8", (3, 4)),
+     _reference("bernoulli", (3, 4), "int8"), STATE, F(1, 4, low=0, high=1, broadcastable=ROW),
+     differentiable=False)
+case("random_draw/bernoulli-float32-p", _draw("bernoulli", "float32", (5,)),
+     _reference("bernoulli", (5,), "float32"), STATE, F(5, dtype="float32", low=0, high=1),
+     differentiable=False)
+case("random_draw/integers", lambda s, lo, d: _draw("integers", "int64", (2, 6))(s, lo, lo + d),
+     _reference("integers", (2, 6), "int64"), STATE, I(2, 6, dtype="int64", low=-50, high=50),
+     I(1, 6, dtype="int64", low=0, high=2 ** 40, broadcastable=ROW))
+
+
 # --- completeness -----------------------------------------------------------------------------
 
 # Names in graphlab_kernel.tensor that are functions but not ops.

@@ -150,7 +150,7 @@ class Function:
         return function(self.params, outputs[0] if self._single else list(outputs), updates,
                         givens=swap, name=name if name is not None else self.name,
                         mode=self.maker.mode, backend=self.maker.backend,
-                        on_unused_input="ignore")
+                        on_unused_input="ignore", no_default_updates=True)  # in maker.updates
 
     def __call__(self, *args: Any, **kwargs: Any):
         if kwargs:
@@ -222,16 +222,20 @@ def _describe_input(i: int, var: Variable) -> str:
 def function(inputs: Sequence[Variable], outputs: Variable | Sequence[Variable] | None = None,
              updates: Sequence[tuple] | Mapping | None = None, givens: Sequence[tuple] | Mapping |
              None = None, name: str | None = None, mode: str | Mode | None = None,
-             backend: str | None = None, on_unused_input: str = "raise") -> Function:
+             backend: str | None = None, on_unused_input: str = "raise",
+             no_default_updates: bool | Sequence[SharedVariable] = False) -> Function:
     """Compile a function from `inputs` to `outputs`.
 
     `updates` (pairs or a dict) gives new values for shared variables, all computed from the
-    values before the call and written together after it succeeds. `givens` substitutes variables
+    values before the call and written together after it succeeds. A shared variable the graph
+    reads that has a `default_update` (a random state) is updated by it too, unless `updates`
+    changes it or `no_default_updates` is True or lists it. `givens` substitutes variables
     in the graph before compiling. `mode` picks the rewrites (default: the optimizing pipeline;
     'NO_OPT' for none), `backend` the runtime ('c' or 'numpy').
     """
     with _cyclic_gc_paused():
-        return _compile(inputs, outputs, updates, givens, name, mode, backend, on_unused_input)
+        return _compile(inputs, outputs, updates, givens, name, mode, backend, on_unused_input,
+                        no_default_updates)
 
 
 @contextmanager
@@ -247,7 +251,8 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _compile(inputs, outputs, updates, givens, name, mode, backend, on_unused_input) -> Function:
+def _compile(inputs, outputs, updates, givens, name, mode, backend, on_unused_input,
+             no_default_updates=False) -> Function:
     params = _params(inputs)
     inputs = _check_inputs([p.variable for p in params])
     single = outputs is not None and not isinstance(outputs, (list, tuple))
@@ -259,6 +264,8 @@ def _compile(inputs, outputs, updates, givens, name, mode, backend, on_unused_in
         exprs, _ = clone_replace(output_list + [v for _, v in update_pairs], given_map)
         output_list = exprs[:len(output_list)]
         update_pairs = [(s, e) for (s, _), e in zip(update_pairs, exprs[len(output_list):])]
+    update_pairs += _default_updates(output_list + [v for _, v in update_pairs], update_pairs,
+                                     inputs, no_default_updates)
 
     everything = output_list + [v for _, v in update_pairs]
     used = graph_inputs(everything, blockers=inputs)
@@ -349,6 +356,33 @@ def _check_updates(updates) -> list[tuple[SharedVariable, Variable]]:
             expr = T.fill(target, expr)
         checked.append((target, expr))
     return checked
+
+
+def _default_updates(exprs, explicit, inputs, excluded) -> list[tuple[SharedVariable, Variable]]:
+    """The default updates of the shared variables `exprs` read (and those the default updates
+    read in turn), except those of the variables `explicit` updates change or `excluded` lists
+    (True: all of them)."""
+    if excluded is True:
+        return []
+    if excluded is False or excluded is None:
+        excluded = []
+    elif isinstance(excluded, Variable) or not isinstance(excluded, (list, tuple, set)):
+        raise TypeError(f"no_default_updates must be True, False or a list of shared variables; "
+                        f"got {excluded!r}")
+    for v in excluded:
+        if not isinstance(v, SharedVariable):
+            raise TypeError(f"no_default_updates lists {v!r}, which is not a shared variable")
+    skip = set(excluded) | {target for target, _ in explicit}
+    found: list[tuple[SharedVariable, Variable]] = []
+    pending = list(exprs)
+    while pending:
+        read, pending = graph_inputs(pending, blockers=inputs), []
+        for v in read:
+            if isinstance(v, SharedVariable) and v.default_update is not None and v not in skip:
+                skip.add(v)
+                found.append((v, v.default_update))
+                pending.append(v.default_update)
+    return _check_updates(found)
 
 
 def _check_givens(givens) -> dict[Variable, Variable]:

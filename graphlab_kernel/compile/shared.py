@@ -15,12 +15,15 @@ class SharedVariable(TensorVariable):
     """A tensor variable that holds a value, used by every function whose graph mentions it.
 
     Functions read the value at each call and their `updates` replace it after a successful call.
-    Observers registered with `observe` are told of every new value.
+    `default_update`, when set, is the update every function using the variable applies unless
+    it is given another one or compiled with `no_default_updates` (as Theano's: a random state
+    advances this way). Observers registered with `observe` are told of every new value.
     """
 
     def __init__(self, type: TensorType, value: np.ndarray, name: str | None = None):
         super().__init__(type, name=name)
         self._value = value
+        self.default_update: TensorVariable | None = None
         self._observers: tuple[Callable[[SharedVariable], None], ...] = ()
 
     def get_value(self, borrow: bool = False) -> np.ndarray:

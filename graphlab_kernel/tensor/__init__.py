@@ -8,6 +8,7 @@ Use it as Theano's was used: `import graphlab_kernel.tensor as T`, then `T.dmatr
 from graphlab_kernel.configuration import config
 from graphlab_kernel.gradient import Lop, Rop, grad  # noqa: F401
 from graphlab_kernel.tensor import nnet  # noqa: F401
+from graphlab_kernel.tensor import random, shared_randomstreams  # noqa: F401
 from graphlab_kernel.tensor.advanced_subtensor import *  # noqa: F401,F403
 from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise, dimshuffle  # noqa: F401
 from graphlab_kernel.tensor.math import *  # noqa: F401,F403  (the operations)

@@ -195,3 +195,13 @@ def test_copy_keeps_defaults_and_refuses_bad_swaps():
     with pytest.raises(TypeError, match=r"w \(TensorType\(float64, scalar\)\) can only be "
                                         r"swapped for a shared variable of the same type"):
         f.copy(swap={w: G.shared(np.zeros(2))})
+
+
+def test_a_copy_without_updates_leaves_a_random_state_alone():
+    from graphlab_kernel.tensor.shared_randomstreams import RandomStreams
+    draw = RandomStreams(seed=7).uniform((3,))
+    f = G.function([], draw)
+    first = f()
+    frozen = f.copy(delete_updates=True)
+    np.testing.assert_array_equal(frozen(), frozen())  # the state does not advance
+    assert not np.array_equal(f(), first)

@@ -15,6 +15,9 @@ NOTEBOOKS = sorted(TUTORIALS.glob("[0-9][0-9]_*.ipynb"))
 # What the text of a tutorial says a cell prints: (a line of the cell's source, text its output
 # must contain). A change in the compiler that makes a tutorial's prose wrong fails here.
 CLAIMS = {
+    "03_shared_variables_and_updates": [
+        ('print("state [key, draws]:"', " 2]"),  # f's two calls advanced it, g's did not
+    ],
     "05_derivatives": [
         ("for record in f.history", "pow_two"),
         ("for record in f.history", "mul_by_one"),

@@ -28,7 +28,7 @@ buffers (`gl_error()`, `gl_shapes()`).
 Ops rendered: Elemwise (any scalar op with a c_expr, and fused Composites: one loop), DimShuffle,
 Reduce, ArgReduce, Dot, Gemv/Gemm, DotMapGemv, Softmax/LogSoftmax/SoftmaxGrad, Subtensor,
 IncSubtensor, AdvancedSubtensor1/AdvancedSubtensor, AdvancedIncSubtensor1/AdvancedIncSubtensor,
-Reshape, Join, Alloc, Shape, Shape_i.
+Reshape, Join, Alloc, ARange, RandomDraw, Shape, Shape_i.
 Anything else, a slice bound, Reshape shape or Alloc length computed inside the graph from array
 values (integer arithmetic on shapes, constants and integer inputs is fine, and so is an integer
 index or index vector computed from values: it is checked when its node runs), float16 or
@@ -59,6 +59,7 @@ from graphlab_kernel.tensor.shape import ARange, Alloc, Eye, Join, Reshape, Shap
 from graphlab_kernel.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1,
                                                        AdvancedSubtensor, AdvancedSubtensor1)
 from graphlab_kernel.tensor.subtensor import IncSubtensor, Subtensor
+from graphlab_kernel.tensor.random import RandomDraw
 from graphlab_kernel.tensor.type import INT_DTYPES
 from graphlab_kernel.backend.c.kernels import (emit_advanced_inc_subtensor,
                                                emit_advanced_subtensor, emit_alloc, emit_arange,
@@ -66,6 +67,7 @@ from graphlab_kernel.backend.c.kernels import (emit_advanced_inc_subtensor,
                                                emit_eye, emit_inc_subtensor, emit_join, emit_reduce,
                                                emit_reshape, emit_scaled_product, emit_shape,
                                                emit_softmax, emit_softmax_grad, emit_subtensor)
+from graphlab_kernel.backend.c.random_kernels import emit_random_draw
 from graphlab_kernel.backend.c.writer import (ERROR_FLAG, Unsupported, Writer, alloc, c_literal,
                                               ctype, flag_store, op_label, size_code)
 
@@ -401,6 +403,7 @@ _EMITTERS = {
     AdvancedSubtensor1: emit_advanced_subtensor, AdvancedSubtensor: emit_advanced_subtensor,
     AdvancedIncSubtensor1: emit_advanced_inc_subtensor,
     AdvancedIncSubtensor: emit_advanced_inc_subtensor,
+    RandomDraw: emit_random_draw,
 }
 
 
