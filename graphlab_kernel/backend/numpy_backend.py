@@ -14,8 +14,10 @@ class NumpyBackend:
 
     name = "numpy"
 
-    def __init__(self, fallback_reason: str | None = None):
+    def __init__(self, fallback_reason: str | None = None, inner_backend: str = "numpy"):
         self.fallback_reason = fallback_reason  # why it stands in for the C backend, if it does
+        # where an op that runs a compiled function of its own (Scan's loop body) compiles it
+        self.inner_backend = inner_backend
 
     def compile(self, fgraph) -> Callable[[list], list]:
         slots: dict = {}
@@ -32,7 +34,10 @@ class NumpyBackend:
         n_inputs = len(fgraph.inputs)
         program = []
         for node in fgraph.toposort():
-            program.append((node.op.perform, node, [slot(i) for i in node.inputs],
+            make_perform = getattr(node.op, "make_perform", None)
+            perform = (make_perform(node, self.inner_backend) if make_perform is not None
+                       else node.op.perform)
+            program.append((perform, node, [slot(i) for i in node.inputs],
                             [slot(o) for o in node.outputs]))
         out_slots = [slot(o) for o in fgraph.outputs]
         # An output that is an input, a constant or a view must be copied: callers own outputs.

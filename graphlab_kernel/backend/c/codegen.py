@@ -161,6 +161,9 @@ def render(fgraph) -> Rendered:
     """Generate the C module computing `fgraph`, or raise Unsupported."""
     w = Writer(fgraph)
     order = fgraph.toposort()
+    for node in order:  # an op that says why it has no C form (Scan) is the reason given
+        if getattr(node.op, "no_c_reason", None):
+            raise Unsupported(node.op.no_c_reason)
     size = sum(len(n.op.scalar_op.program) if isinstance(n.op, Elemwise) and
                isinstance(n.op.scalar_op, S.Composite) else 1 for n in order)
     if size > MAX_GRAPH_SIZE:
