@@ -332,7 +332,7 @@ class _State:
 
     def result(self) -> np.ndarray:
         if self.last_only:
-            return self.buffer[(self.n - 1) % self.depth].copy()
+            return self.buffer[(self.n - 1) % self.depth, ...].copy()
         return self.buffer[self.depth:]
 
 
