@@ -8,6 +8,8 @@ import pytest
 import graphlab_kernel as theano
 import graphlab_kernel.tensor as T
 from graphlab_kernel import function, shared
+from graphlab_kernel.backend.c.runtime import toolchain_problem
+from graphlab_kernel.scan_module.builder import scan_keeping_last
 from tests.scan_module.loops import BACKENDS, compile_on, loops_in
 
 rng = np.random.default_rng(20240607)
@@ -64,6 +66,11 @@ def test_polynomial_from_coefficients_with_arange(backend):
     assert float(polynomial(np.array([1, 0, 2], dtype=T.config.floatX), 3)) == 19.0
     c = rng.standard_normal(6)
     np.testing.assert_allclose(polynomial(c, 0.7), np.polyval(c[::-1], 0.7), rtol=1e-12)
+    # the shortest sequence need not be the first
+    swapped, _ = theano.scan(fn=lambda power, coefficient, x: coefficient * x ** power,
+                             sequences=[T.arange(100), coefficients], non_sequences=x)
+    np.testing.assert_allclose(compile_on(backend, [coefficients, x], swapped.sum())(c, 0.7),
+                               np.polyval(c[::-1], 0.7), rtol=1e-12)
 
 
 def _rnn_numpy(W, X, h0):
@@ -105,9 +112,9 @@ def test_sequence_taps(backend):
     out, _ = theano.scan(lambda before, now, after, other: before * now - after + other,
                          sequences=[{"input": x, "taps": [-1, 0, 1]}, y])
     f = compile_on(backend, [x, y], out)
-    xv, yv = rng.standard_normal(8), rng.standard_normal(6)
-    # x gives 6 steps (its taps reach one row before and one after), y gives 6 too
-    np.testing.assert_allclose(f(xv, yv), xv[:-2] * xv[1:-1] - xv[2:] + yv, rtol=1e-12)
+    xv, yv = rng.standard_normal(8), rng.standard_normal(7)
+    # x gives 6 steps (its taps reach one row before and one after), y 7: 6 steps
+    np.testing.assert_allclose(f(xv, yv), xv[:-2] * xv[1:-1] - xv[2:] + yv[:6], rtol=1e-12)
     future, _ = theano.scan(lambda a, b: a - b, sequences={"input": x, "taps": [2, 3]})
     np.testing.assert_allclose(compile_on(backend, [x], future)(xv), xv[2:-1] - xv[3:])
 
@@ -233,6 +240,44 @@ def test_initial_value_with_a_length_one_axis(backend):
     total, _ = theano.scan(lambda row, acc: acc + row, sequences=x, outputs_info=np.zeros(1))
     assert not total.broadcastable[1]
     np.testing.assert_allclose(compile_on(backend, [x], total)(np.ones((3, 1))), [[1], [2], [3]])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_loop_keeping_only_its_last_value(backend):
+    # graphlab's own loops (the gradient's accumulators, shared variables' updates) keep only
+    # the last value: a ring of the values the taps read
+    start = T.dvector("start")
+    n = T.lscalar("n")
+    (last,) = scan_keeping_last(lambda older, old: older + 2 * old,
+                                sequences=[], outputs_info=[{"initial": start, "taps": [-2, -1]}],
+                                last_only=[True], non_sequences=[], n_steps=n)
+    assert last.ndim == 0
+    f = compile_on(backend, [start, n], last)
+    values = [1.0, 2.0]
+    for _ in range(6):
+        values.append(values[-2] + 2 * values[-1])
+    for steps in range(5):
+        assert f(np.array([1.0, 2.0, 99.0]), steps) == values[steps + 1]
+
+
+def test_the_body_runs_on_the_backend_asked_for(monkeypatch):
+    from graphlab_kernel.scan_module import Scan
+    compiled = []
+    real_body = Scan.body
+
+    def body(self, backend=None):
+        compiled.append(backend)
+        return real_body(self, backend)
+
+    monkeypatch.setattr(Scan, "body", body)
+    if toolchain_problem() is not None:
+        pytest.skip(f"C backend unavailable: {toolchain_problem()}")
+    x = T.dvector("x")
+    for backend, expected in (("numpy", "numpy"), ("c", "c")):
+        total, _ = theano.scan(lambda v, acc: acc + v, sequences=x, outputs_info=np.float64(0))
+        compiled.clear()
+        function([x], total, backend=backend)
+        assert compiled == [expected]
 
 
 def test_identical_loops_merge_and_different_ones_do_not():
