@@ -70,7 +70,8 @@ def scan_keeping_last(fn: Callable, sequences: list, outputs_info: list, last_on
     for o, last in zip(outs, last_only):
         o.last_only = bool(last)
     nonseqs = [as_tensor_variable(v, f"non_sequences[{i}]") for i, v in enumerate(non_sequences)]
-    outputs, updates = Loop(seqs, outs, nonseqs, _steps(n_steps), name=name).build(fn)
+    loop = Loop(seqs, outs, nonseqs, _steps(n_steps), name=name, prune_sequences=True)
+    outputs, updates = loop.build(fn)
     assert not updates, "graphlab's own loops update no shared variable"
     return outputs
 
@@ -111,6 +112,7 @@ class Loop:
     mode: Any = None
     name: str | None = None
     strict: bool = False
+    prune_sequences: bool = False
 
     def build(self, fn: Callable) -> tuple[list[TensorVariable], dict]:
         """Call fn on placeholders, cut its graph into a loop body, apply a Scan node."""
@@ -192,38 +194,50 @@ class Loop:
             out_taps.append([state])
             results.append(expr)
             replace[shared] = state
+        body, outer_nonseqs, inner_nonseqs = self._cut(results, replace, seq_rows, out_taps)
+        seqs = self.seqs
+        if self.prune_sequences:  # those the body does not read (graphlab's own loops only)
+            used = set(graph_inputs(body))
+            kept = [i for i, rows in enumerate(seq_rows) if any(v in used for v in rows)]
+            seqs, seq_rows = [seqs[i] for i in kept], [seq_rows[i] for i in kept]
+        placeholders = [v for rows in seq_rows for v in rows] + [v for taps in out_taps
+                                                                for v in taps]
+        op = self._op(InnerGraph(placeholders + inner_nonseqs, body), seqs, outs)
+        n_steps = self.n_steps if self.n_steps is not None else self._shortest()
+        node_outputs = op.make_node(
+            _int64(n_steps), *[s.input[::-1] if self.go_backwards else s.input for s in seqs],
+            *[o.initial.dimshuffle("x", *range(o.initial.ndim)) if o.single else o.initial
+              for o in outs if o.taps],
+            *outer_nonseqs).outputs
+        new_values = {shared: node_outputs[n_user + i]
+                      for i, (shared, _) in enumerate(update_pairs)}
+        return node_outputs[:n_user], new_values
+
+    def _cut(self, results, replace, seq_rows, out_taps) -> tuple[list, list, list]:
+        """The loop body: fn's results with the non-sequences, and every other variable from
+        outside that fn used (shared variables included), replaced by placeholders. Returns
+        the body's outputs and the non-sequences, outer and inner (unused ones left out)."""
         explicit = []
         for v in self.nonseqs:
             if v in replace or isinstance(v, Constant) or v in explicit:
                 continue
             explicit.append(v)
             replace[v] = v.type(v.name or f"non_seq{len(explicit) - 1}")
-        body_outputs, _ = clone_replace(results, replace)
-        placeholders = [v for rows in seq_rows for v in rows] + [v for taps in out_taps
-                                                                for v in taps]
-        inner_nonseqs = [replace[v] for v in explicit]
-        known = set(placeholders) | set(inner_nonseqs)
-        implicit = [v for v in graph_inputs(body_outputs)
-                    if v not in known and not isinstance(v, Constant)]
+        body, _ = clone_replace(results, replace)
+        used = set(graph_inputs(body))
+        explicit = [v for v in explicit if replace[v] in used]
+        known = {v for rows in seq_rows + out_taps for v in rows} | {replace[v] for v in explicit}
+        implicit = [v for v in graph_inputs(body) if v not in known and not isinstance(v, Constant)]
         if implicit and self.strict:
             raise ValueError(f"scan(strict=True): fn uses {', '.join(map(str, implicit))}, "
                              "which is not among non_sequences")
         if implicit:
             more = {v: v.type(v.name or f"non_seq{len(explicit) + i}")
                     for i, v in enumerate(implicit)}
-            body_outputs, _ = clone_replace(body_outputs, more)
-            inner_nonseqs += [more[v] for v in implicit]
-        inner = InnerGraph(placeholders + inner_nonseqs, body_outputs)
-        op = self._op(inner, outs)
-        n_steps = self.n_steps if self.n_steps is not None else self._shortest()
-        node_outputs = op.make_node(
-            _int64(n_steps), *[s.input[::-1] if self.go_backwards else s.input for s in self.seqs],
-            *[o.initial.dimshuffle("x", *range(o.initial.ndim)) if o.single else o.initial
-              for o in outs if o.taps],
-            *explicit, *implicit).outputs
-        new_values = {shared: node_outputs[n_user + i]
-                      for i, (shared, _) in enumerate(update_pairs)}
-        return node_outputs[:n_user], new_values
+            body, _ = clone_replace(body, more)
+            replace.update(more)
+        outer = explicit + implicit
+        return body, outer, [replace[v] for v in outer]
 
     def _shortest(self) -> TensorVariable:
         """The number of steps the shortest sequence gives (Theano's rule without n_steps)."""
@@ -235,15 +249,15 @@ class Loop:
             steps = given if steps is None else minimum(steps, given)
         return steps
 
-    def _op(self, inner: InnerGraph, outs: list[OutputArg]) -> Scan:
+    def _op(self, inner: InnerGraph, seqs: list[SequenceArg], outs: list[OutputArg]) -> Scan:
         # going backwards over x with taps K is going forwards over x[::-1] with taps -K
         sign = -1 if self.go_backwards else 1
-        return Scan(inner, [[sign * k for k in s.taps] for s in self.seqs],
+        return Scan(inner, [[sign * k for k in s.taps] for s in seqs],
                     [o.taps for o in outs], [o.last_only for o in outs],
                     steps_from_sequences=self.n_steps is None,
                     truncate_gradient=self.truncate_gradient, go_backwards=self.go_backwards,
                     mode=self.mode, name=self.name,
-                    labels={"sequences": tuple(s.label for s in self.seqs),
+                    labels={"sequences": tuple(s.label for s in seqs),
                             "outputs": tuple(o.label for o in outs)})
 
 
