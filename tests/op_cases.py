@@ -638,7 +638,7 @@ case("categorical_crossentropy/of-softmax",
 # --- completeness -----------------------------------------------------------------------------
 
 # Names in graphlab_kernel.tensor that are functions but not ops.
-NOT_OPS = {"grad", "as_tensor_variable", "constant", "tensor", "getitem"}
+NOT_OPS = {"grad", "jacobian", "hessian", "as_tensor_variable", "constant", "tensor", "getitem"}
 OP_MODULES = ("graphlab_kernel.tensor.math", "graphlab_kernel.tensor.shape",
               "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.advanced_subtensor",
               "graphlab_kernel.tensor.nnet", "graphlab_kernel.tensor.elemwise")
