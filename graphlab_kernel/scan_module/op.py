@@ -240,7 +240,10 @@ class Scan(Op):
         for t in range(n):
             args = [read(t) for read in reads]
             args.extend(nonseqs)
-            results = body(*args)
+            try:
+                results = body(*args)
+            except Exception as exc:  # the same error, saying at which step of which loop
+                raise _at_step(exc, t, self) from None
             for j, value in enumerate(results):
                 if j in states:
                     states[j].write(t, value)
@@ -334,6 +337,17 @@ class _State:
         if self.last_only:
             return self.buffer[(self.n - 1) % self.depth, ...].copy()
         return self.buffer[self.depth:]
+
+
+def _at_step(exc: Exception, t: int, op: Scan) -> Exception:
+    """`exc` with its message extended by the step (or the nearest base class taking one)."""
+    message = f"{exc}\n  at step {t} of the loop {op}"
+    for kind in type(exc).__mro__:
+        try:
+            return kind(message)
+        except Exception:  # noqa: S112 (a constructor of another signature: try its base)
+            continue
+    return RuntimeError(message)
 
 
 def _row_reader(array: np.ndarray, offset: int):

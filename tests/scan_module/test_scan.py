@@ -325,3 +325,16 @@ def test_the_body_compiles_once_per_loop():
     assert op.body("numpy") is body
     g = function([x], total * 2, backend="numpy")  # another function with the same loop
     assert loops_in(g)[0].body("numpy") is body
+
+
+def test_unused_non_sequences_and_unread_gradient_sequences_are_left_out():
+    x, W = T.dvector("x"), T.dmatrix("W")
+    total, _ = theano.scan(lambda v, acc, W: acc + v, sequences=x, outputs_info=np.float64(0),
+                           non_sequences=W)
+    assert W not in total.owner.inputs
+    # the backward loop of a running sum reads neither the forward values nor x: only the
+    # cost's gradient and the forward outputs standing in for the body's results
+    f = function([x], theano.grad(T.sum(total), x))
+    (back,) = [op for op in loops_in(f) if op.name == "grad_of_scan_fn"]
+    assert back.n_seqs == 2
+    assert not any("Join" in str(n.op) for n in f.maker.fgraph.toposort())

@@ -158,3 +158,14 @@ def test_updates_must_be_of_shared_variables():
                                         r"TensorType\(float64, scalar\), but count is "
                                         r"TensorType\(int64, scalar\)"):
         theano.scan(lambda v: (v, {count: count + v}), sequences=x)
+
+
+def test_an_error_in_the_body_says_at_which_step():
+    x = T.dvector("x")
+    i = T.lvector("i")
+    picked, _ = theano.scan(lambda k, x: x[k], sequences=i, non_sequences=x, name="pick")
+    for backend in ("numpy", "c"):
+        f = function([x, i], picked, backend=backend)
+        assert f(np.arange(3.0), np.array([2, 0])).tolist() == [2, 0]
+        with pytest.raises(IndexError, match=r"(?s)out of .*at step 1 of the loop Scan\{pick\}"):
+            f(np.arange(3.0), np.array([0, 7]))
