@@ -126,6 +126,9 @@ class Loop:
             args = [v for rows in seq_rows for v in rows] + [v for taps in out_taps
                                                             for v in taps] + self.nonseqs
             results, updates = _outputs_and_updates(fn(*args))
+            if not results and not updates:
+                raise ValueError("scan: fn returned no output and no update; it must return the "
+                                 "step's output(s), or updates of shared variables, or both")
             results = self._check_count(results)
             too_narrow = self._too_narrow(out_taps, results)
             if not too_narrow:
@@ -170,8 +173,9 @@ class Loop:
                 continue
             state = taps[0].type
             if result.dtype != state.dtype or result.ndim != state.ndim:
+                initial = "the initial value has" if o.single else "the initial value's rows have"
                 raise TypeError(
-                    f"scan: {o.label}: the initial value has type {state} but the step returns "
+                    f"scan: {o.label}: {initial} type {state} but the step returns "
                     f"type {result.type} (output {j} of fn); make them agree, e.g. cast the "
                     f"initial value with T.cast(x0, '{result.dtype}')")
             if any(s and not r for s, r in zip(state.broadcastable, result.broadcastable)):

@@ -25,6 +25,8 @@ def test_fn_must_return_one_output_per_outputs_info_entry():
     with pytest.raises(TypeError, match="scan: output 0 of fn must be a tensor or a number; got "
                                         "str 'oops'"):
         theano.scan(lambda v: "oops", sequences=x)
+    with pytest.raises(ValueError, match="scan: fn returned no output and no update"):
+        theano.scan(lambda v: None, sequences=x)
 
 
 def test_an_output_must_keep_the_type_of_its_initial_value():
@@ -41,6 +43,11 @@ def test_an_output_must_keep_the_type_of_its_initial_value():
     with pytest.raises(TypeError, match=r"initial value has type TensorType\(float64, scalar\) but "
                                         r"the step returns type TensorType\(float64, vector\)"):
         theano.scan(lambda v, acc: acc + x, sequences=x, outputs_info=np.float64(0))
+    with pytest.raises(TypeError, match=r"scan: outputs_info\[0\] \(start\): the initial value's "
+                                        r"rows have type TensorType\(float64, scalar\) but the "
+                                        r"step returns type TensorType\(float64, vector\)"):
+        theano.scan(lambda a, b: a + x, outputs_info={"initial": T.dvector("start"),
+                                                      "taps": [-2, -1]}, n_steps=3)
 
 
 def test_bad_n_steps():
