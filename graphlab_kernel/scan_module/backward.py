@@ -39,16 +39,7 @@ def scan_grad(op, inputs, outputs, output_grads) -> list:
     seq_rows, tap_values, inner_nonseqs = op.split_inner_inputs()
     steps = n if op.truncate_gradient < 0 else T.minimum(n, op.truncate_gradient)
 
-    # What each step read, as sequences of n rows (row t: what step t read).
-    read_seqs = []
-    for x, taps in zip(seqs, op.seq_taps):
-        low = min(min(taps), 0)
-        read_seqs += [x[k - low:k - low + n] for k in taps]
-    read_states, fulls = [], {}
-    for j, init in zip(op.recurrent, inits):
-        depth = -min(op.out_taps[j])
-        fulls[j] = T.concatenate([init[:depth], values[j]])  # initial values, then every step
-        read_states += [fulls[j][depth + k:depth + k + n] for k in op.out_taps[j]]
+    read_seqs, read_states, fulls = _what_each_step_read(op, seqs, inits, values, n)
     per_step = [j for j in float_outs if not op.last_only[j]]
     # outputs whose stored values stand in for the body's recomputed ones in the backward step
     # (tanh's gradient reads tanh's output: it need not be computed again)
@@ -117,19 +108,44 @@ def scan_grad(op, inputs, outputs, output_grads) -> list:
 
     truncated = None if op.truncate_gradient < 0 else T.ge(steps, n)  # reached step 0
     g_seqs = _sequence_grads(op, seqs, seq_grads, n, None if truncated is None else n - steps)
-    g_inits = []
+    g_inits = _initial_value_grads(op, inits, owed_first, truncated)
+    g_nonseqs = [sums.get(i) for i in range(len(nonseqs))]
+    return [None] + g_seqs + g_inits + g_nonseqs
+
+
+def _what_each_step_read(op, seqs, inits, values, n) -> tuple[list, list, dict]:
+    """What each forward step read, as sequences of n rows (row t: what step t read): the
+    sequences' taps, then the fed-back outputs' taps, read from each output's initial values
+    followed by the values of every step (`fulls`, by output)."""
+    from graphlab_kernel import tensor as T
+    read_seqs = []
+    for x, taps in zip(seqs, op.seq_taps):
+        low = min(min(taps), 0)
+        read_seqs += [x[k - low:k - low + n] for k in taps]
+    read_states, fulls = [], {}
+    for j, init in zip(op.recurrent, inits):
+        depth = -min(op.out_taps[j])
+        fulls[j] = T.concatenate([init[:depth], values[j]])
+        read_states += [fulls[j][depth + k:depth + k + n] for k in op.out_taps[j]]
+    return read_seqs, read_states, fulls
+
+
+def _initial_value_grads(op, inits, owed_first: dict, truncated) -> list:
+    """Each initial buffer's gradient: what the backward loop still owed after its last step
+    (zero if it stopped before reaching step 0), in the rows the taps read."""
+    from graphlab_kernel import tensor as T
+    grads = []
     for j, init in zip(op.recurrent, inits):
         if j not in owed_first:
-            g_inits.append(None)
+            grads.append(None)
             continue
         window = owed_first[j]
         if truncated is not None:
             window = T.switch(truncated, window, T.zeros_like(window))
         depth = -min(op.out_taps[j])
         rows = window.dimshuffle("x", *range(window.ndim)) if depth == 1 else window
-        g_inits.append(T.inc_subtensor(T.zeros_like(init)[:depth], rows))
-    g_nonseqs = [sums.get(i) for i in range(len(nonseqs))]
-    return [None] + g_seqs + g_inits + g_nonseqs
+        grads.append(T.inc_subtensor(T.zeros_like(init)[:depth], rows))
+    return grads
 
 
 def _name_step_values(op, reads: list, g_step: dict, stored: dict, owed: dict) -> None:
