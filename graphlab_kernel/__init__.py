@@ -14,8 +14,10 @@ from graphlab_kernel.gof.graph import Apply, Constant, Variable
 from graphlab_kernel.gof.op import Op
 from graphlab_kernel.gradient import grad
 from graphlab_kernel.printing import debugprint, pp
+from graphlab_kernel.scan_module import scan
 
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "In", "Mode", "Op", "SharedVariable", "Variable",
-           "config", "debugprint", "function", "grad", "ifelse", "pp", "shared", "tensor", "__version__"]
+           "config", "debugprint", "function", "grad", "ifelse", "pp", "scan", "shared", "tensor",
+           "__version__"]

@@ -264,3 +264,56 @@ def grad_scale(x, multiplier: float):
     """x, whose gradient is multiplied by `multiplier` on its way back (Theano's
     `theano.gradient.grad_scale`)."""
     return GradientOverride("scale", scale=float(multiplier))(x)
+
+
+def jacobian(expression: Variable, wrt: Variable | Sequence[Variable],
+             consider_constant: Sequence[Variable] | None = None,
+             disconnected_inputs: str = "raise"):
+    """The Jacobian of the vector `expression` with respect to `wrt` (a variable or a list):
+    for each w, the array J of shape `expression.shape + w.shape` with J[i] = d expression[i]/d w.
+
+    As Theano's, it is a `scan` over the rows of `expression`, each step taking the gradient of
+    one element (a scalar expression gives its gradient). Returns a variable, or a list when
+    `wrt` is a list.
+    """
+    from graphlab_kernel import tensor as T
+    from graphlab_kernel.scan_module import scan
+    from graphlab_kernel.tensor.var import TensorVariable
+
+    if not isinstance(expression, TensorVariable):
+        raise TypeError(f"jacobian: expression must be a tensor variable; got "
+                        f"{type(expression).__name__} {expression!r}")
+    if expression.ndim > 1:
+        raise TypeError(f"jacobian: expression must be a vector (or a scalar); {expression} is "
+                        f"{expression.type} (flatten it first)")
+    single = not isinstance(wrt, (list, tuple))
+    wrt_list = [wrt] if single else list(wrt)
+    if expression.ndim == 0:
+        return grad(expression, wrt, consider_constant, disconnected_inputs)
+
+    def row(i, expr, *variables):
+        return [grad(expr[i], w, consider_constant, disconnected_inputs) for w in variables]
+
+    rows, _ = scan(row, sequences=T.arange(expression.shape[0]),
+                   non_sequences=[expression, *wrt_list], name="jacobian", return_list=True)
+    return rows[0] if single else rows
+
+
+def hessian(cost: Variable, wrt: Variable | Sequence[Variable],
+            consider_constant: Sequence[Variable] | None = None,
+            disconnected_inputs: str = "raise"):
+    """The Hessian of the scalar `cost` with respect to each vector in `wrt` (a variable or a
+    list): the Jacobian of its gradient, a matrix per vector (as Theano's `T.hessian`)."""
+    from graphlab_kernel.tensor.var import TensorVariable
+
+    single = not isinstance(wrt, (list, tuple))
+    wrt_list = [wrt] if single else list(wrt)
+    for i, w in enumerate(wrt_list):
+        if not isinstance(w, TensorVariable) or w.ndim != 1:
+            got = w.type if isinstance(w, TensorVariable) else type(w).__name__
+            raise TypeError(f"hessian: wrt[{i}] must be a vector; got {w} ({got})")
+    hessians = []
+    for w in wrt_list:
+        g = grad(cost, w, consider_constant, disconnected_inputs)
+        hessians.append(jacobian(g, w, consider_constant, disconnected_inputs="ignore"))
+    return hessians[0] if single else hessians

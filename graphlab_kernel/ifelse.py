@@ -54,6 +54,11 @@ class IfElse(Op):
             outputs.append(TensorType(a.dtype, bcast)())
         return Apply(self, [condition, *branches], outputs)
 
+    @property
+    def no_c_reason(self) -> str:
+        return (f"{self} computes only the branch it takes, and generated C computes every "
+                "node: the NumPy backend runs this function lazily")
+
     def branches(self, node: Apply) -> dict[int, bool]:
         """The inputs needed only when a branch is taken: input index -> the branch (True for
         the `then` values). The condition (input 0) is always needed."""

@@ -56,6 +56,7 @@ def debugprint(obj, file=None, print_type: bool = False):
     lines: list[str] = []
     for out in outputs:
         _debug_lines(out, ids, lines, print_type)
+    _inner_graph_lines(ids, lines, print_type)
     text = "\n".join(lines)
     if file == "str":
         return text
@@ -98,6 +99,27 @@ def _debug_lines(root: Variable, ids: dict, lines: list[str], print_type: bool) 
         lines.append(f"{pad}{node.op}{out_suffix} [id {ids[node]}]{label}{type_text}")
 
 
+def _inner_graph_lines(ids: dict, lines: list[str], print_type: bool) -> None:
+    """Under the tree, the graph inside each node that holds one (a Scan's loop body), as
+    Theano prints it: each line marked '>', after the node's own line."""
+    printed: set = set()
+    pending = [node for node in ids if getattr(node.op, "inner_outputs", None)]
+    if pending:
+        lines += ["", "Inner graphs:"]
+    while pending:
+        node = pending.pop(0)
+        if node in printed:
+            continue
+        printed.add(node)
+        lines += ["", f"{node.op} [id {ids[node]}]"]
+        inner: list[str] = []
+        for out in node.op.inner_outputs:
+            _debug_lines(out, ids, inner, print_type)
+        lines += [" >" + line for line in inner]
+        pending += [n for n in ids if getattr(n.op, "inner_outputs", None) and n not in printed
+                    and n not in pending]
+
+
 def _letter_id(n: int) -> str:
     letters = ""
     n += 1
@@ -129,6 +151,11 @@ class Print(Op):
                             f" (write ({attrs!r},))")
         self.message = str(message)
         self.attrs = tuple(attrs)
+
+    @property
+    def no_c_reason(self) -> str:
+        return (f"{self} runs Python code (it prints) each time its value is computed: the "
+                "NumPy backend runs this function")
 
     def make_node(self, x) -> Apply:
         from graphlab_kernel.tensor.var import as_tensor_variable

@@ -682,7 +682,7 @@ case("random_draw/integers", lambda s, lo, d: _draw("integers", "int64", (2, 6))
 # --- completeness -----------------------------------------------------------------------------
 
 # Names in graphlab_kernel.tensor that are functions but not ops.
-NOT_OPS = {"grad", "as_tensor_variable", "constant", "tensor", "getitem"}
+NOT_OPS = {"grad", "jacobian", "hessian", "as_tensor_variable", "constant", "tensor", "getitem"}
 OP_MODULES = ("graphlab_kernel.tensor.math", "graphlab_kernel.tensor.shape",
               "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.advanced_subtensor",
               "graphlab_kernel.tensor.nnet", "graphlab_kernel.tensor.elemwise")

@@ -15,8 +15,10 @@ class NumpyBackend:
 
     name = "numpy"
 
-    def __init__(self, fallback_reason: str | None = None):
+    def __init__(self, fallback_reason: str | None = None, inner_backend: str = "numpy"):
         self.fallback_reason = fallback_reason  # why it stands in for the C backend, if it does
+        # where an op that runs a compiled function of its own (Scan's loop body) compiles it
+        self.inner_backend = inner_backend
 
     def compile(self, fgraph) -> Callable[[list], list]:
         slots: dict = {}
@@ -36,7 +38,10 @@ class NumpyBackend:
         blocks: dict[tuple, list] = {}  # a guard -> the steps run when its branches are taken
         for node in order:
             lazy = getattr(node.op, "branches", None) is not None
-            step = (node.op.perform, node, [slot(i) for i in node.inputs],
+            make_perform = getattr(node.op, "make_perform", None)
+            perform = (make_perform(node, self.inner_backend) if make_perform is not None
+                       else node.op.perform)
+            step = (perform, node, [slot(i) for i in node.inputs],
                     [slot(o) for o in node.outputs], guards[node] if lazy else None)
             blocks.setdefault(guards[node], []).append(step)
         program = blocks.get((), [])

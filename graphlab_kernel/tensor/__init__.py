@@ -6,7 +6,7 @@ Use it as Theano's was used: `import graphlab_kernel.tensor as T`, then `T.dmatr
 
 # Public re-exports: this module is the `T` namespace.
 from graphlab_kernel.configuration import config
-from graphlab_kernel.gradient import Lop, Rop, grad  # noqa: F401
+from graphlab_kernel.gradient import Lop, Rop, grad, hessian, jacobian  # noqa: F401
 from graphlab_kernel.tensor import nnet  # noqa: F401
 from graphlab_kernel.tensor import random, shared_randomstreams  # noqa: F401
 from graphlab_kernel.tensor.advanced_subtensor import *  # noqa: F401,F403

@@ -40,6 +40,18 @@ CLAIMS = {
         ("print(scores_loss(", "[800.]"),
         ("for step in range(201):", "backend c"),
     ],
+    "09_scan": [
+        ("def step(v, acc):", "step called with x[t] and out0[t-1]"),
+        ("print(f.backend, ", "numpy | scan runs its loop body as a compiled inner function"),
+        ("print(f.backend, ", "c | (out0[t-1] + x[t])"),
+        ("print(polynomial(", "19.0"),
+        ("print(gl.function([start], fib)([1, 1]))", "[  2   3   5   8  13  21  34  55  89 144]"),
+        ("gx, gs0, ga = grads(", "[0.0625 0.125  0.25   0.5    1.    ] 0.03125\n[0.0625"),
+        ("text = gl.debugprint(grads", "Scan{grad_of_scan_fn}"),
+        ("text = gl.debugprint(grads", "owed_to_out0"),
+        ("text = gl.debugprint(grads", "sum_grad_a"),
+        ("print(M_val + M_val.T)", "[ 8. 12. 16.]]\n[[ 0.  4.  8.]"),
+    ],
 }
 
 

@@ -46,7 +46,7 @@ class CBackend:
 
 
 def _numpy_fallback(fgraph, reason: str):
-    run = NumpyBackend().compile(fgraph)
+    run = NumpyBackend(inner_backend="c").compile(fgraph)  # a Scan's loop body still runs in C
     run.backend_name = "numpy"
     run.fallback_reason = reason
     return run

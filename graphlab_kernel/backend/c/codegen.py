@@ -53,8 +53,6 @@ from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax, SoftmaxGrad
 from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.fused import DotMapGemv
 from graphlab_kernel.gradient import GradientOverride
-from graphlab_kernel.ifelse import IfElse
-from graphlab_kernel.printing import Print
 from graphlab_kernel.tensor.shape import ARange, Alloc, Eye, Join, Reshape, Shape, Shape_i
 from graphlab_kernel.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1,
                                                        AdvancedSubtensor, AdvancedSubtensor1)
@@ -166,6 +164,9 @@ def render(fgraph) -> Rendered:
     """Generate the C module computing `fgraph`, or raise Unsupported."""
     w = Writer(fgraph)
     order = fgraph.toposort()
+    for node in order:  # an op that says why it has no C form (Scan) is the reason given
+        if getattr(node.op, "no_c_reason", None):
+            raise Unsupported(node.op.no_c_reason)
     size = sum(len(n.op.scalar_op.program) if isinstance(n.op, Elemwise) and
                isinstance(n.op.scalar_op, S.Composite) else 1 for n in order)
     if size > MAX_GRAPH_SIZE:
@@ -380,21 +381,11 @@ def _in_place_checks(w: Writer, fgraph, in_place: dict) -> None:
                         "updated in place\"); status = 5; goto done; }")]
 
 
-def _lazy(w: Writer, node) -> None:
-    raise Unsupported(f"{node.op} computes only the branch it takes, and generated C computes "
-                      "every node: the NumPy backend runs this function lazily")
-
-
-def _python(w: Writer, node) -> None:
-    raise Unsupported(f"{node.op} runs Python code (it prints) each time its value is computed: "
-                      "the NumPy backend runs this function")
-
-
 # The ops whose kernel needs only the writer and the node (looked up along the op's class MRO).
 _EMITTERS = {
     Reduce: emit_reduce, Dot: emit_dot, ArgReduce: emit_arg_reduce, Subtensor: emit_subtensor,
     Reshape: emit_reshape, Join: emit_join, Alloc: emit_alloc, IncSubtensor: emit_inc_subtensor,
-    ARange: emit_arange, Eye: emit_eye, IfElse: _lazy, Print: _python,
+    ARange: emit_arange, Eye: emit_eye,
     Shape: emit_shape,
     Shape_i: lambda w, node: emit_shape(w, node, node.op.i),
     Softmax: lambda w, node: emit_softmax(w, node, log=False),
