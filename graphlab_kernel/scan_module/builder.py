@@ -186,8 +186,11 @@ class Loop:
     # -- the node --------------------------------------------------------------------------------
 
     def _apply(self, seq_rows, out_taps, results, updates) -> tuple[list, dict]:
+        from graphlab_kernel.compile.function import _default_updates
         n_user = len(results)
-        update_pairs = _check_updates(updates)
+        # a random state the step reads advances at every step, as with an update fn returned
+        steps_advance = _default_updates(results + [e for _, e in updates], updates, [], False)
+        update_pairs = _check_updates(list(updates) + steps_advance)
         outs = list(self.outs)
         replace: dict[Variable, Variable] = {}
         for shared, expr in update_pairs:  # carried from step to step, like a fed-back output

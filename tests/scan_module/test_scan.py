@@ -338,3 +338,22 @@ def test_unused_non_sequences_and_unread_gradient_sequences_are_left_out():
     (back,) = [op for op in loops_in(f) if op.name == "grad_of_scan_fn"]
     assert back.n_seqs == 2
     assert not any("Join" in str(n.op) for n in f.maker.fgraph.toposort())
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_a_random_draw_in_the_body_is_a_new_draw_at_every_step(backend):
+    """As Theano's scan: the state's default update is carried from step to step, and the
+    returned updates hold the state after the last step; the steps' values are the stream's
+    successive draws."""
+    from graphlab_kernel.tensor.shared_randomstreams import RandomStreams
+    noise = RandomStreams(seed=1).normal((3,))
+    h0 = T.dvector("h0")
+    hs, updates = theano.scan(lambda h: h + noise, outputs_info=h0, n_steps=4)
+    assert list(updates) == [noise.rng]
+    f = function([h0], hs, updates=updates, backend=backend)
+    reference = RandomStreams(seed=1).normal((3,))
+    draw = function([], reference, backend=backend)
+    for _ in range(2):
+        expected = np.cumsum([draw() for _ in range(4)], axis=0)
+        np.testing.assert_allclose(f(np.zeros(3)), expected, rtol=1e-15)
+        np.testing.assert_array_equal(noise.rng.get_value(), reference.rng.get_value())
