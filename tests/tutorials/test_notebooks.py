@@ -52,6 +52,22 @@ CLAIMS = {
         ("text = gl.debugprint(grads", "sum_grad_a"),
         ("print(M_val + M_val.T)", "[ 8. 12. 16.]]\n[[ 0.  4.  8.]"),
     ],
+    "10_more_derivatives": [
+        ("print(np.allclose(lop(", "True"),
+        ("print(rop.backend, rop.fallback_reason)", "c None"),
+        ("print(np.allclose(hessian_vector(", "True"),
+        ("print(free_value, held_value)", "3.0 -3.0"),
+        ("for row in g(", "[-32.    0.5 108. ]\n[-1.   0.5  1. ]\n[1. 1. 1.]"),
+    ],
+    "11_conditions_and_printing": [
+        ("print(f_lazy.backend", "numpy | IfElse computes only the branch it takes"),
+        ("g = gl.function([c, v], chosen)", "then branch __str__ = [2. 4.]\n6.0\n"
+                                            "else branch __str__ = [2. 3.]\n5.0"),
+        ("both = T.switch(", "then side __str__ = [2. 4.]\nelse side __str__ = [2. 3.]"),
+        ("safe = gl.function(", "20.0 -1.0\nIndexError: Subtensor{?}: index 5 is out of range"),
+        ("print(grad_v(", "[2. 4.] [3. 3.]"),
+        ("fit_other = fit.copy(", "[1.16  1.648]\n0.06212266666666665 0.06212266666666665 c"),
+    ],
 }
 
 
