@@ -635,12 +635,39 @@ case("categorical_crossentropy/of-softmax",
      lambda x, t: -np.sum(t * _log_softmax(x), axis=-1), F(3, 5), F(3, 5, low=0, high=1))
 
 
+# --- Theano's extra ops: cumulative sums and products ----------------------------------------
+
+case("cumsum/flattened", T.cumsum, np.cumsum, F(3, 4))
+case("cumsum/axis=0", lambda x: T.cumsum(x, axis=0), lambda x: np.cumsum(x, axis=0), F(3, 4))
+case("cumsum/axis=-1-tensor3", lambda x: T.cumsum(x, axis=-1), lambda x: np.cumsum(x, axis=-1),
+     F(2, 3, 4))
+case("cumsum/axis=1-tensor3-float32", lambda x: T.cumsum(x, 1), lambda x: np.cumsum(x, 1),
+     F(2, 3, 4, dtype="float32"))
+case("cumsum/row-along-its-length-1-axis", lambda x: T.cumsum(x, axis=0),
+     lambda x: np.cumsum(x, axis=0), F(1, 4, broadcastable=ROW))
+case("cumsum/int32-to-int64", lambda x: T.cumsum(x, axis=1), lambda x: np.cumsum(x, axis=1),
+     I(3, 4))
+case("cumsum/uint8-to-uint64", T.cumsum, np.cumsum, I(5, dtype="uint8", low=0, high=255))
+case("cumsum/bool", T.cumsum, np.cumsum, B(2, 3))
+case("cumsum/scalar", T.cumsum, np.cumsum, F())
+case("cumsum/empty-axis", lambda x: T.cumsum(x, axis=1), lambda x: np.cumsum(x, axis=1),
+     F(3, 0))
+case("cumprod/flattened", T.cumprod, np.cumprod, F(3, 4))
+case("cumprod/axis=0", lambda x: T.cumprod(x, axis=0), lambda x: np.cumprod(x, axis=0), F(4, 3))
+case("cumprod/axis=-2-tensor3-float32", lambda x: T.cumprod(x, axis=-2),
+     lambda x: np.cumprod(x, axis=-2), F(3, 4, 2, dtype="float32"))
+case("cumprod/int16-to-int64", lambda x: T.cumprod(x, axis=0), lambda x: np.cumprod(x, axis=0),
+     I(4, 3, dtype="int16"))
+case("cumprod/of-a-column", lambda x: T.cumprod(x, axis=0) + x, lambda x: np.cumprod(x, 0) + x,
+     F(4, 1, broadcastable=COL))
+
+
 # --- completeness -----------------------------------------------------------------------------
 
 # Names in graphlab_kernel.tensor that are functions but not ops.
 NOT_OPS = {"grad", "as_tensor_variable", "constant", "tensor", "getitem"}
 OP_MODULES = ("graphlab_kernel.tensor.math", "graphlab_kernel.tensor.shape",
-              "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.advanced_subtensor",
+              "graphlab_kernel.tensor.extra_ops", "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.advanced_subtensor",
               "graphlab_kernel.tensor.nnet", "graphlab_kernel.tensor.elemwise")
 
 

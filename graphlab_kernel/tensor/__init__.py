@@ -10,6 +10,7 @@ from graphlab_kernel.gradient import Lop, Rop, grad  # noqa: F401
 from graphlab_kernel.tensor import nnet  # noqa: F401
 from graphlab_kernel.tensor.advanced_subtensor import *  # noqa: F401,F403
 from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise, dimshuffle  # noqa: F401
+from graphlab_kernel.tensor.extra_ops import *  # noqa: F401,F403
 from graphlab_kernel.tensor.math import *  # noqa: F401,F403  (the operations)
 from graphlab_kernel.tensor.shape import *  # noqa: F401,F403
 from graphlab_kernel.tensor.subtensor import *  # noqa: F401,F403

@@ -64,6 +64,7 @@ from graphlab_kernel.backend.c.kernels import (emit_advanced_inc_subtensor,
                                                emit_eye, emit_inc_subtensor, emit_join, emit_reduce,
                                                emit_reshape, emit_scaled_product, emit_shape,
                                                emit_softmax, emit_softmax_grad, emit_subtensor)
+from graphlab_kernel.backend.c.extra_kernels import EXTRA_EMITTERS
 from graphlab_kernel.backend.c.writer import (ERROR_FLAG, Unsupported, Writer, alloc, c_literal,
                                               ctype, flag_store, op_label, size_code)
 
@@ -394,6 +395,7 @@ _EMITTERS = {
     AdvancedSubtensor1: emit_advanced_subtensor, AdvancedSubtensor: emit_advanced_subtensor,
     AdvancedIncSubtensor1: emit_advanced_inc_subtensor,
     AdvancedIncSubtensor: emit_advanced_inc_subtensor,
+    **EXTRA_EMITTERS,
 }
 
 
