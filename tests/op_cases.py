@@ -662,12 +662,44 @@ case("cumprod/of-a-column", lambda x: T.cumprod(x, axis=0) + x, lambda x: np.cum
      F(4, 1, broadcastable=COL))
 
 
+# --- sorting ----------------------------------------------------------------------------------
+
+
+def _stable(fn):
+    """numpy.sort / argsort with kind="stable" (what T.sort and T.argsort compute)."""
+    return lambda x, axis=-1: fn(x, axis=axis, kind="stable")
+
+
+case("sort/last-axis", T.sort, _stable(np.sort), F(3, 5))
+case("sort/axis=0", lambda x: T.sort(x, axis=0), lambda x: np.sort(x, axis=0), F(5, 3))
+case("sort/flattened", lambda x: T.sort(x, axis=None), lambda x: np.sort(x, axis=None), F(3, 4))
+case("sort/tensor3-axis=1-float32", lambda x: T.sort(x, 1), lambda x: np.sort(x, 1),
+     F(2, 6, 3, dtype="float32"))
+case("sort/long-vector", T.sort, np.sort, F(70))
+case("sort/int-with-ties", T.sort, np.sort, I(40, low=-3, high=3))
+case("sort/uint64", T.sort, np.sort, I(9, dtype="uint64", low=2**64 - 9, high=2**64 - 1))
+case("sort/bool", T.sort, np.sort, B(7))
+case("sort/row", lambda x: T.sort(x, axis=0) * x, lambda x: np.sort(x, axis=0) * x,
+     F(1, 4, broadcastable=ROW))
+case("argsort/last-axis", T.argsort, _stable(np.argsort), F(3, 5))
+case("argsort/ties-stable", T.argsort, _stable(np.argsort), I(50, low=0, high=3))
+case("argsort/axis=0-ties-stable", lambda x: T.argsort(x, axis=0),
+     lambda x: np.argsort(x, axis=0, kind="stable"), I(37, 3, dtype="int8", low=-2, high=2))
+case("argsort/flattened", lambda x: T.argsort(x, axis=None),
+     lambda x: np.argsort(x, axis=None, kind="stable"), F(3, 4, dtype="float32"))
+case("argsort/tensor3-axis=-2", lambda x: T.argsort(x, axis=-2),
+     lambda x: np.argsort(x, axis=-2, kind="stable"), F(2, 5, 3))
+case("argsort/bool-ties", T.argsort, _stable(np.argsort), B(2, 20))
+case("argsort/empty-lanes", T.argsort, _stable(np.argsort), F(0, 3))
+
+
 # --- completeness -----------------------------------------------------------------------------
 
 # Names in graphlab_kernel.tensor that are functions but not ops.
 NOT_OPS = {"grad", "as_tensor_variable", "constant", "tensor", "getitem"}
 OP_MODULES = ("graphlab_kernel.tensor.math", "graphlab_kernel.tensor.shape",
-              "graphlab_kernel.tensor.extra_ops", "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.advanced_subtensor",
+              "graphlab_kernel.tensor.extra_ops", "graphlab_kernel.tensor.sort",
+              "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.advanced_subtensor",
               "graphlab_kernel.tensor.nnet", "graphlab_kernel.tensor.elemwise")
 
 

@@ -1,4 +1,4 @@
-"""C for Theano's extra ops: cumulative sums and products.
+"""C for Theano's extra ops: cumulative sums and products, sorting.
 
 Each `emit_*` function adds the shape code (phase 0) and the compute code (phase 1) of one node,
 as kernels.py's do.
@@ -7,6 +7,10 @@ as kernels.py's do.
 from __future__ import annotations
 
 from graphlab_kernel.backend.c.writer import Writer, alloc, ctype, op_label, size_code
+
+_SUFFIX = {"bool": "b", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
+           "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64", "float32": "f32",
+           "float64": "f64"}
 
 
 def _lanes(w: Writer, x, axis: int, names: list[str]) -> tuple[list[str], list[str], dict]:
@@ -40,10 +44,115 @@ def emit_cumulative(w: Writer, node) -> None:
                    f"*({oc} *)(by + j * sy) = acc; }}", *tails, "}"]
 
 
+def _take(w: Writer, slot: str, nbytes: str) -> list[str]:
+    """C taking a scratch buffer of `nbytes` (gl_take), given back when the call ends."""
+    w.owned.append(slot)
+    return [f"if (!({slot} = gl_take({nbytes} + 16))) {{ status = 2; snprintf(gl_err, 512, "
+            "\"out of memory\"); goto done; }"]
+
+
+def _argsort_function(w: Writer, dtype: str) -> str:
+    """`gl_argsort_<dtype>(v, n, idx, tmp)`: idx set to the stable order of v[0..n) (NaN last):
+    insertion sort of runs of 16, then bottom-up merges through tmp, taking from the right run
+    only when strictly smaller. Added to the module once per dtype."""
+    fn, c = f"gl_argsort_{_SUFFIX[dtype]}", ctype(dtype)
+    if dtype.startswith("float"):
+        less = "((a) < (b) || ((b) != (b) && (a) == (a)))"
+    else:
+        less = "((a) < (b))"
+    header = f"static void {fn}(const {c} *v, int64_t n, int64_t *idx, int64_t *tmp) {{"
+    if header in w.statics:
+        return fn
+    w.statics += [
+        header,
+        f"#define GL_LESS(a, b) {less}",
+        "for (int64_t i = 0; i < n; i++) idx[i] = i;",
+        "for (int64_t lo = 0; lo < n; lo += 16) {",
+        "const int64_t hi = lo + 16 < n ? lo + 16 : n;",
+        "for (int64_t i = lo + 1; i < hi; i++) { const int64_t t = idx[i]; int64_t j = i;",
+        "while (j > lo && GL_LESS(v[t], v[idx[j - 1]])) { idx[j] = idx[j - 1]; j--; }",
+        "idx[j] = t; } }",
+        "int64_t *a = idx, *b = tmp;",
+        "for (int64_t width = 16; width < n; width *= 2) {",
+        "for (int64_t lo = 0; lo < n; lo += 2 * width) {",
+        "const int64_t mid = lo + width < n ? lo + width : n, "
+        "hi = lo + 2 * width < n ? lo + 2 * width : n;",
+        "int64_t i = lo, j = mid, k = lo;",
+        "while (i < mid && j < hi) b[k++] = GL_LESS(v[a[j]], v[a[i]]) ? a[j++] : a[i++];",
+        "while (i < mid) b[k++] = a[i++];",
+        "while (j < hi) b[k++] = a[j++]; }",
+        "int64_t *t = a; a = b; b = t; }",
+        "if (a != idx) memcpy(idx, a, (size_t)n * sizeof(int64_t));",
+        "#undef GL_LESS",
+        "}"]
+    return fn
+
+
+def emit_sort(w: Writer, node, indices: bool) -> None:
+    """sort / argsort along an axis: each lane copied into a contiguous scratch run, its stable
+    order computed, then the sorted values (or the order itself) written out."""
+    op, (x,), (out,) = node.op, node.inputs, node.outputs
+    a, name = w.names[x], w.declare(out)
+    r, axis = x.type.ndim, op.axis
+    w.shape_code += [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(r)]
+    w.shape_code.append(size_code(name, r, op_label(node)))
+    alloc(w, out, name)
+    xc, oc = ctype(x.type.dtype), ctype(out.type.dtype)
+    fn = _argsort_function(w, x.type.dtype)
+    slot = f"buf_sort_{name}"
+    heads, tails, offsets = _lanes(w, x, axis, [a, name])
+    result = "idx[j]" if indices else "v[idx[j]]"
+    w.run_code += [f"if (size_{name} > 0) {{",
+                   f"const int64_t nn = n_{a}[{axis}], sx = s_{a}[{axis}], sy = s_{name}[{axis}];",
+                   *_take(w, slot, f"nn * (int64_t)(2 * sizeof(int64_t) + sizeof({xc}))"),
+                   f"int64_t *idx = (int64_t *){slot}, *tmp = idx + nn; "
+                   f"{xc} *v = ({xc} *)(tmp + nn);", *heads,
+                   f"const char *bx = p_{a} + {offsets[a]}; char *by = p_{name} + {offsets[name]};",
+                   f"for (int64_t j = 0; j < nn; j++) v[j] = *(const {xc} *)(bx + j * sx);",
+                   f"{fn}(v, nn, idx, tmp);",
+                   f"for (int64_t j = 0; j < nn; j++) *({oc} *)(by + j * sy) = {result};",
+                   *tails, "}"]
+
+
+def emit_permute(w: Writer, node) -> None:
+    """out[j] = x[p[j]] (or out[p[j]] = x[j], inverse) in each lane along the axis, after checking
+    that the lane of p is a permutation of 0 .. n-1 (a ValueError otherwise, as in NumPy's)."""
+    op, (x, p), (out,) = node.op, node.inputs, node.outputs
+    a, b, name, label = w.names[x], w.names[p], w.declare(out), op_label(node)
+    r, axis = x.type.ndim, op.axis
+    differ = " || ".join(f"n_{a}[{d}] != n_{b}[{d}]" for d in range(r))
+    w.shape_code.append(f"if ({differ}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: x has shape %s "
+                        f"but the permutation has shape %s; they must be equal\", gl_shape_str(sa, "
+                        f"{r}, n_{a}), gl_shape_str(sb, {r}, n_{b})); }}")
+    w.shape_code += [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(r)]
+    w.shape_code.append(size_code(name, r, label))
+    alloc(w, out, name)
+    c = ctype(x.type.dtype)
+    slot = f"buf_seen_{name}"
+    heads, tails, offsets = _lanes(w, x, axis, [a, b, name])
+    src, dst = ("j", "k") if op.inverse else ("k", "j")
+    w.run_code += [f"if (size_{name} > 0) {{",
+                   f"const int64_t nn = n_{a}[{axis}], sx = s_{a}[{axis}], sp = s_{b}[{axis}], "
+                   f"sy = s_{name}[{axis}];",
+                   *_take(w, slot, "nn"), f"char *seen = {slot};", *heads,
+                   f"const char *bx = p_{a} + {offsets[a]}, *bp = p_{b} + {offsets[b]}; "
+                   f"char *by = p_{name} + {offsets[name]};",
+                   "memset(seen, 0, (size_t)nn);",
+                   "for (int64_t j = 0; j < nn; j++) {",
+                   "const int64_t k = *(const int64_t *)(bp + j * sp);",
+                   "if (k < 0 || k >= nn || seen[k]) { char sb[96]; GL_FAIL(\""
+                   f"{label}: some lane of the indices (shape %s) is not a permutation of 0 .. "
+                   f"%lld\", gl_shape_str(sb, {r}, n_{b}), (long long)(nn - 1)); }}",
+                   f"seen[k] = 1; *({c} *)(by + {dst} * sy) = *(const {c} *)(bx + {src} * sx); }}",
+                   *tails, "}"]
+
+
 def _emitters() -> dict:
     """The ops these kernels render, for codegen's table (looked up along the op's class MRO)."""
     from graphlab_kernel.tensor.extra_ops import CumOp
-    return {CumOp: emit_cumulative}
+    from graphlab_kernel.tensor.sort import ArgSort, Permute, Sort
+    return {CumOp: emit_cumulative, Sort: lambda w, node: emit_sort(w, node, indices=False),
+            ArgSort: lambda w, node: emit_sort(w, node, indices=True), Permute: emit_permute}
 
 
 EXTRA_EMITTERS = _emitters()
