@@ -693,12 +693,41 @@ case("argsort/bool-ties", T.argsort, _stable(np.argsort), B(2, 20))
 case("argsort/empty-lanes", T.argsort, _stable(np.argsort), F(0, 3))
 
 
+# --- diagonals ---------------------------------------------------------------------------------
+
+case("diagonal/matrix", T.diagonal, np.diagonal, F(3, 4))
+case("diagonal/method-offset=1", lambda x: x.diagonal(1), lambda x: x.diagonal(1), F(3, 4))
+case("diagonal/offset=-2-times-2", lambda x: T.diagonal(x, -2) * 2,
+     lambda x: np.diagonal(x, -2) * 2, F(4, 3))
+case("diagonal/offset-past-the-end", lambda x: T.diagonal(x, 5), lambda x: np.diagonal(x, 5),
+     F(3, 4))
+case("diagonal/tensor3-axes-2-0", lambda x: T.diagonal(x, 1, axis1=2, axis2=0),
+     lambda x: np.diagonal(x, 1, axis1=2, axis2=0), F(3, 2, 4))
+case("diagonal/negative-axes-float32", lambda x: T.diagonal(x, axis1=-1, axis2=-2),
+     lambda x: np.diagonal(x, axis1=-1, axis2=-2), F(2, 3, 3, dtype="float32"))
+case("diagonal/int", T.diagonal, np.diagonal, I(3, 3))
+case("diagonal/row", lambda x: T.diagonal(x) + 1, lambda x: np.diagonal(x) + 1,
+     F(1, 4, broadcastable=ROW))
+case("diag/vector", T.diag, np.diag, F(4))
+case("diag/vector-below", lambda v: T.diag(v, k=-1), lambda v: np.diag(v, k=-1), F(3))
+case("diag/vector-above-int8", lambda v: T.diag(v, 2), lambda v: np.diag(v, 2),
+     I(3, dtype="int8"))
+case("diag/matrix-above", lambda m: T.diag(m, 1), lambda m: np.diag(m, 1), F(3, 5))
+case("diag/matrix", T.diag, np.diag, F(4, 4, dtype="float32"))
+case("trace/matrix", T.trace, np.trace, F(4, 4))
+case("trace/offset", lambda x: T.trace(x, 2), lambda x: np.trace(x, 2), F(3, 5))
+case("trace/int32", T.trace, np.trace, I(3, 3))
+case("trace/tensor3-axes", lambda x: T.trace(x, axis1=1, axis2=2),
+     lambda x: np.trace(x, axis1=1, axis2=2), F(2, 3, 3))
+
+
 # --- completeness -----------------------------------------------------------------------------
 
 # Names in graphlab_kernel.tensor that are functions but not ops.
 NOT_OPS = {"grad", "as_tensor_variable", "constant", "tensor", "getitem"}
 OP_MODULES = ("graphlab_kernel.tensor.math", "graphlab_kernel.tensor.shape",
               "graphlab_kernel.tensor.extra_ops", "graphlab_kernel.tensor.sort",
+              "graphlab_kernel.tensor.diagonal",
               "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.advanced_subtensor",
               "graphlab_kernel.tensor.nnet", "graphlab_kernel.tensor.elemwise")
 

@@ -104,6 +104,8 @@ class TensorVariable(Variable):
     def all(self, axis=None, keepdims=False): return _math.all(self, axis, keepdims)
     def any(self, axis=None, keepdims=False): return _math.any(self, axis, keepdims)
     def dot(self, other): return _math.dot(self, other)
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return _diagonal.diagonal(self, offset, axis1, axis2)
     def clip(self, lo, hi): return _math.clip(self, lo, hi)
     def exp(self): return _math.exp(self)
     def log(self): return _math.log(self)
@@ -244,7 +246,8 @@ def as_tensor_variables(values, names=None) -> list[TensorVariable]:
     return [as_tensor_variable(v, n, partner) for v, n in zip(values, names)]
 
 
-from graphlab_kernel.tensor import elemwise as _elemwise  # noqa: E402  (cycle: ops build on var)
+from graphlab_kernel.tensor import diagonal as _diagonal  # noqa: E402  (cycle: ops build on var)
+from graphlab_kernel.tensor import elemwise as _elemwise  # noqa: E402
 from graphlab_kernel.tensor import math as _math  # noqa: E402
 from graphlab_kernel.tensor import shape as _shape  # noqa: E402
 from graphlab_kernel.tensor import subtensor as _subtensor  # noqa: E402

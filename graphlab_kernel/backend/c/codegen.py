@@ -281,14 +281,15 @@ def _early_nodes(order, fgraph) -> set:
 
 def _arrays_read(var) -> set:
     """The function inputs whose memory `var` may be: itself, or what its views read (the ops
-    whose C form may be pointer arithmetic on their first input)."""
+    with a view_map, whose C form may be pointer arithmetic on their input: DimShuffle,
+    Subtensor, Reshape, diagonal, ...)."""
     found, stack = set(), [var]
     while stack:
         v = stack.pop()
         if v.owner is None:
             found.add(v)
-        elif isinstance(v.owner.op, (DimShuffle, Subtensor, Reshape)):
-            stack.append(v.owner.inputs[0])
+        else:
+            stack += [v.owner.inputs[i] for i in v.owner.op.view_map.get(v.index, [])]
     return found
 
 

@@ -1,4 +1,4 @@
-"""C for Theano's extra ops: cumulative sums and products, sorting.
+"""C for Theano's extra ops: cumulative sums and products, sorting, diagonals.
 
 Each `emit_*` function adds the shape code (phase 0) and the compute code (phase 1) of one node,
 as kernels.py's do.
@@ -6,7 +6,8 @@ as kernels.py's do.
 
 from __future__ import annotations
 
-from graphlab_kernel.backend.c.writer import Writer, alloc, ctype, op_label, size_code
+from graphlab_kernel.backend.c.writer import (Writer, alloc, ctype, op_label, size_code,
+                                              strided_copy)
 
 _SUFFIX = {"bool": "b", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
            "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64", "float32": "f32",
@@ -147,12 +148,73 @@ def emit_permute(w: Writer, node) -> None:
                    *tails, "}"]
 
 
+def _diagonal_view(op, src: str, dst: str, r: int) -> list[str]:
+    """C setting p_<dst>, n_<dst>, s_<dst> to the diagonal `op.offset` of the plane (axis1,
+    axis2) of the r-d array <src>: its other axes, then the diagonal, of stride s1 + s2. The
+    offset is clamped to +-2**62, which changes no length (lengths are below 2**63)."""
+    a1, a2 = op.axis1, op.axis2
+    others = [d for d in range(r) if d not in (a1, a2)]
+    k = max(-2**62, min(2**62, op.offset))
+    code = [f"{{ const int64_t k = {k}LL, n1 = n_{src}[{a1}], n2 = n_{src}[{a2}];",
+            "int64_t len = k >= 0 ? (n2 - k < n1 ? n2 - k : n1) : (n1 + k < n2 ? n1 + k : n2);",
+            "if (len < 0) len = 0;"]
+    code += [f"n_{dst}[{i}] = n_{src}[{d}]; s_{dst}[{i}] = s_{src}[{d}];"
+             for i, d in enumerate(others)]
+    code += [f"n_{dst}[{r - 2}] = len; s_{dst}[{r - 2}] = s_{src}[{a1}] + s_{src}[{a2}];",
+             f"p_{dst} = p_{src} + (len > 0 ? (k >= 0 ? k * s_{src}[{a2}] : -k * s_{src}[{a1}]) "
+             ": 0); }"]
+    return code
+
+
+def emit_extract_diag(w: Writer, node) -> None:
+    """diagonal(x): a view (new shape, strides and data offset), as numpy.diagonal."""
+    op, (x,), (out,) = node.op, node.inputs, node.outputs
+    a, name = w.names[x], w.declare(out)
+    code = _diagonal_view(op, a, name, x.type.ndim)
+    code.append(size_code(name, out.type.ndim, op_label(node)))
+    w.shape_code += code
+    w.run_code += code  # intermediates' strides and pointers are known only at run time
+    w.root[out] = w.root[x]
+
+
+def emit_inc_diagonal(w: Writer, node) -> None:
+    """A copy of x, then y written (or added) along the view of its diagonal; y broadcasts where
+    its type allows an axis of length 1 (a region's rule, as in inc_subtensor)."""
+    op, (x, y), (out,) = node.op, node.inputs, node.outputs
+    a, b, name, label = w.names[x], w.names[y], w.declare(out), op_label(node)
+    r, ry = x.type.ndim, y.type.ndim
+    region = f"dg_{name}"
+    decl = f"char *p_{region} = 0; int64_t n_{region}[{r - 1}], s_{region}[{r - 1}];"
+    checks = [f"n_{b}[{d}] != n_{region}[{r - 1 - ry + d}]" if not y.type.broadcastable[d] else
+              f"(n_{b}[{d}] != 1 && n_{b}[{d}] != n_{region}[{r - 1 - ry + d}])" for d in range(ry)]
+    code = [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(r)]
+    code += ["{", decl, *_diagonal_view(op, a, region, r)]
+    if checks:
+        code.append(f"if ({' || '.join(checks)}) {{ char sa[96], sb[96], sc[96]; GL_FAIL(\""
+                    f"{label}: a value of shape %s does not broadcast to the region of shape %s "
+                    f"(input shape %s)\", gl_shape_str(sa, {ry}, n_{b}), gl_shape_str(sb, {r - 1}, "
+                    f"n_{region}), gl_shape_str(sc, {r}, n_{a})); }}")
+    code += ["}", size_code(name, r, label)]
+    w.shape_code += code
+    alloc(w, out, name)
+    oc, yc = ctype(out.type.dtype), ctype(y.type.dtype)
+    ys = ", ".join(["0"] * (r - 1 - ry) + [f"n_{b}[{d}] == 1 ? 0 : s_{b}[{d}]" for d in range(ry)])
+    run = strided_copy(f"p_{name}", f"s_{name}", f"p_{a}", f"s_{a}", f"n_{name}", r, oc, oc)
+    run += ["{", decl, *_diagonal_view(op, name, region, r), f"int64_t ys[{r - 1}] = {{{ys}}};"]
+    run += strided_copy(f"p_{region}", f"s_{region}", f"p_{b}", "ys", f"n_{region}", r - 1, oc, yc,
+                        "=" if op.set_instead_of_inc else "+=")
+    run.append("}")
+    w.run_code += run
+
+
 def _emitters() -> dict:
     """The ops these kernels render, for codegen's table (looked up along the op's class MRO)."""
     from graphlab_kernel.tensor.extra_ops import CumOp
+    from graphlab_kernel.tensor.diagonal import ExtractDiag, IncDiagonal
     from graphlab_kernel.tensor.sort import ArgSort, Permute, Sort
     return {CumOp: emit_cumulative, Sort: lambda w, node: emit_sort(w, node, indices=False),
-            ArgSort: lambda w, node: emit_sort(w, node, indices=True), Permute: emit_permute}
+            ArgSort: lambda w, node: emit_sort(w, node, indices=True), Permute: emit_permute,
+            ExtractDiag: emit_extract_diag, IncDiagonal: emit_inc_diagonal}
 
 
 EXTRA_EMITTERS = _emitters()
