@@ -721,13 +721,72 @@ case("trace/tensor3-axes", lambda x: T.trace(x, axis1=1, axis2=2),
      lambda x: np.trace(x, axis1=1, axis2=2), F(2, 3, 3))
 
 
+# --- broadcastable flags, stacking, splitting, tiling, repeating, rolling ----------------------
+
+B101 = (True, False, True)
+case("squeeze/broadcastable-axes", T.squeeze, np.squeeze, F(1, 3, 1, broadcastable=B101))
+case("squeeze/axis-checked-at-run-time", lambda x: T.squeeze(x, axis=0),
+     lambda x: np.squeeze(x, axis=0), F(1, 4))
+case("squeeze/nothing-to-drop", lambda x: T.squeeze(x) * 2, lambda x: x * 2, F(2, 3))
+case("addbroadcast/then-broadcast", lambda x, y: T.addbroadcast(x, 0) + y, np.add, F(1, 4),
+     F(3, 4), covers=("Rebroadcast",))
+case("addbroadcast/negative-axis-int", lambda x, y: T.addbroadcast(x, -1) * y, np.multiply,
+     I(3, 1), I(3, 4), differentiable=False)
+case("unbroadcast/row", lambda x: T.unbroadcast(x, 0) * 3, lambda x: x * 3,
+     F(1, 4, broadcastable=ROW))
+case("patternbroadcast/row", lambda x, y: T.patternbroadcast(x, (True, False)) - y,
+     np.subtract, F(1, 3, dtype="float32"), F(2, 3, dtype="float32"))
+case("horizontal_stack/three", T.horizontal_stack, lambda *m: np.hstack(m), F(2, 3), F(2, 1),
+     F(2, 2))
+case("vertical_stack/int-and-float", T.vertical_stack, lambda *m: np.vstack(m), I(1, 3), F(2, 3))
+case("split/axis=0", lambda x: T.split(x, [1, 3], 2), lambda x: np.split(x, [1]), F(4, 3),
+     covers=("Split",))
+case("split/symbolic-sizes-axis=-1", lambda x: T.split(x, [1, x.shape[1] - 3, 2], 3, axis=-1),
+     lambda x: np.split(x, [1, 4], axis=-1), F(2, 6))
+case("split/an-empty-piece-int", lambda x: T.split(x, [0, 3], 2), lambda x: np.split(x, [0]),
+     I(3, 2), differentiable=False)
+case("split/one-piece", lambda x: T.split(x, [3], 1)[0] * 2, lambda x: x * 2, F(3))
+case("tile/matrix", lambda x: T.tile(x, (2, 3)), lambda x: np.tile(x, (2, 3)), F(2, 3),
+     covers=("Tile",))
+case("tile/reps-shorter-than-x", lambda x: T.tile(x, (2,)), lambda x: np.tile(x, (2,)),
+     F(2, 3))
+case("tile/reps-longer-than-x", lambda x: T.tile(x, (2, 1, 2)), lambda x: np.tile(x, (2, 1, 2)),
+     F(3, dtype="float32"))
+case("tile/symbolic-count", lambda x, n: T.tile(x, (n, 2)), lambda x, n: np.tile(x, (n, 2)),
+     F(2, 2), I(dtype="int64", low=0, high=3))
+case("tile/vector-reps", lambda x, r: T.tile(x, r, ndim=2), np.tile, F(2, 3),
+     I(2, dtype="int16", low=0, high=3))
+case("tile/int-scalar-reps", lambda x: T.tile(x, 3), lambda x: np.tile(x, 3), I(2, 2))
+case("tile/row", lambda x: T.tile(x, (1, 2)) + 1, lambda x: np.tile(x, (1, 2)) + 1,
+     F(1, 3, broadcastable=ROW))
+case("repeat/flattened", lambda x: T.repeat(x, 2), lambda x: np.repeat(x, 2), F(2, 3),
+     covers=("Repeat",))
+case("repeat/counts-axis=0", lambda x: T.repeat(x, [2, 0, 1], axis=0),
+     lambda x: np.repeat(x, [2, 0, 1], axis=0), F(3, 2))
+case("repeat/symbolic-counts-axis=1", lambda x, r: T.repeat(x, r, axis=1),
+     lambda x, r: np.repeat(x, r, axis=1), F(2, 3), I(3, low=0, high=3))
+case("repeat/symbolic-scalar-axis=-1", lambda x, r: T.repeat(x, r, axis=-1),
+     lambda x, r: np.repeat(x, r, axis=-1), F(2, 2, 3), I(dtype="int8", low=0, high=3))
+case("repeat/one-count-for-all", lambda x: T.repeat(x, [2], axis=1),
+     lambda x: np.repeat(x, [2], axis=1), F(3, 2, dtype="float32"))
+case("repeat/int", lambda x: T.repeat(x, 3), lambda x: np.repeat(x, 3), I(4, dtype="uint8",
+                                                                            low=0, high=9))
+case("roll/axis=1", lambda x: T.roll(x, 1, axis=1), lambda x: np.roll(x, 1, axis=1), F(3, 4))
+case("roll/negative-past-the-length", lambda x: T.roll(x, -5, axis=0),
+     lambda x: np.roll(x, -5, axis=0), F(3, 2))
+case("roll/flattened", lambda x: T.roll(x, 2), lambda x: np.roll(x, 2), F(2, 3))
+case("roll/symbolic-shift", lambda x, s: T.roll(x, s, axis=0), lambda x, s: np.roll(x, s, 0),
+     F(4, 2), I(dtype="int64", low=-9, high=9))
+case("roll/int-vector", lambda x: T.roll(x, 3), lambda x: np.roll(x, 3), I(5))
+
+
 # --- completeness -----------------------------------------------------------------------------
 
 # Names in graphlab_kernel.tensor that are functions but not ops.
 NOT_OPS = {"grad", "as_tensor_variable", "constant", "tensor", "getitem"}
 OP_MODULES = ("graphlab_kernel.tensor.math", "graphlab_kernel.tensor.shape",
               "graphlab_kernel.tensor.extra_ops", "graphlab_kernel.tensor.sort",
-              "graphlab_kernel.tensor.diagonal",
+              "graphlab_kernel.tensor.diagonal", "graphlab_kernel.tensor.broadcasting",
               "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.advanced_subtensor",
               "graphlab_kernel.tensor.nnet", "graphlab_kernel.tensor.elemwise")
 

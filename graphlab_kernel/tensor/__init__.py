@@ -9,6 +9,7 @@ from graphlab_kernel.configuration import config
 from graphlab_kernel.gradient import Lop, Rop, grad  # noqa: F401
 from graphlab_kernel.tensor import nnet  # noqa: F401
 from graphlab_kernel.tensor.advanced_subtensor import *  # noqa: F401,F403
+from graphlab_kernel.tensor.broadcasting import *  # noqa: F401,F403
 from graphlab_kernel.tensor.diagonal import *  # noqa: F401,F403
 from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise, dimshuffle  # noqa: F401
 from graphlab_kernel.tensor.extra_ops import *  # noqa: F401,F403

@@ -1,4 +1,5 @@
-"""C for Theano's extra ops: cumulative sums and products, sorting, diagonals.
+"""C for Theano's extra ops: cumulative sums and products, sorting, diagonals, broadcastable
+flags, repeat, tile and split.
 
 Each `emit_*` function adds the shape code (phase 0) and the compute code (phase 1) of one node,
 as kernels.py's do.
@@ -6,8 +7,8 @@ as kernels.py's do.
 
 from __future__ import annotations
 
-from graphlab_kernel.backend.c.writer import (Writer, alloc, ctype, op_label, size_code,
-                                              strided_copy)
+from graphlab_kernel.backend.c.writer import (Unsupported, Writer, alloc, ctype, int64_value,
+                                              op_label, size_code, strided_copy)
 
 _SUFFIX = {"bool": "b", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
            "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64", "float32": "f32",
@@ -207,14 +208,168 @@ def emit_inc_diagonal(w: Writer, node) -> None:
     w.run_code += run
 
 
+def emit_rebroadcast(w: Writer, node) -> None:
+    """addbroadcast / unbroadcast: x itself, after checking that each axis made broadcastable
+    has length 1 (a ValueError naming the axis and the shape, as the NumPy perform's)."""
+    op, (x,), (out,) = node.op, node.inputs, node.outputs
+    a, name, label = w.names[x], w.declare(out), op_label(node)
+    r = x.type.ndim
+    shown = str(x).replace("\\", "/").replace('"', "'").replace("%", "%%")
+    for axis, flag in op.axes:
+        if flag:
+            w.shape_code.append(f"if (n_{a}[{axis}] != 1) {{ char sb[96]; GL_FAIL(\"{label}: axis "
+                                f"{axis} of {shown} must have length 1 to be broadcastable; got "
+                                f"shape %s\", gl_shape_str(sb, {r}, n_{a})); }}")
+    code = [f"p_{name} = p_{a}; size_{name} = size_{a};"]
+    code += [f"n_{name}[{d}] = n_{a}[{d}]; s_{name}[{d}] = s_{a}[{d}];" for d in range(r)]
+    w.shape_code += code
+    w.run_code += code
+    w.root[out] = w.root[x]
+
+
+def _counts_known(w: Writer, node, var, what: str) -> str:
+    """The C name of `var`, counts that set the result's shape: they must be known with the
+    shapes (constants, function inputs, shape arithmetic), or the function runs on NumPy."""
+    if var not in w.known:
+        raise Unsupported(f"{node.op} with {what} computed from array values: the length of its "
+                          "result depends on them")
+    return w.names[var]
+
+
+def _too_long(label: str, axis: int) -> str:
+    """The message of a result longer than an int64 counts along `axis` (as the perform's)."""
+    return f"{label}: the result would have more than 2**63 - 1 elements along axis {axis}"
+
+
+def _tuple_format(n: int) -> str:
+    """A printf format showing n int64 values as a Python tuple: (%lld, %lld) or (%lld,)."""
+    return "(" + ", ".join(["%lld"] * n) + ("," if n == 1 else "") + ")"
+
+
+def emit_repeat(w: Writer, node) -> None:
+    """repeat(x, repeats, axis): each sub-array x[..., i, ...] copied repeats[i] times (or
+    `repeats` times, a scalar) in a row, for each index of the axes before `axis`."""
+    op, (x, reps), (out,) = node.op, node.inputs, node.outputs
+    c = _counts_known(w, node, reps, "counts")
+    a, name, label = w.names[x], w.declare(out), op_label(node)
+    r, axis, vector = x.type.ndim, op.axis, reps.type.ndim == 1
+
+    def count(i: str) -> str:
+        at = f"p_{c} + ({i}) * s_{c}[0]" if vector else f"p_{c}"
+        return int64_value(at, reps.type.dtype)
+
+    code = [f"{{ const int64_t n = n_{a}[{axis}]; int64_t total = 0;"]
+    if vector:
+        code += [f"if (n_{c}[0] != 1 && n_{c}[0] != n) {{ char sb[96]; GL_FAIL(\"{label}: repeats "
+                 f"has length %lld but axis {axis} of x has length %lld (input shape %s); give "
+                 f"one count per element, or a single one\", (long long)n_{c}[0], (long long)n, "
+                 f"gl_shape_str(sb, {r}, n_{a})); }}",
+                 f"for (int64_t t = 0; t < n_{c}[0]; t++) if ({count('t')} < 0) GL_FAIL(\""
+                 f"{label}: negative count in repeats\");",
+                 f"if (n_{c}[0] == 1) {{ if (gl_mul_size(n, {count('0')}, &total)) total = -1; }}",
+                 f"else for (int64_t t = 0; t < n; t++) {{ const int64_t v = {count('t')}; "
+                 "total = total > INT64_MAX - v ? -1 : total + v; if (total < 0) break; }"]
+    else:
+        code += [f"if ({count('0')} < 0) GL_FAIL(\"{label}: negative count in repeats\");",
+                 f"if (gl_mul_size(n, {count('0')}, &total)) total = -1;"]
+    code.append(f"if (total < 0) GL_FAIL(\"{_too_long(label, axis)}\");")
+    code += [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(r)]
+    code += [f"n_{name}[{axis}] = total; }}", size_code(name, r, label)]
+    w.shape_code += code
+    alloc(w, out, name)
+    oc = ctype(out.type.dtype)
+    heads, tails = ([f"for (int64_t i{d} = 0; i{d} < n_{a}[{d}]; i{d}++) {{" for d in range(axis)],
+                    ["}"] * axis)
+    off_x = " + ".join([f"i{d} * s_{a}[{d}]" for d in range(axis)] or ["0"])
+    off_y = " + ".join([f"i{d} * s_{name}[{d}]" for d in range(axis)] or ["0"])
+    index = f"(n_{c}[0] == 1 ? 0 : i)" if vector else "0"
+    inner = r - axis - 1
+    copy = strided_copy("by", f"(s_{name} + {axis + 1})", "bx + i * sx", f"(s_{a} + {axis + 1})",
+                        f"(n_{a} + {axis + 1})", inner, oc, oc)
+    w.run_code += [f"if (size_{name} > 0) {{",
+                   f"const int64_t nn = n_{a}[{axis}], sx = s_{a}[{axis}], sy = s_{name}[{axis}];",
+                   *heads, f"const char *bx = p_{a} + {off_x}; char *by = p_{name} + {off_y};",
+                   "for (int64_t i = 0; i < nn; i++) {",
+                   f"const int64_t times = {count(index)};",
+                   "for (int64_t t = 0; t < times; t++) {", *copy, "by += sy; } }", *tails, "}"]
+
+
+def emit_tile(w: Writer, node) -> None:
+    """tile(x, reps): each output element read from x at its index modulo x's lengths (x's shape
+    padded with ones in front), after checking reps's length and signs."""
+    op, (x, reps), (out,) = node.op, node.inputs, node.outputs
+    c = _counts_known(w, node, reps, "reps")
+    a, name, label = w.names[x], w.declare(out), op_label(node)
+    r, pad = op.ndim, op.ndim - x.type.ndim
+    values = ", ".join(f"(long long)rp[{d}]" for d in range(r))
+    lengths = [("1" if d < pad else f"n_{a}[{d - pad}]") for d in range(r)]
+    code = [f"{{ int64_t rp[{r}]; if (n_{c}[0] != {r}) GL_FAIL(\"{label}: reps has %lld lengths; "
+            f"expected {r}, one per axis of the result\", (long long)n_{c}[0]);"]
+    code += [f"rp[{d}] = {int64_value(f'p_{c} + {d} * s_{c}[0]', reps.type.dtype)};"
+             for d in range(r)]
+    code.append(f"for (int d = 0; d < {r}; d++) if (rp[d] < 0) GL_FAIL(\"{label}: negative count "
+                f"in reps {_tuple_format(r)}\", {values});")
+    code += [f"if (gl_mul_size({lengths[d]}, rp[{d}], &n_{name}[{d}])) GL_FAIL(\""
+             f"{_too_long(label, d)}\");" for d in range(r)]
+    code += ["}", size_code(name, r, label)]
+    w.shape_code += code
+    alloc(w, out, name)
+    oc = ctype(out.type.dtype)
+    run = [f"if (size_{name} > 0) {{", f"{oc} *qy = ({oc} *)p_{name};",
+           f"const char *bt = p_{a};"]
+    bases = ["bt"] + [f"b{d}" for d in range(r)]
+    for d in range(r):
+        step = f" + (i{d} % {lengths[d]}) * s_{a}[{d - pad}]" if d >= pad else ""
+        run.append(f"for (int64_t i{d} = 0; i{d} < n_{name}[{d}]; i{d}++) {{ "
+                   f"const char *{bases[d + 1]} = {bases[d]}{step};")
+    run.append(f"*qy++ = *(const {oc} *){bases[r]};")
+    run += ["}"] * r + ["}"]
+    w.run_code += run
+
+
+def emit_split(w: Writer, node) -> None:
+    """split(x, sizes, n, axis): n views of x, each starting where the previous one ends."""
+    op, (x, sizes), outs = node.op, node.inputs, node.outputs
+    c = _counts_known(w, node, sizes, "splits_size")
+    a, label = w.names[x], op_label(node)
+    r, axis, n = x.type.ndim, op.axis, op.n_splits
+    names = [w.declare(o) for o in outs]
+    cut = f"cut_{names[0]}"
+    w.decls.append(f"int64_t {cut}[{n + 1}];")
+    values = ", ".join(f"(long long)({cut}[{k + 1}] - {cut}[{k}])" for k in range(n))
+    code = [f"if (n_{c}[0] != {n}) GL_FAIL(\"{label}: splits_size has %lld lengths; expected "
+            f"{n}\", (long long)n_{c}[0]);",
+            f"{{ int bad = 0; {cut}[0] = 0;"]
+    for k in range(n):
+        size = int64_value(f"p_{c} + {k} * s_{c}[0]", sizes.type.dtype)
+        code.append(f"{{ const int64_t v = {size}; if (v < 0 || v > INT64_MAX - {cut}[{k}]) "
+                    f"bad = 1; {cut}[{k + 1}] = bad ? {cut}[{k}] : {cut}[{k}] + v; }}")
+    code.append(f"if (bad || {cut}[{n}] != n_{a}[{axis}]) {{ char sb[96]; GL_FAIL(\"{label}: the "
+                f"lengths {_tuple_format(n)} must be at least 0 and add up to %lld, the length of "
+                f"axis {axis} of x (shape %s)\", {values}, (long long)n_{a}[{axis}], "
+                f"gl_shape_str(sb, {r}, n_{a})); }} }}")
+    views = []
+    for k, name in enumerate(names):
+        views += [f"n_{name}[{d}] = n_{a}[{d}]; s_{name}[{d}] = s_{a}[{d}];" for d in range(r)]
+        views.append(f"n_{name}[{axis}] = {cut}[{k + 1}] - {cut}[{k}];")
+    w.shape_code += code + views + [size_code(name, r, label) for name in names]
+    w.run_code += views + [f"p_{name} = p_{a} + {cut}[{k}] * s_{a}[{axis}];"
+                           for k, name in enumerate(names)]
+    for o in outs:
+        w.root[o] = w.root[x]
+
+
 def _emitters() -> dict:
     """The ops these kernels render, for codegen's table (looked up along the op's class MRO)."""
-    from graphlab_kernel.tensor.extra_ops import CumOp
+    from graphlab_kernel.tensor.extra_ops import CumOp, Repeat, Split, Tile
+    from graphlab_kernel.tensor.broadcasting import Rebroadcast
     from graphlab_kernel.tensor.diagonal import ExtractDiag, IncDiagonal
     from graphlab_kernel.tensor.sort import ArgSort, Permute, Sort
     return {CumOp: emit_cumulative, Sort: lambda w, node: emit_sort(w, node, indices=False),
             ArgSort: lambda w, node: emit_sort(w, node, indices=True), Permute: emit_permute,
-            ExtractDiag: emit_extract_diag, IncDiagonal: emit_inc_diagonal}
+            ExtractDiag: emit_extract_diag, IncDiagonal: emit_inc_diagonal,
+            Rebroadcast: emit_rebroadcast, Repeat: emit_repeat, Tile: emit_tile,
+            Split: emit_split}
 
 
 EXTRA_EMITTERS = _emitters()
