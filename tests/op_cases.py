@@ -780,6 +780,64 @@ case("roll/symbolic-shift", lambda x, s: T.roll(x, s, axis=0), lambda x, s: np.r
 case("roll/int-vector", lambda x: T.roll(x, 3), lambda x: np.roll(x, 3), I(5))
 
 
+# --- more elementwise functions, and Theano's largest, smallest, max_and_argmax --------------
+
+from graphlab_kernel.tensor.scalar_special import _gammaln, _psi, _ultra_fast_sigmoid  # noqa: E402
+
+# psi and gammaln's references are their NumPy implementations (there is no scipy here); those
+# are checked against values scipy computed in tests/tensor/test_special.py.
+case("arctan2/float64", T.arctan2, np.arctan2, F(3, 4), F(3, 4, **NONZERO))
+case("arctan2/float32-scalar", T.arctan2, np.arctan2, F(5, dtype="float32"), F(dtype="float32",
+                                                                               **NONZERO))
+case("arctan2/int", T.arctan2, np.arctan2, I(6), I(6), differentiable=False)
+case("erfc/float64", T.erfc, lambda x: 1 - _erf(x), F(3, 4))
+case("erfc/float32-tails", T.erfc, lambda x: np.vectorize(math.erfc, otypes=["float32"])(x),
+     F(6, dtype="float32", low=-6, high=6))
+case("erfc/int", T.erfc, lambda x: np.vectorize(math.erfc)(x), I(4), differentiable=False)
+case("gammaln/float64", T.gammaln, _gammaln, F(3, 4, low=0.2, high=6))
+case("gammaln/negative-float32", T.gammaln, lambda x: _gammaln(x).astype("float32"),
+     F(5, dtype="float32", low=-3.9, high=-0.1), differentiable=False)
+case("gammaln/int-poles", T.gammaln, _gammaln, I(6, low=-3, high=5), differentiable=False)
+case("psi/float64", T.psi, _psi, F(3, 4, low=0.3, high=14))
+case("psi/between-0-and--1", T.psi, _psi, F(5, low=-0.9, high=-0.1))
+case("psi/float32-wide", T.psi, lambda x: _psi(x).astype("float32"),
+     F(6, dtype="float32", low=-30, high=30), differentiable=False)
+case("psi/int-poles", T.psi, _psi, I(6, low=-3, high=5), differentiable=False)
+case("inv/float64", T.inv, lambda x: 1 / x, F(3, 4, **NONZERO))
+case("reciprocal/float32", T.reciprocal, np.reciprocal, F(5, dtype="float32", **NONZERO))
+case("reciprocal/int-to-float", T.reciprocal, lambda x: 1 / x, I(4, low=1, nonzero=True),
+     differentiable=False)
+case("isclose/near-and-far", lambda a, b: T.isclose(a, a + b * 1e-6),
+     lambda a, b: np.isclose(a, a + b * 1e-6), F(40), F(40))
+case("isclose/tolerances-float32", lambda a, b: T.isclose(a, b, rtol=0.1, atol=0.05),
+     lambda a, b: np.isclose(a, b, rtol=0.1, atol=0.05), F(30, dtype="float32"),
+     F(30, dtype="float32"))
+case("isclose/nan-inf-equal_nan", lambda a, b: T.isclose(T.log(a), T.log(b) / 0, equal_nan=True),
+     _quietly(lambda a, b: np.isclose(np.log(a), np.log(b) / 0, equal_nan=True)), F(30), F(30))
+case("isclose/ints", T.isclose, np.isclose, I(20, low=-1, high=1), I(20, dtype="int8", low=-1,
+                                                                       high=1))
+case("allclose/true", lambda a, b: T.allclose(a, a + b * 1e-10),
+     lambda a, b: np.asarray(np.allclose(a, a + b * 1e-10)), F(3, 4), F(3, 4))
+case("allclose/false", T.allclose, lambda a, b: np.asarray(np.allclose(a, b)), F(5), F(5))
+case("largest/three-broadcast", T.largest, lambda a, b, c: np.maximum(np.maximum(a, b), c),
+     F(3, 4), F(4), F())
+case("largest/one", T.largest, np.copy, I(3))
+case("smallest/ints", T.smallest, np.minimum, I(5), I(5, dtype="int8"))
+case("max_and_argmax/axis=1", lambda x: T.max_and_argmax(x, axis=1),
+     lambda x: [np.max(x, axis=1), np.argmax(x, axis=1)], F(3, 4))
+case("max_and_argmax/all-axes-keepdims", lambda x: T.max_and_argmax(x, keepdims=True),
+     lambda x: [np.max(x, keepdims=True), np.argmax(x, keepdims=True).reshape(1, 1)], F(3, 4))
+case("max_and_argmax/int", lambda x: T.max_and_argmax(x, 0),
+     lambda x: [np.max(x, 0), np.argmax(x, 0)], I(4, 3), differentiable=False)
+case("hard_sigmoid/nnet", T.nnet.hard_sigmoid, lambda x: np.clip(0.2 * x + 0.5, 0, 1),
+     F(8, low=-4, high=4))
+case("hard_sigmoid/float32", T.nnet.hard_sigmoid,
+     lambda x: np.clip(x * np.float32(0.2) + np.float32(0.5), 0, 1), F(6, dtype="float32"))
+case("ultra_fast_sigmoid/nnet", T.nnet.ultra_fast_sigmoid, _ultra_fast_sigmoid, F(3, 4))
+case("ultra_fast_sigmoid/float32-every-piece", T.nnet.ultra_fast_sigmoid, _ultra_fast_sigmoid,
+     F(40, dtype="float32", low=-9, high=9), differentiable=False)
+
+
 # --- completeness -----------------------------------------------------------------------------
 
 # Names in graphlab_kernel.tensor that are functions but not ops.
@@ -787,6 +845,7 @@ NOT_OPS = {"grad", "as_tensor_variable", "constant", "tensor", "getitem"}
 OP_MODULES = ("graphlab_kernel.tensor.math", "graphlab_kernel.tensor.shape",
               "graphlab_kernel.tensor.extra_ops", "graphlab_kernel.tensor.sort",
               "graphlab_kernel.tensor.diagonal", "graphlab_kernel.tensor.broadcasting",
+              "graphlab_kernel.tensor.special",
               "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.advanced_subtensor",
               "graphlab_kernel.tensor.nnet", "graphlab_kernel.tensor.elemwise")
 

@@ -16,6 +16,7 @@ from graphlab_kernel.tensor.extra_ops import *  # noqa: F401,F403
 from graphlab_kernel.tensor.math import *  # noqa: F401,F403  (the operations)
 from graphlab_kernel.tensor.shape import *  # noqa: F401,F403
 from graphlab_kernel.tensor.sort import *  # noqa: F401,F403
+from graphlab_kernel.tensor.special import *  # noqa: F401,F403
 from graphlab_kernel.tensor.subtensor import *  # noqa: F401,F403
 from graphlab_kernel.tensor.type import CANONICAL, TensorType
 from graphlab_kernel.tensor.var import (  # noqa: F401
