@@ -838,6 +838,21 @@ case("ultra_fast_sigmoid/float32-every-piece", T.nnet.ultra_fast_sigmoid, _ultra
      F(40, dtype="float32", low=-9, high=9), differentiable=False)
 
 
+# --- nonzero ----------------------------------------------------------------------------------
+
+case("nonzero/matrix", lambda x: T.nonzero(x, return_matrix=True),
+     lambda x: np.array(np.nonzero(x)), I(4, 5, low=-1, high=1), covers=("NonZero",))
+case("nonzero/tuple-tensor3", lambda x: list(T.nonzero(x)), lambda x: list(np.nonzero(x)),
+     B(2, 3, 4))
+case("nonzero/vector-of-floats", lambda x: T.nonzero(x)[0], lambda x: np.nonzero(x)[0],
+     F(9, dtype="float32"))
+case("nonzero/none", lambda x: T.nonzero(x, return_matrix=True),
+     lambda x: np.array(np.nonzero(x)).reshape(2, 0), I(2, 3, low=0, high=0))
+case("flatnonzero/matrix", T.flatnonzero, np.flatnonzero, I(3, 4, dtype="uint8", low=0, high=1))
+case("nonzero_values/matrix", T.nonzero_values, lambda x: x[x != 0], I(3, 4, low=-1, high=1))
+case("nonzero_values/floats", T.nonzero_values, lambda x: x[x != 0], F(2, 3))
+
+
 # --- completeness -----------------------------------------------------------------------------
 
 # Names in graphlab_kernel.tensor that are functions but not ops.
@@ -845,7 +860,7 @@ NOT_OPS = {"grad", "as_tensor_variable", "constant", "tensor", "getitem"}
 OP_MODULES = ("graphlab_kernel.tensor.math", "graphlab_kernel.tensor.shape",
               "graphlab_kernel.tensor.extra_ops", "graphlab_kernel.tensor.sort",
               "graphlab_kernel.tensor.diagonal", "graphlab_kernel.tensor.broadcasting",
-              "graphlab_kernel.tensor.special",
+              "graphlab_kernel.tensor.special", "graphlab_kernel.tensor.nonzero",
               "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.advanced_subtensor",
               "graphlab_kernel.tensor.nnet", "graphlab_kernel.tensor.elemwise")
 

@@ -14,6 +14,7 @@ from graphlab_kernel.tensor.diagonal import *  # noqa: F401,F403
 from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise, dimshuffle  # noqa: F401
 from graphlab_kernel.tensor.extra_ops import *  # noqa: F401,F403
 from graphlab_kernel.tensor.math import *  # noqa: F401,F403  (the operations)
+from graphlab_kernel.tensor.nonzero import *  # noqa: F401,F403
 from graphlab_kernel.tensor.shape import *  # noqa: F401,F403
 from graphlab_kernel.tensor.sort import *  # noqa: F401,F403
 from graphlab_kernel.tensor.special import *  # noqa: F401,F403

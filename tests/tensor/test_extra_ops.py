@@ -238,3 +238,33 @@ def test_results_too_big_to_count_are_refused_clearly(backend):
     with pytest.raises(ValueError, match=r"Tile\{ndim=3\}: the result would have more than "
                                          r"2\*\*63 - 1 elements along axis 2"):
         function([x, k], T.tile(x, (1, 1, k)), backend=backend)(np.ones(3), 2**62)
+
+
+# --- nonzero ---------------------------------------------------------------------------------------
+
+
+def test_nonzero_of_an_input_compiles_to_c_and_of_a_computed_value_falls_back():
+    x = T.dmatrix("x")
+    a = np.array([[0.0, np.nan, -0.0], [2.0, 0.0, -1.5]])
+    f = function([x], [T.nonzero(x, return_matrix=True), T.flatnonzero(x), T.nonzero_values(x)],
+                 backend="c")
+    assert f.backend == "c" and f.fallback_reason is None
+    matrix, flat, values = f(a[:, ::-1])
+    np.testing.assert_array_equal(matrix, np.array(np.nonzero(a[:, ::-1])))
+    np.testing.assert_array_equal(flat, np.flatnonzero(a[:, ::-1]))
+    np.testing.assert_array_equal(values, [np.nan, -1.5, 2.0])  # NaN is nonzero, -0.0 is not
+    g = function([x], T.nonzero(x > 0)[1], backend="c")
+    assert g.backend == "numpy"
+    assert "NonZero of a value computed in the graph" in g.fallback_reason
+    np.testing.assert_array_equal(g(a), [0])
+
+
+def test_nonzero_types_errors_and_pp():
+    m = T.dmatrix("m")
+    rows, cols = T.nonzero(m)
+    assert rows.type == cols.type == T.lvector
+    assert T.nonzero(T.bvector("b"), return_matrix=True).type == T.lrow
+    assert pp(T.flatnonzero(m)) == "flatnonzero(m)"
+    assert pp(rows) == "nonzero(m)[0]"
+    with pytest.raises(ValueError, match="NonZero needs an array of at least 1 dimension; s is"):
+        T.nonzero(T.dscalar("s"))

@@ -1,5 +1,5 @@
 """C for Theano's extra ops: cumulative sums and products, sorting, diagonals, broadcastable
-flags, repeat, tile and split.
+flags, repeat, tile, split and nonzero.
 
 Each `emit_*` function adds the shape code (phase 0) and the compute code (phase 1) of one node,
 as kernels.py's do.
@@ -359,17 +359,50 @@ def emit_split(w: Writer, node) -> None:
         w.root[o] = w.root[x]
 
 
+def _every_element(a: str, r: int, body: list[str]) -> list[str]:
+    """C running `body` for each element of the r-d array <a> in C order, with `at` pointing to
+    it and i0 .. i<r-1> its indices."""
+    code = [f"if (size_{a} > 0) {{ const char *c0 = p_{a};"]
+    for d in range(r):
+        code.append(f"for (int64_t i{d} = 0; i{d} < n_{a}[{d}]; i{d}++) {{ "
+                    f"const char *c{d + 1} = c{d} + i{d} * s_{a}[{d}];")
+    return code + [f"const char *at = c{r};", *body] + ["}"] * r + ["}"]
+
+
+def emit_nonzero(w: Writer, node) -> None:
+    """nonzero / flatnonzero: the elements counted with the shapes (so x's values must be known
+    then: a function input or a constant), then their indices written in C order."""
+    op, (x,), (out,) = node.op, node.inputs, node.outputs
+    if x not in w.known:
+        raise Unsupported(f"{op} of a value computed in the graph: how many elements it finds "
+                          "is known only once that value is computed, and C computes every shape "
+                          "first")
+    a, name, r = w.names[x], w.declare(out), x.type.ndim
+    test = f"*(const {ctype(x.type.dtype)} *)at != 0"
+    shape = [f"n_{name}[0] = count;"] if op.flat else [f"n_{name}[0] = {r}; n_{name}[1] = count;"]
+    w.shape_code += (["{ int64_t count = 0;"] + _every_element(a, r, [f"if ({test}) count++;"])
+                     + shape + ["}", size_code(name, out.type.ndim, op_label(node))])
+    alloc(w, out, name)
+    if op.flat:
+        store = ["q[j++] = k;"]
+    else:
+        store = [f"q[{d} * n_{name}[1] + j] = i{d};" for d in range(r)] + ["j++;"]
+    w.run_code += (["{ int64_t *q = (int64_t *)p_" + name + ", j = 0, k = 0;"]
+                   + _every_element(a, r, [f"if ({test}) {{", *store, "}", "k++;"]) + ["}"])
+
+
 def _emitters() -> dict:
     """The ops these kernels render, for codegen's table (looked up along the op's class MRO)."""
     from graphlab_kernel.tensor.extra_ops import CumOp, Repeat, Split, Tile
     from graphlab_kernel.tensor.broadcasting import Rebroadcast
     from graphlab_kernel.tensor.diagonal import ExtractDiag, IncDiagonal
+    from graphlab_kernel.tensor.nonzero import NonZero
     from graphlab_kernel.tensor.sort import ArgSort, Permute, Sort
     return {CumOp: emit_cumulative, Sort: lambda w, node: emit_sort(w, node, indices=False),
             ArgSort: lambda w, node: emit_sort(w, node, indices=True), Permute: emit_permute,
             ExtractDiag: emit_extract_diag, IncDiagonal: emit_inc_diagonal,
             Rebroadcast: emit_rebroadcast, Repeat: emit_repeat, Tile: emit_tile,
-            Split: emit_split}
+            Split: emit_split, NonZero: emit_nonzero}
 
 
 EXTRA_EMITTERS = _emitters()
