@@ -268,3 +268,17 @@ def test_nonzero_types_errors_and_pp():
     assert pp(rows) == "nonzero(m)[0]"
     with pytest.raises(ValueError, match="NonZero needs an array of at least 1 dimension; s is"):
         T.nonzero(T.dscalar("s"))
+
+
+def test_methods_as_theanos_variables_have_them():
+    x = T.dmatrix("x")
+    a = np.array([[3.0, 0.0, -1.0], [2.0, 5.0, 0.0]])
+    outs = [x.sort(), x.argsort(axis=0), x.cumsum(axis=1), x.cumprod(), x.repeat(2, axis=0),
+            x[:1].squeeze(0), x.nonzero()[1], x.nonzero_values(), x.trace(), x.diagonal(1)]
+    expected = [np.sort(a), np.argsort(a, axis=0, kind="stable"), np.cumsum(a, axis=1),
+                np.cumprod(a), np.repeat(a, 2, axis=0), a[0], np.nonzero(a)[1], a[a != 0],
+                np.trace(a), np.diagonal(a, 1)]
+    f = function([x], outs, backend="c")
+    assert f.backend == "c" and f.fallback_reason is None
+    for got, e in zip(f(a), expected):
+        np.testing.assert_array_equal(got, e)
