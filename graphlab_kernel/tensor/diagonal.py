@@ -26,7 +26,7 @@ class _DiagonalOp(Op):
     def _check_axes(self, x, what: str):
         x = as_tensor_variable(x, f"{what} of {self}")
         if x.ndim < 2:
-            raise ValueError(f"{self}: a diagonal needs at least 2 dimensions; {x} is {x.type}")
+            raise TypeError(f"{self}: a diagonal needs at least 2 dimensions; {x} is {x.type}")
         if not (0 <= self.axis1 < x.ndim and 0 <= self.axis2 < x.ndim):
             raise ValueError(f"{self}: axes {self.axis1}, {self.axis2} are out of range for {x} "
                              f"({x.type})")
@@ -145,7 +145,7 @@ def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
     other axes, then the diagonal's."""
     x = as_tensor_variable(x, "input of diagonal")
     if x.ndim < 2:
-        raise ValueError(f"diagonal needs an input of at least 2 dimensions; {x} is {x.type}")
+        raise TypeError(f"diagonal needs an input of at least 2 dimensions; {x} is {x.type}")
     a1, a2 = _axis(x, axis1, "diagonal"), _axis(x, axis2, "diagonal")
     return ExtractDiag(_offset(offset, "diagonal"), a1, a2)(x)
 
@@ -159,7 +159,7 @@ def diag(v, k: int = 0):
     if v.ndim == 2:
         return ExtractDiag(k)(v)
     if v.ndim != 1:
-        raise ValueError(f"diag needs a vector or a matrix; {v} is {v.type}")
+        raise TypeError(f"diag needs a vector or a matrix; {v} is {v.type}")
     n = shape_i(v, 0) + abs(k)
     return IncDiagonal(k, set_instead_of_inc=True)(zeros((n, n), dtype=v.dtype), v)
 
@@ -169,5 +169,5 @@ def trace(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
     from graphlab_kernel.tensor.math import sum as sum_
     x = as_tensor_variable(x, "input of trace")
     if x.ndim < 2:
-        raise ValueError(f"trace needs an input of at least 2 dimensions; {x} is {x.type}")
+        raise TypeError(f"trace needs an input of at least 2 dimensions; {x} is {x.type}")
     return sum_(diagonal(x, offset, axis1, axis2), axis=-1)

@@ -245,7 +245,7 @@ class Tile(Op):
             raise TypeError(f"the reps of {self} must be an integer vector (not uint64); got "
                             f"{reps} ({reps.type})")
         if x.ndim > self.ndim:
-            raise ValueError(f"{self}: x ({x}, {x.type}) has more than {self.ndim} dimensions")
+            raise TypeError(f"{self}: x ({x}, {x.type}) has more than {self.ndim} dimensions")
         padded = (True,) * (self.ndim - x.ndim) + x.broadcastable
         known = [int(r) for r in reps.data] if isinstance(reps, Constant) else [None] * self.ndim
         bcast = tuple(b and r == 1 for b, r in zip(padded, known))

@@ -37,7 +37,7 @@ class NonZero(Op):
     def make_node(self, x) -> Apply:
         x = as_tensor_variable(x, f"input of {self}")
         if x.ndim == 0:
-            raise ValueError(f"{self} needs an array of at least 1 dimension; {x} is a scalar "
+            raise TypeError(f"{self} needs an array of at least 1 dimension; {x} is a scalar "
                              f"({x.type})")
         if x.dtype in COMPLEX_DTYPES:
             raise TypeError(f"{self}: complex values ({x}, {x.type}) are not supported")

@@ -266,7 +266,7 @@ def test_nonzero_types_errors_and_pp():
     assert T.nonzero(T.bvector("b"), return_matrix=True).type == T.lrow
     assert pp(T.flatnonzero(m)) == "flatnonzero(m)"
     assert pp(rows) == "nonzero(m)[0]"
-    with pytest.raises(ValueError, match="NonZero needs an array of at least 1 dimension; s is"):
+    with pytest.raises(TypeError, match="NonZero needs an array of at least 1 dimension; s is"):
         T.nonzero(T.dscalar("s"))
 
 
