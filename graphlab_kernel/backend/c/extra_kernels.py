@@ -53,46 +53,51 @@ def _take(w: Writer, slot: str, nbytes: str) -> list[str]:
             "\"out of memory\"); goto done; }"]
 
 
-def _argsort_function(w: Writer, dtype: str) -> str:
-    """`gl_argsort_<dtype>(v, n, idx, tmp)`: idx set to the stable order of v[0..n) (NaN last):
+def _sort_function(w: Writer, dtype: str, indices: bool) -> str:
+    """`gl_argsort_<dtype>(v, n, e, tmp)`, with e[0..n) set to the stable order of v[0..n) (NaN
+    last), or, for the values alone, `gl_sort_<dtype>(v, n, e, tmp)`, with e = v sorted in place:
     insertion sort of runs of 16, then bottom-up merges through tmp, taking from the right run
-    only when strictly smaller. Added to the module once per dtype."""
-    fn, c = f"gl_argsort_{_SUFFIX[dtype]}", ctype(dtype)
+    only when strictly smaller. Added to the module once per dtype and kind."""
+    c = ctype(dtype)
+    fn = f"gl_{'arg' if indices else ''}sort_{_SUFFIX[dtype]}"
+    elem, key = ("int64_t", "v[{0}]") if indices else (c, "{0}")
     if dtype.startswith("float"):
         less = "((a) < (b) || ((b) != (b) && (a) == (a)))"
     else:
         less = "((a) < (b))"
-    header = f"static void {fn}(const {c} *v, int64_t n, int64_t *idx, int64_t *tmp) {{"
+    header = f"static void {fn}(const {c} *v, int64_t n, {elem} *e, {elem} *tmp) {{"
     if header in w.statics:
         return fn
     w.statics += [
         header,
         f"#define GL_LESS(a, b) {less}",
-        "for (int64_t i = 0; i < n; i++) idx[i] = i;",
+        *(["for (int64_t i = 0; i < n; i++) e[i] = i;"] if indices else []),
         "for (int64_t lo = 0; lo < n; lo += 16) {",
         "const int64_t hi = lo + 16 < n ? lo + 16 : n;",
-        "for (int64_t i = lo + 1; i < hi; i++) { const int64_t t = idx[i]; int64_t j = i;",
-        "while (j > lo && GL_LESS(v[t], v[idx[j - 1]])) { idx[j] = idx[j - 1]; j--; }",
-        "idx[j] = t; } }",
-        "int64_t *a = idx, *b = tmp;",
+        f"for (int64_t i = lo + 1; i < hi; i++) {{ const {elem} t = e[i]; int64_t j = i;",
+        f"while (j > lo && GL_LESS({key.format('t')}, {key.format('e[j - 1]')})) "
+        "{ e[j] = e[j - 1]; j--; }",
+        "e[j] = t; } }",
+        f"{elem} *a = e, *b = tmp;",
         "for (int64_t width = 16; width < n; width *= 2) {",
         "for (int64_t lo = 0; lo < n; lo += 2 * width) {",
         "const int64_t mid = lo + width < n ? lo + width : n, "
         "hi = lo + 2 * width < n ? lo + 2 * width : n;",
         "int64_t i = lo, j = mid, k = lo;",
-        "while (i < mid && j < hi) b[k++] = GL_LESS(v[a[j]], v[a[i]]) ? a[j++] : a[i++];",
+        f"while (i < mid && j < hi) b[k++] = GL_LESS({key.format('a[j]')}, {key.format('a[i]')})"
+        " ? a[j++] : a[i++];",
         "while (i < mid) b[k++] = a[i++];",
         "while (j < hi) b[k++] = a[j++]; }",
-        "int64_t *t = a; a = b; b = t; }",
-        "if (a != idx) memcpy(idx, a, (size_t)n * sizeof(int64_t));",
+        f"{elem} *t = a; a = b; b = t; }}",
+        f"if (a != e) memcpy(e, a, (size_t)n * sizeof({elem}));",
         "#undef GL_LESS",
         "}"]
     return fn
 
 
 def emit_sort(w: Writer, node, indices: bool) -> None:
-    """sort / argsort along an axis: each lane copied into a contiguous scratch run, its stable
-    order computed, then the sorted values (or the order itself) written out."""
+    """sort / argsort along an axis: each lane copied into a contiguous scratch run, sorted (its
+    values, or its stable order), then written out."""
     op, (x,), (out,) = node.op, node.inputs, node.outputs
     a, name = w.names[x], w.declare(out)
     r, axis = x.type.ndim, op.axis
@@ -100,19 +105,22 @@ def emit_sort(w: Writer, node, indices: bool) -> None:
     w.shape_code.append(size_code(name, r, op_label(node)))
     alloc(w, out, name)
     xc, oc = ctype(x.type.dtype), ctype(out.type.dtype)
-    fn = _argsort_function(w, x.type.dtype)
+    fn = _sort_function(w, x.type.dtype, indices)
     slot = f"buf_sort_{name}"
     heads, tails, offsets = _lanes(w, x, axis, [a, name])
-    result = "idx[j]" if indices else "v[idx[j]]"
+    if indices:
+        scratch = [*_take(w, slot, f"nn * (int64_t)(2 * sizeof(int64_t) + sizeof({xc}))"),
+                   f"int64_t *e = (int64_t *){slot}, *tmp = e + nn; {xc} *v = ({xc} *)(tmp + nn);"]
+    else:
+        scratch = [*_take(w, slot, f"nn * (int64_t)(2 * sizeof({xc}))"),
+                   f"{xc} *v = ({xc} *){slot}, *e = v, *tmp = v + nn;"]
     w.run_code += [f"if (size_{name} > 0) {{",
                    f"const int64_t nn = n_{a}[{axis}], sx = s_{a}[{axis}], sy = s_{name}[{axis}];",
-                   *_take(w, slot, f"nn * (int64_t)(2 * sizeof(int64_t) + sizeof({xc}))"),
-                   f"int64_t *idx = (int64_t *){slot}, *tmp = idx + nn; "
-                   f"{xc} *v = ({xc} *)(tmp + nn);", *heads,
+                   *scratch, *heads,
                    f"const char *bx = p_{a} + {offsets[a]}; char *by = p_{name} + {offsets[name]};",
                    f"for (int64_t j = 0; j < nn; j++) v[j] = *(const {xc} *)(bx + j * sx);",
-                   f"{fn}(v, nn, idx, tmp);",
-                   f"for (int64_t j = 0; j < nn; j++) *({oc} *)(by + j * sy) = {result};",
+                   f"{fn}(v, nn, e, tmp);",
+                   f"for (int64_t j = 0; j < nn; j++) *({oc} *)(by + j * sy) = e[j];",
                    *tails, "}"]
 
 
@@ -284,12 +292,26 @@ def emit_repeat(w: Writer, node) -> None:
     off_y = " + ".join([f"i{d} * s_{name}[{d}]" for d in range(axis)] or ["0"])
     index = f"(n_{c}[0] == 1 ? 0 : i)" if vector else "0"
     inner = r - axis - 1
+    head = [f"if (size_{name} > 0) {{",
+            f"const int64_t nn = n_{a}[{axis}], sx = s_{a}[{axis}], sy = s_{name}[{axis}];",
+            *heads, f"const char *bx = p_{a} + {off_x}; char *by = p_{name} + {off_y};"]
+    if inner == 0:  # single elements: a loop of its own (gl_run's is compiled as cold code)
+        fn = f"gl_repeat_{name}"
+        w.statics += [f"static __attribute__((noinline)) void {fn}(const char *bx, int64_t sx, "
+                      f"int64_t nn, char *by, int64_t sy, const char *pc, int64_t sc) {{",
+                      f"const int64_t same = {int64_value('pc', reps.type.dtype)};",
+                      "for (int64_t i = 0; i < nn; i++) {",
+                      f"const {oc} v = *(const {oc} *)(bx + i * sx);",
+                      f"const int64_t times = sc ? {int64_value('pc + i * sc', reps.type.dtype)}"
+                      " : same;",
+                      f"for (int64_t t = 0; t < times; t++) {{ *({oc} *)by = v; by += sy; }} }}",
+                      "}"]
+        step = f"(n_{c}[0] == 1 ? 0 : s_{c}[0])" if vector else "0"
+        w.run_code += [*head, f"{fn}(bx, sx, nn, by, sy, p_{c}, {step});", *tails, "}"]
+        return
     copy = strided_copy("by", f"(s_{name} + {axis + 1})", "bx + i * sx", f"(s_{a} + {axis + 1})",
                         f"(n_{a} + {axis + 1})", inner, oc, oc)
-    w.run_code += [f"if (size_{name} > 0) {{",
-                   f"const int64_t nn = n_{a}[{axis}], sx = s_{a}[{axis}], sy = s_{name}[{axis}];",
-                   *heads, f"const char *bx = p_{a} + {off_x}; char *by = p_{name} + {off_y};",
-                   "for (int64_t i = 0; i < nn; i++) {",
+    w.run_code += [*head, "for (int64_t i = 0; i < nn; i++) {",
                    f"const int64_t times = {count(index)};",
                    "for (int64_t t = 0; t < times; t++) {", *copy, "by += sy; } }", *tails, "}"]
 
@@ -303,8 +325,9 @@ def emit_tile(w: Writer, node) -> None:
     r, pad = op.ndim, op.ndim - x.type.ndim
     values = ", ".join(f"(long long)rp[{d}]" for d in range(r))
     lengths = [("1" if d < pad else f"n_{a}[{d - pad}]") for d in range(r)]
-    code = [f"{{ int64_t rp[{r}]; if (n_{c}[0] != {r}) GL_FAIL(\"{label}: reps has %lld lengths; "
-            f"expected {r}, one per axis of the result\", (long long)n_{c}[0]);"]
+    w.decls.append(f"int64_t rp_{name}[{max(r, 1)}];")
+    code = [f"{{ int64_t *rp = rp_{name}; if (n_{c}[0] != {r}) GL_FAIL(\"{label}: reps has %lld "
+            f"lengths; expected {r}, one per axis of the result\", (long long)n_{c}[0]);"]
     code += [f"rp[{d}] = {int64_value(f'p_{c} + {d} * s_{c}[0]', reps.type.dtype)};"
              for d in range(r)]
     code.append(f"for (int d = 0; d < {r}; d++) if (rp[d] < 0) GL_FAIL(\"{label}: negative count "
@@ -317,13 +340,25 @@ def emit_tile(w: Writer, node) -> None:
     oc = ctype(out.type.dtype)
     run = [f"if (size_{name} > 0) {{", f"{oc} *qy = ({oc} *)p_{name};",
            f"const char *bt = p_{a};"]
+    if r == 0:
+        w.run_code += [*run, f"*qy = *(const {oc} *)bt;", "}"]
+        return
+    # the outer axes by index modulo x's lengths; the last one, a row of x repeated, by a loop
+    # of its own (gl_run's is compiled as cold code)
+    fn, last = f"gl_tile_{name}", r - 1
+    w.statics += [f"static __attribute__((noinline)) {oc} *{fn}(const char *b, int64_t n, "
+                  f"int64_t s, int64_t times, {oc} *qy) {{",
+                  "for (int64_t t = 0; t < times; t++) for (int64_t j = 0; j < n; j++) "
+                  f"*qy++ = *(const {oc} *)(b + j * s);",
+                  "return qy;", "}"]
     bases = ["bt"] + [f"b{d}" for d in range(r)]
-    for d in range(r):
+    for d in range(last):
         step = f" + (i{d} % {lengths[d]}) * s_{a}[{d - pad}]" if d >= pad else ""
         run.append(f"for (int64_t i{d} = 0; i{d} < n_{name}[{d}]; i{d}++) {{ "
                    f"const char *{bases[d + 1]} = {bases[d]}{step};")
-    run.append(f"*qy++ = *(const {oc} *){bases[r]};")
-    run += ["}"] * r + ["}"]
+    stride = f"s_{a}[{last - pad}]" if last >= pad else "0"
+    run.append(f"qy = {fn}({bases[last]}, {lengths[last]}, {stride}, rp_{name}[{last}], qy);")
+    run += ["}"] * last + ["}"]
     w.run_code += run
 
 
