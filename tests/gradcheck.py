@@ -20,7 +20,12 @@ class GradientMismatch(AssertionError):
 
 
 def weighted_cost(out, out_value: np.ndarray, rng: np.random.Generator):
-    """sum(out * W) for fixed random weights W of out's shape: a scalar that sees every element."""
+    """sum(out * W) for fixed random weights W of out's shape: a scalar that sees every element.
+    For a list of outputs, the sum of that over those of a float dtype."""
+    if isinstance(out, (list, tuple)):
+        terms = [weighted_cost(o, v, rng) for o, v in zip(out, out_value)
+                 if o.dtype.startswith("float")]
+        return sum(terms[1:], terms[0])
     weights = rng.standard_normal(np.shape(out_value))
     return T.sum(out * weights)
 

@@ -679,11 +679,232 @@ case("random_draw/integers", lambda s, lo, d: _draw("integers", "int64", (2, 6))
      I(1, 6, dtype="int64", low=0, high=2 ** 40, broadcastable=ROW))
 
 
+# --- Theano's extra ops: cumulative sums and products ----------------------------------------
+
+case("cumsum/flattened", T.cumsum, np.cumsum, F(3, 4))
+case("cumsum/axis=0", lambda x: T.cumsum(x, axis=0), lambda x: np.cumsum(x, axis=0), F(3, 4))
+case("cumsum/axis=-1-tensor3", lambda x: T.cumsum(x, axis=-1), lambda x: np.cumsum(x, axis=-1),
+     F(2, 3, 4))
+case("cumsum/axis=1-tensor3-float32", lambda x: T.cumsum(x, 1), lambda x: np.cumsum(x, 1),
+     F(2, 3, 4, dtype="float32"))
+case("cumsum/row-along-its-length-1-axis", lambda x: T.cumsum(x, axis=0),
+     lambda x: np.cumsum(x, axis=0), F(1, 4, broadcastable=ROW))
+case("cumsum/int32-to-int64", lambda x: T.cumsum(x, axis=1), lambda x: np.cumsum(x, axis=1),
+     I(3, 4))
+case("cumsum/uint8-to-uint64", T.cumsum, np.cumsum, I(5, dtype="uint8", low=0, high=255))
+case("cumsum/bool", T.cumsum, np.cumsum, B(2, 3))
+case("cumsum/scalar", T.cumsum, np.cumsum, F())
+case("cumsum/empty-axis", lambda x: T.cumsum(x, axis=1), lambda x: np.cumsum(x, axis=1),
+     F(3, 0))
+case("cumprod/flattened", T.cumprod, np.cumprod, F(3, 4))
+case("cumprod/axis=0", lambda x: T.cumprod(x, axis=0), lambda x: np.cumprod(x, axis=0), F(4, 3))
+case("cumprod/axis=-2-tensor3-float32", lambda x: T.cumprod(x, axis=-2),
+     lambda x: np.cumprod(x, axis=-2), F(3, 4, 2, dtype="float32"))
+case("cumprod/int16-to-int64", lambda x: T.cumprod(x, axis=0), lambda x: np.cumprod(x, axis=0),
+     I(4, 3, dtype="int16"))
+case("cumprod/of-a-column", lambda x: T.cumprod(x, axis=0) + x, lambda x: np.cumprod(x, 0) + x,
+     F(4, 1, broadcastable=COL))
+
+
+# --- sorting ----------------------------------------------------------------------------------
+
+
+def _stable(fn):
+    """numpy.sort / argsort with kind="stable" (what T.sort and T.argsort compute)."""
+    return lambda x, axis=-1: fn(x, axis=axis, kind="stable")
+
+
+case("sort/last-axis", T.sort, _stable(np.sort), F(3, 5))
+case("sort/axis=0", lambda x: T.sort(x, axis=0), lambda x: np.sort(x, axis=0), F(5, 3))
+case("sort/flattened", lambda x: T.sort(x, axis=None), lambda x: np.sort(x, axis=None), F(3, 4))
+case("sort/tensor3-axis=1-float32", lambda x: T.sort(x, 1), lambda x: np.sort(x, 1),
+     F(2, 6, 3, dtype="float32"))
+case("sort/long-vector", T.sort, np.sort, F(70))
+case("sort/int-with-ties", T.sort, np.sort, I(40, low=-3, high=3))
+case("sort/uint64", T.sort, np.sort, I(9, dtype="uint64", low=2**64 - 9, high=2**64 - 1))
+case("sort/bool", T.sort, np.sort, B(7))
+case("sort/row", lambda x: T.sort(x, axis=0) * x, lambda x: np.sort(x, axis=0) * x,
+     F(1, 4, broadcastable=ROW))
+case("argsort/last-axis", T.argsort, _stable(np.argsort), F(3, 5))
+case("argsort/ties-stable", T.argsort, _stable(np.argsort), I(50, low=0, high=3))
+case("argsort/axis=0-ties-stable", lambda x: T.argsort(x, axis=0),
+     lambda x: np.argsort(x, axis=0, kind="stable"), I(37, 3, dtype="int8", low=-2, high=2))
+case("argsort/flattened", lambda x: T.argsort(x, axis=None),
+     lambda x: np.argsort(x, axis=None, kind="stable"), F(3, 4, dtype="float32"))
+case("argsort/tensor3-axis=-2", lambda x: T.argsort(x, axis=-2),
+     lambda x: np.argsort(x, axis=-2, kind="stable"), F(2, 5, 3))
+case("argsort/bool-ties", T.argsort, _stable(np.argsort), B(2, 20))
+case("argsort/empty-lanes", T.argsort, _stable(np.argsort), F(0, 3))
+
+
+# --- diagonals ---------------------------------------------------------------------------------
+
+case("diagonal/matrix", T.diagonal, np.diagonal, F(3, 4))
+case("diagonal/method-offset=1", lambda x: x.diagonal(1), lambda x: x.diagonal(1), F(3, 4))
+case("diagonal/offset=-2-times-2", lambda x: T.diagonal(x, -2) * 2,
+     lambda x: np.diagonal(x, -2) * 2, F(4, 3))
+case("diagonal/offset-past-the-end", lambda x: T.diagonal(x, 5), lambda x: np.diagonal(x, 5),
+     F(3, 4))
+case("diagonal/tensor3-axes-2-0", lambda x: T.diagonal(x, 1, axis1=2, axis2=0),
+     lambda x: np.diagonal(x, 1, axis1=2, axis2=0), F(3, 2, 4))
+case("diagonal/negative-axes-float32", lambda x: T.diagonal(x, axis1=-1, axis2=-2),
+     lambda x: np.diagonal(x, axis1=-1, axis2=-2), F(2, 3, 3, dtype="float32"))
+case("diagonal/int", T.diagonal, np.diagonal, I(3, 3))
+case("diagonal/row", lambda x: T.diagonal(x) + 1, lambda x: np.diagonal(x) + 1,
+     F(1, 4, broadcastable=ROW))
+case("diag/vector", T.diag, np.diag, F(4))
+case("diag/vector-below", lambda v: T.diag(v, k=-1), lambda v: np.diag(v, k=-1), F(3))
+case("diag/vector-above-int8", lambda v: T.diag(v, 2), lambda v: np.diag(v, 2),
+     I(3, dtype="int8"))
+case("diag/matrix-above", lambda m: T.diag(m, 1), lambda m: np.diag(m, 1), F(3, 5))
+case("diag/matrix", T.diag, np.diag, F(4, 4, dtype="float32"))
+case("trace/matrix", T.trace, np.trace, F(4, 4))
+case("trace/offset", lambda x: T.trace(x, 2), lambda x: np.trace(x, 2), F(3, 5))
+case("trace/int32", T.trace, np.trace, I(3, 3))
+case("trace/tensor3-axes", lambda x: T.trace(x, axis1=1, axis2=2),
+     lambda x: np.trace(x, axis1=1, axis2=2), F(2, 3, 3))
+
+
+# --- broadcastable flags, stacking, splitting, tiling, repeating, rolling ----------------------
+
+B101 = (True, False, True)
+case("squeeze/broadcastable-axes", T.squeeze, np.squeeze, F(1, 3, 1, broadcastable=B101))
+case("squeeze/axis-checked-at-run-time", lambda x: T.squeeze(x, axis=0),
+     lambda x: np.squeeze(x, axis=0), F(1, 4))
+case("squeeze/nothing-to-drop", lambda x: T.squeeze(x) * 2, lambda x: x * 2, F(2, 3))
+case("addbroadcast/then-broadcast", lambda x, y: T.addbroadcast(x, 0) + y, np.add, F(1, 4),
+     F(3, 4), covers=("Rebroadcast",))
+case("addbroadcast/negative-axis-int", lambda x, y: T.addbroadcast(x, -1) * y, np.multiply,
+     I(3, 1), I(3, 4), differentiable=False)
+case("unbroadcast/row", lambda x: T.unbroadcast(x, 0) * 3, lambda x: x * 3,
+     F(1, 4, broadcastable=ROW))
+case("patternbroadcast/row", lambda x, y: T.patternbroadcast(x, (True, False)) - y,
+     np.subtract, F(1, 3, dtype="float32"), F(2, 3, dtype="float32"))
+case("horizontal_stack/three", T.horizontal_stack, lambda *m: np.hstack(m), F(2, 3), F(2, 1),
+     F(2, 2))
+case("vertical_stack/int-and-float", T.vertical_stack, lambda *m: np.vstack(m), I(1, 3), F(2, 3))
+case("split/axis=0", lambda x: T.split(x, [1, 3], 2), lambda x: np.split(x, [1]), F(4, 3),
+     covers=("Split",))
+case("split/symbolic-sizes-axis=-1", lambda x: T.split(x, [1, x.shape[1] - 3, 2], 3, axis=-1),
+     lambda x: np.split(x, [1, 4], axis=-1), F(2, 6))
+case("split/an-empty-piece-int", lambda x: T.split(x, [0, 3], 2), lambda x: np.split(x, [0]),
+     I(3, 2), differentiable=False)
+case("split/one-piece", lambda x: T.split(x, [3], 1)[0] * 2, lambda x: x * 2, F(3))
+case("tile/matrix", lambda x: T.tile(x, (2, 3)), lambda x: np.tile(x, (2, 3)), F(2, 3),
+     covers=("Tile",))
+case("tile/reps-shorter-than-x", lambda x: T.tile(x, (2,)), lambda x: np.tile(x, (2,)),
+     F(2, 3))
+case("tile/reps-longer-than-x", lambda x: T.tile(x, (2, 1, 2)), lambda x: np.tile(x, (2, 1, 2)),
+     F(3, dtype="float32"))
+case("tile/symbolic-count", lambda x, n: T.tile(x, (n, 2)), lambda x, n: np.tile(x, (n, 2)),
+     F(2, 2), I(dtype="int64", low=0, high=3))
+case("tile/vector-reps", lambda x, r: T.tile(x, r, ndim=2), np.tile, F(2, 3),
+     I(2, dtype="int16", low=0, high=3))
+case("tile/int-scalar-reps", lambda x: T.tile(x, 3), lambda x: np.tile(x, 3), I(2, 2))
+case("tile/row", lambda x: T.tile(x, (1, 2)) + 1, lambda x: np.tile(x, (1, 2)) + 1,
+     F(1, 3, broadcastable=ROW))
+case("repeat/flattened", lambda x: T.repeat(x, 2), lambda x: np.repeat(x, 2), F(2, 3),
+     covers=("Repeat",))
+case("repeat/counts-axis=0", lambda x: T.repeat(x, [2, 0, 1], axis=0),
+     lambda x: np.repeat(x, [2, 0, 1], axis=0), F(3, 2))
+case("repeat/symbolic-counts-axis=1", lambda x, r: T.repeat(x, r, axis=1),
+     lambda x, r: np.repeat(x, r, axis=1), F(2, 3), I(3, low=0, high=3))
+case("repeat/symbolic-scalar-axis=-1", lambda x, r: T.repeat(x, r, axis=-1),
+     lambda x, r: np.repeat(x, r, axis=-1), F(2, 2, 3), I(dtype="int8", low=0, high=3))
+case("repeat/one-count-for-all", lambda x: T.repeat(x, [2], axis=1),
+     lambda x: np.repeat(x, [2], axis=1), F(3, 2, dtype="float32"))
+case("repeat/int", lambda x: T.repeat(x, 3), lambda x: np.repeat(x, 3), I(4, dtype="uint8",
+                                                                            low=0, high=9))
+case("roll/axis=1", lambda x: T.roll(x, 1, axis=1), lambda x: np.roll(x, 1, axis=1), F(3, 4))
+case("roll/negative-past-the-length", lambda x: T.roll(x, -5, axis=0),
+     lambda x: np.roll(x, -5, axis=0), F(3, 2))
+case("roll/flattened", lambda x: T.roll(x, 2), lambda x: np.roll(x, 2), F(2, 3))
+case("roll/symbolic-shift", lambda x, s: T.roll(x, s, axis=0), lambda x, s: np.roll(x, s, 0),
+     F(4, 2), I(dtype="int64", low=-9, high=9))
+case("roll/int-vector", lambda x: T.roll(x, 3), lambda x: np.roll(x, 3), I(5))
+
+
+# --- more elementwise functions, and Theano's largest, smallest, max_and_argmax --------------
+
+from graphlab_kernel.tensor.scalar_special import _gammaln, _psi, _ultra_fast_sigmoid  # noqa: E402
+
+# psi and gammaln's references are their NumPy implementations (there is no scipy here); those
+# are checked against values scipy computed in tests/tensor/test_special.py.
+case("arctan2/float64", T.arctan2, np.arctan2, F(3, 4), F(3, 4, **NONZERO))
+case("arctan2/float32-scalar", T.arctan2, np.arctan2, F(5, dtype="float32"), F(dtype="float32",
+                                                                               **NONZERO))
+case("arctan2/int", T.arctan2, np.arctan2, I(6), I(6), differentiable=False)
+case("erfc/float64", T.erfc, lambda x: 1 - _erf(x), F(3, 4))
+case("erfc/float32-tails", T.erfc, lambda x: np.vectorize(math.erfc, otypes=["float32"])(x),
+     F(6, dtype="float32", low=-6, high=6))
+case("erfc/int", T.erfc, lambda x: np.vectorize(math.erfc)(x), I(4), differentiable=False)
+case("gammaln/float64", T.gammaln, _gammaln, F(3, 4, low=0.2, high=6))
+case("gammaln/negative-float32", T.gammaln, lambda x: _gammaln(x).astype("float32"),
+     F(5, dtype="float32", low=-3.9, high=-0.1), differentiable=False)
+case("gammaln/int-poles", T.gammaln, _gammaln, I(6, low=-3, high=5), differentiable=False)
+case("psi/float64", T.psi, _psi, F(3, 4, low=0.3, high=14))
+case("psi/between-0-and--1", T.psi, _psi, F(5, low=-0.9, high=-0.1))
+case("psi/float32-wide", T.psi, lambda x: _psi(x).astype("float32"),
+     F(6, dtype="float32", low=-30, high=30), differentiable=False)
+case("psi/int-poles", T.psi, _psi, I(6, low=-3, high=5), differentiable=False)
+case("inv/float64", T.inv, lambda x: 1 / x, F(3, 4, **NONZERO))
+case("reciprocal/float32", T.reciprocal, np.reciprocal, F(5, dtype="float32", **NONZERO))
+case("reciprocal/int-to-float", T.reciprocal, lambda x: 1 / x, I(4, low=1, nonzero=True),
+     differentiable=False)
+case("isclose/near-and-far", lambda a, b: T.isclose(a, a + b * 1e-6),
+     lambda a, b: np.isclose(a, a + b * 1e-6), F(40), F(40))
+case("isclose/tolerances-float32", lambda a, b: T.isclose(a, b, rtol=0.1, atol=0.05),
+     lambda a, b: np.isclose(a, b, rtol=0.1, atol=0.05), F(30, dtype="float32"),
+     F(30, dtype="float32"))
+case("isclose/nan-inf-equal_nan", lambda a, b: T.isclose(T.log(a), T.log(b) / 0, equal_nan=True),
+     _quietly(lambda a, b: np.isclose(np.log(a), np.log(b) / 0, equal_nan=True)), F(30), F(30))
+case("isclose/ints", T.isclose, np.isclose, I(20, low=-1, high=1), I(20, dtype="int8", low=-1,
+                                                                       high=1))
+case("allclose/true", lambda a, b: T.allclose(a, a + b * 1e-10),
+     lambda a, b: np.asarray(np.allclose(a, a + b * 1e-10)), F(3, 4), F(3, 4))
+case("allclose/false", T.allclose, lambda a, b: np.asarray(np.allclose(a, b)), F(5), F(5))
+case("largest/three-broadcast", T.largest, lambda a, b, c: np.maximum(np.maximum(a, b), c),
+     F(3, 4), F(4), F())
+case("largest/one", T.largest, np.copy, I(3))
+case("smallest/ints", T.smallest, np.minimum, I(5), I(5, dtype="int8"))
+case("max_and_argmax/axis=1", lambda x: T.max_and_argmax(x, axis=1),
+     lambda x: [np.max(x, axis=1), np.argmax(x, axis=1)], F(3, 4))
+case("max_and_argmax/all-axes-keepdims", lambda x: T.max_and_argmax(x, keepdims=True),
+     lambda x: [np.max(x, keepdims=True), np.argmax(x, keepdims=True).reshape(1, 1)], F(3, 4))
+case("max_and_argmax/int", lambda x: T.max_and_argmax(x, 0),
+     lambda x: [np.max(x, 0), np.argmax(x, 0)], I(4, 3), differentiable=False)
+case("hard_sigmoid/nnet", T.nnet.hard_sigmoid, lambda x: np.clip(0.2 * x + 0.5, 0, 1),
+     F(8, low=-4, high=4))
+case("hard_sigmoid/float32", T.nnet.hard_sigmoid,
+     lambda x: np.clip(x * np.float32(0.2) + np.float32(0.5), 0, 1), F(6, dtype="float32"))
+case("ultra_fast_sigmoid/nnet", T.nnet.ultra_fast_sigmoid, _ultra_fast_sigmoid, F(3, 4))
+case("ultra_fast_sigmoid/float32-every-piece", T.nnet.ultra_fast_sigmoid, _ultra_fast_sigmoid,
+     F(40, dtype="float32", low=-9, high=9), differentiable=False)
+
+
+# --- nonzero ----------------------------------------------------------------------------------
+
+case("nonzero/matrix", lambda x: T.nonzero(x, return_matrix=True),
+     lambda x: np.array(np.nonzero(x)), I(4, 5, low=-1, high=1), covers=("NonZero",))
+case("nonzero/tuple-tensor3", lambda x: list(T.nonzero(x)), lambda x: list(np.nonzero(x)),
+     B(2, 3, 4))
+case("nonzero/vector-of-floats", lambda x: T.nonzero(x)[0], lambda x: np.nonzero(x)[0],
+     F(9, dtype="float32"))
+case("nonzero/none", lambda x: T.nonzero(x, return_matrix=True),
+     lambda x: np.array(np.nonzero(x)).reshape(2, 0), I(2, 3, low=0, high=0))
+case("flatnonzero/matrix", T.flatnonzero, np.flatnonzero, I(3, 4, dtype="uint8", low=0, high=1))
+case("nonzero_values/matrix", T.nonzero_values, lambda x: x[x != 0], I(3, 4, low=-1, high=1))
+case("nonzero_values/floats", T.nonzero_values, lambda x: x[x != 0], F(2, 3))
+
+
 # --- completeness -----------------------------------------------------------------------------
 
 # Names in graphlab_kernel.tensor that are functions but not ops.
 NOT_OPS = {"grad", "jacobian", "hessian", "as_tensor_variable", "constant", "tensor", "getitem"}
 OP_MODULES = ("graphlab_kernel.tensor.math", "graphlab_kernel.tensor.shape",
+              "graphlab_kernel.tensor.extra_ops", "graphlab_kernel.tensor.sort",
+              "graphlab_kernel.tensor.diagonal", "graphlab_kernel.tensor.broadcasting",
+              "graphlab_kernel.tensor.special", "graphlab_kernel.tensor.nonzero",
               "graphlab_kernel.tensor.subtensor", "graphlab_kernel.tensor.advanced_subtensor",
               "graphlab_kernel.tensor.nnet", "graphlab_kernel.tensor.elemwise")
 

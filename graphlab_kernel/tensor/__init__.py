@@ -10,9 +10,15 @@ from graphlab_kernel.gradient import Lop, Rop, grad, hessian, jacobian  # noqa: 
 from graphlab_kernel.tensor import nnet  # noqa: F401
 from graphlab_kernel.tensor import random, shared_randomstreams  # noqa: F401
 from graphlab_kernel.tensor.advanced_subtensor import *  # noqa: F401,F403
+from graphlab_kernel.tensor.broadcasting import *  # noqa: F401,F403
+from graphlab_kernel.tensor.diagonal import *  # noqa: F401,F403
 from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise, dimshuffle  # noqa: F401
+from graphlab_kernel.tensor.extra_ops import *  # noqa: F401,F403
 from graphlab_kernel.tensor.math import *  # noqa: F401,F403  (the operations)
+from graphlab_kernel.tensor.nonzero import *  # noqa: F401,F403
 from graphlab_kernel.tensor.shape import *  # noqa: F401,F403
+from graphlab_kernel.tensor.sort import *  # noqa: F401,F403
+from graphlab_kernel.tensor.special import *  # noqa: F401,F403
 from graphlab_kernel.tensor.subtensor import *  # noqa: F401,F403
 from graphlab_kernel.tensor.type import CANONICAL, TensorType
 from graphlab_kernel.tensor.var import (  # noqa: F401

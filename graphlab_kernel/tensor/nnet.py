@@ -10,16 +10,18 @@ import numpy as np
 
 from graphlab_kernel.gof.graph import Apply
 from graphlab_kernel.gof.op import Op
-from graphlab_kernel.tensor.math import exp, log, maximum, sigmoid, softplus, switch
+from graphlab_kernel.tensor.elemwise import Elemwise
+from graphlab_kernel.tensor.math import clip, exp, log, maximum, sigmoid, softplus, switch
 from graphlab_kernel.tensor.math import sum as sum_
 from graphlab_kernel.tensor.scalar_ops import float_of, upcast
+from graphlab_kernel.tensor.scalar_special import ultra_fast_sigmoid as _ultra_fast_sigmoid
 from graphlab_kernel.tensor.shape import arange, shape_i
 from graphlab_kernel.tensor.type import INT_DTYPES, TensorType
 from graphlab_kernel.tensor.var import as_tensor_variable
 
 __all__ = ["LogSoftmax", "Softmax", "SoftmaxGrad", "binary_crossentropy",
-           "categorical_crossentropy", "log_softmax", "relu", "sigmoid", "softmax", "softmax_grad",
-           "softplus"]
+           "categorical_crossentropy", "hard_sigmoid", "log_softmax", "relu", "sigmoid", "softmax",
+           "softmax_grad", "softplus", "ultra_fast_sigmoid"]
 
 
 class _LastAxisOp(Op):
@@ -131,6 +133,18 @@ def relu(x, alpha=0):
     if isinstance(alpha, (int, float)) and alpha == 0:
         return maximum(x, 0)
     return switch(x > 0, x, alpha * x)
+
+
+def hard_sigmoid(x):
+    """Theano's hard_sigmoid: clip(0.2 x + 0.5, 0, 1), a piecewise-linear sigmoid."""
+    x = as_tensor_variable(x, "input of hard_sigmoid")
+    return clip(x * 0.2 + 0.5, 0, 1)
+
+
+ultra_fast_sigmoid = Elemwise(_ultra_fast_sigmoid)
+"""Theano's ultra_fast_sigmoid, a piecewise approximation of sigmoid (within 0.03 of it): 0.5 z +
+0.5 with, for u = |x| / 2, z = 1.5 u / (1 + u) below 1.7, a line up to 3, then 0.995 (odd in x).
+Its gradient is the derivative of that approximation (Theano used sigmoid's, y (1 - y))."""
 
 
 def binary_crossentropy(output, target):

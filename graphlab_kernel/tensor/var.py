@@ -104,6 +104,20 @@ class TensorVariable(Variable):
     def all(self, axis=None, keepdims=False): return _math.all(self, axis, keepdims)
     def any(self, axis=None, keepdims=False): return _math.any(self, axis, keepdims)
     def dot(self, other): return _math.dot(self, other)
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return _diagonal.diagonal(self, offset, axis1, axis2)
+    def trace(self, offset=0, axis1=0, axis2=1):
+        return _diagonal.trace(self, offset, axis1, axis2)
+    def sort(self, axis=-1, kind="quicksort", order=None):
+        return _sort.sort(self, axis, kind, order)
+    def argsort(self, axis=-1, kind="quicksort", order=None):
+        return _sort.argsort(self, axis, kind, order)
+    def cumsum(self, axis=None): return _extra.cumsum(self, axis)
+    def cumprod(self, axis=None): return _extra.cumprod(self, axis)
+    def repeat(self, repeats, axis=None): return _extra.repeat(self, repeats, axis)
+    def squeeze(self, axis=None): return _broadcasting.squeeze(self, axis)
+    def nonzero(self, return_matrix=False): return _nonzero.nonzero(self, return_matrix)
+    def nonzero_values(self): return _nonzero.nonzero_values(self)
     def clip(self, lo, hi): return _math.clip(self, lo, hi)
     def exp(self): return _math.exp(self)
     def log(self): return _math.log(self)
@@ -244,7 +258,12 @@ def as_tensor_variables(values, names=None) -> list[TensorVariable]:
     return [as_tensor_variable(v, n, partner) for v, n in zip(values, names)]
 
 
-from graphlab_kernel.tensor import elemwise as _elemwise  # noqa: E402  (cycle: ops build on var)
+from graphlab_kernel.tensor import diagonal as _diagonal  # noqa: E402  (cycle: ops build on var)
+from graphlab_kernel.tensor import broadcasting as _broadcasting  # noqa: E402
+from graphlab_kernel.tensor import extra_ops as _extra  # noqa: E402
+from graphlab_kernel.tensor import nonzero as _nonzero  # noqa: E402
+from graphlab_kernel.tensor import sort as _sort  # noqa: E402
+from graphlab_kernel.tensor import elemwise as _elemwise  # noqa: E402
 from graphlab_kernel.tensor import math as _math  # noqa: E402
 from graphlab_kernel.tensor import shape as _shape  # noqa: E402
 from graphlab_kernel.tensor import subtensor as _subtensor  # noqa: E402

@@ -28,7 +28,8 @@ buffers (`gl_error()`, `gl_shapes()`).
 Ops rendered: Elemwise (any scalar op with a c_expr, and fused Composites: one loop), DimShuffle,
 Reduce, ArgReduce, Dot, Gemv/Gemm, DotMapGemv, Softmax/LogSoftmax/SoftmaxGrad, Subtensor,
 IncSubtensor, AdvancedSubtensor1/AdvancedSubtensor, AdvancedIncSubtensor1/AdvancedIncSubtensor,
-Reshape, Join, Alloc, ARange, RandomDraw, Shape, Shape_i.
+Reshape, Join, Alloc, ARange, Eye, RandomDraw, Shape, Shape_i, and Theano's extra ops
+(extra_kernels.py).
 Anything else, a slice bound, Reshape shape or Alloc length computed inside the graph from array
 values (integer arithmetic on shapes, constants and integer inputs is fine, and so is an integer
 index or index vector computed from values: it is checked when its node runs), float16 or
@@ -66,6 +67,7 @@ from graphlab_kernel.backend.c.kernels import (emit_advanced_inc_subtensor,
                                                emit_reshape, emit_scaled_product, emit_shape,
                                                emit_softmax, emit_softmax_grad, emit_subtensor)
 from graphlab_kernel.backend.c.random_kernels import emit_random_draw
+from graphlab_kernel.backend.c.extra_kernels import EXTRA_EMITTERS
 from graphlab_kernel.backend.c.writer import (ERROR_FLAG, Unsupported, Writer, alloc, c_literal,
                                               ctype, flag_store, op_label, size_code)
 
@@ -285,14 +287,15 @@ def _early_nodes(order, fgraph) -> set:
 
 def _arrays_read(var) -> set:
     """The function inputs whose memory `var` may be: itself, or what its views read (the ops
-    whose C form may be pointer arithmetic on their first input)."""
+    with a view_map, whose C form may be pointer arithmetic on their input: DimShuffle,
+    Subtensor, Reshape, diagonal, ...)."""
     found, stack = set(), [var]
     while stack:
         v = stack.pop()
         if v.owner is None:
             found.add(v)
-        elif isinstance(v.owner.op, (DimShuffle, Subtensor, Reshape)):
-            stack.append(v.owner.inputs[0])
+        else:
+            stack += [v.owner.inputs[i] for i in v.owner.op.view_map.get(v.index, [])]
     return found
 
 
@@ -395,6 +398,7 @@ _EMITTERS = {
     AdvancedIncSubtensor1: emit_advanced_inc_subtensor,
     AdvancedIncSubtensor: emit_advanced_inc_subtensor,
     RandomDraw: emit_random_draw,
+    **EXTRA_EMITTERS,
 }
 
 

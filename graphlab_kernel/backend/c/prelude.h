@@ -554,3 +554,56 @@ GL_MINMAX_LOOP(double, f64, min, INFINITY)
 GL_MINMAX_LOOP(float, f32, max, -INFINITY)
 GL_MINMAX_LOOP(float, f32, min, INFINITY)
 #endif
+
+/* Special functions (tensor/scalar_special.py computes each by the same steps in NumPy). */
+#define gl_atan2(y, x) _Generic((y), float: atan2f, default: atan2)(y, x)  /* as NumPy's loops */
+/* log|gamma(x)| as scipy.special.gammaln (-inf at -inf); lgamma_r, since lgamma writes the
+   global signgam, which parts of a loop run on the thread pool would race on */
+static inline double gl_lgamma(double x) { int sign; return x == -INFINITY ? x : lgamma_r(x, &sign); }
+#define GL_PI 3.141592653589793
+#define GL_SERIES(z, c0, c1, c2, c3, c4, c5, c6) \
+    ((c0) - (z) * ((c1) - (z) * ((c2) - (z) * ((c3) - (z) * ((c4) - (z) * ((c5) - (z) * (c6)))))))
+/* digamma: reflection below 0 (on x's distance to the nearest integer, exact), the recurrence up
+   to 10, then the asymptotic series; as scipy.special.psi at 0, -0 and the poles */
+static double gl_psi(double x) {
+    if (x != x || x == INFINITY) return x;
+    if (x == 0) return copysign(INFINITY, -x);
+    if (x < 0 && x == floor(x)) return NAN;
+    double out = 0;
+    if (x < 0) { out = -GL_PI / tan(GL_PI * (x - nearbyint(x))); x = 1 - x; }
+    while (x < 10) { out = out - 1 / x; x = x + 1; }
+    const double z = 1 / (x * x);
+    return out + log(x) - 0.5 / x - z * GL_SERIES(z, 1.0 / 12, 1.0 / 120, 1.0 / 252, 1.0 / 240,
+                                                  1.0 / 132, 691.0 / 32760, 1.0 / 12);
+}
+/* trigamma = polygamma(1, x): the same steps, +inf at the poles and -inf, 0 at +inf */
+static double gl_trigamma(double x) {
+    if (x != x) return x;
+    if (x == INFINITY) return 0;
+    if (x <= 0 && x == floor(x)) return INFINITY;
+    double head = 0, sign = 1, acc = 0;
+    if (x < 0) {
+        const double s = sin(GL_PI * (x - nearbyint(x)));
+        head = GL_PI * GL_PI / (s * s); sign = -1; x = 1 - x;
+    }
+    while (x < 10) { acc = acc + 1 / (x * x); x = x + 1; }
+    const double z = 1 / (x * x);
+    const double tail = 1 / x + 0.5 * z + (1 / x) * z * GL_SERIES(z, 1.0 / 6, 1.0 / 30, 1.0 / 42,
+                                                                  1.0 / 30, 5.0 / 66,
+                                                                  691.0 / 2730, 7.0 / 6);
+    return head + sign * (acc + tail);
+}
+/* Theano's ultra_fast_sigmoid, in the argument's precision (constants rounded to it) */
+#define GL_UFSIGMOID(T, S)                                                                  \
+static inline T gl_ufsigmoid_##S(T x) {                                                  \
+    if (x != x) return x;                                                                \
+    const T h = (T)0.5 * x, u = h < 0 ? -h : h;                                          \
+    T z = u < (T)1.7 ? (T)1.5 * u / ((T)1 + u)                                           \
+        : (u < (T)3.0 ? (T)0.935409070603099 + (T)0.0458812946797165 * (u - (T)1.7)      \
+                      : (T)0.99505475368673);                                            \
+    if (x < 0) z = -z;                                                                   \
+    return (T)0.5 * z + (T)0.5;                                                          \
+}
+GL_UFSIGMOID(double, d)
+GL_UFSIGMOID(float, f)
+#define gl_ufsigmoid(x) _Generic((x), float: gl_ufsigmoid_f, default: gl_ufsigmoid_d)(x)

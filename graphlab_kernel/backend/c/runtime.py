@@ -319,8 +319,9 @@ def make_runner(mod, rendered: Rendered, fgraph):
 
 
 def _aligned(a):
-    """`a`, or an aligned copy of it (an array can be misaligned as a view into raw bytes)."""
-    if isinstance(a, np.ndarray) and not a.flags.aligned:
+    """`a`, or an aligned copy of it (an array can be misaligned as a view into raw bytes; an
+    empty one NumPy calls aligned even then, and its copy costs nothing)."""
+    if isinstance(a, np.ndarray) and (not a.flags.aligned or a.size == 0):
         return a.copy()
     return a
 
