@@ -77,7 +77,12 @@ def _annotate(exc: Exception, node, values) -> Exception:
     the nearest base class that takes a message: NumPy's MemoryError for an allocation too big
     is built from a shape and a dtype, so it becomes a MemoryError)."""
     shapes = ", ".join(f"{inp}: {getattr(v, 'shape', '?')}" for inp, v in zip(node.inputs, values))
-    message = f"{exc}\n  while computing {node.op} with inputs ({shapes})"
+    return retold(exc, f"{exc}\n  while computing {node.op} with inputs ({shapes})")
+
+
+def retold(exc: Exception, message: str) -> Exception:
+    """An exception of `exc`'s kind with `message`, or of the nearest base class whose
+    constructor takes a message alone."""
     for kind in type(exc).__mro__:
         try:
             return kind(message)

@@ -339,18 +339,23 @@ def _pairs(mapping_or_pairs, what: str) -> list[tuple]:
     return [tuple(p) for p in pairs]
 
 
-def _check_updates(updates) -> list[tuple[SharedVariable, Variable]]:
+def _check_updates(updates, whose: str = "") -> list[tuple[SharedVariable, Variable]]:
+    """The update pairs, each a shared variable and an expression of its type (broadcast to it);
+    `whose` starts the error messages ("scan: fn's " for a loop body's updates)."""
     checked: list[tuple[SharedVariable, Variable]] = []
     for target, expr in _pairs(updates, "updates"):
         if not isinstance(target, SharedVariable):
-            raise TypeError(f"updates can only change shared variables; {target!r} is not one")
+            raise TypeError(f"{whose}updates can only change shared variables; {target!r} is not "
+                            "one")
         if any(target is t for t, _ in checked):
-            raise ValueError(f"shared variable {target} is updated twice in one function")
+            raise ValueError(f"shared variable {target} is updated twice in one "
+                             f"{'function' if not whose else 'step'}")
         expr = as_tensor_variable(expr, f"the update of {target}", partner_dtype=target.dtype)
         if expr.dtype != target.dtype or expr.ndim != target.ndim or any(
                 s and not e for s, e in zip(target.broadcastable, expr.broadcastable)):
-            raise TypeError(f"the update of shared variable {target} has type {expr.type}, but "
-                            f"{target} is {target.type}; cast it (e.g. .astype('{target.dtype}'))")
+            raise TypeError(f"{whose or 'the '}update of shared variable {target} has type "
+                            f"{expr.type}, but {target} is {target.type}; cast it (e.g. "
+                            f".astype('{target.dtype}'))")
         if expr.broadcastable != target.broadcastable:
             from graphlab_kernel import tensor as T
             expr = T.fill(target, expr)

@@ -401,18 +401,5 @@ def _update_list(updates) -> list:
 
 
 def _check_updates(pairs) -> list[tuple]:
-    from graphlab_kernel.compile.shared import SharedVariable
-    checked: list[tuple] = []
-    for target, expr in pairs:
-        if not isinstance(target, SharedVariable):
-            raise TypeError(f"scan: fn's updates can only change shared variables; {target!r} "
-                            "is not one")
-        if any(target is t for t, _ in checked):
-            raise ValueError(f"scan: fn updates shared variable {target} twice")
-        expr = as_tensor_variable(expr, f"the update of {target}", partner_dtype=target.dtype)
-        if expr.dtype != target.dtype or expr.ndim != target.ndim or any(
-                s and not e for s, e in zip(target.broadcastable, expr.broadcastable)):
-            raise TypeError(f"scan: fn's update of shared variable {target} has type "
-                            f"{expr.type}, but {target} is {target.type}")
-        checked.append((target, expr))
-    return checked
+    from graphlab_kernel.compile.function import _check_updates as check
+    return check(pairs, whose="scan: fn's ")

@@ -341,13 +341,8 @@ class _State:
 
 def _at_step(exc: Exception, t: int, op: Scan) -> Exception:
     """`exc` with its message extended by the step (or the nearest base class taking one)."""
-    message = f"{exc}\n  at step {t} of the loop {op}"
-    for kind in type(exc).__mro__:
-        try:
-            return kind(message)
-        except Exception:  # noqa: S112 (a constructor of another signature: try its base)
-            continue
-    return RuntimeError(message)
+    from graphlab_kernel.backend.numpy_backend import retold
+    return retold(exc, f"{exc}\n  at step {t} of the loop {op}")
 
 
 def _row_reader(array: np.ndarray, offset: int):

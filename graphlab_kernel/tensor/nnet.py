@@ -78,7 +78,7 @@ class SoftmaxGrad(Op):
     def perform(self, node, inputs):
         dy, sm = inputs
         if dy.shape != sm.shape:
-            raise ValueError(f"{self}: dy has shape {dy.shape} and sm has shape {sm.shape}; "
+            raise ValueError(f"{self}: dy has shape {dy.shape} but sm has shape {sm.shape}; "
                              "they must be equal")
         dtype = node.outputs[0].dtype
         dy, sm = dy.astype(dtype, copy=False), sm.astype(dtype, copy=False)

@@ -301,7 +301,7 @@ def test_softmax_grad_checks_its_shapes(backend):
     dy, sm = T.dmatrix("dy"), T.dmatrix("sm")
     f = function([dy, sm], T.nnet.softmax_grad(dy, sm), backend=backend)
     assert f.backend == backend
-    with pytest.raises(ValueError, match=r"SoftmaxGrad: dy has shape \(2, 3\) and sm has shape "
+    with pytest.raises(ValueError, match=r"SoftmaxGrad: dy has shape \(2, 3\) but sm has shape "
                                          r"\(2, 4\); they must be equal"):
         f(np.ones((2, 3)), np.ones((2, 4)))
     # and strided views of either give the row-wise values

@@ -7,8 +7,9 @@ as kernels.py's do.
 
 from __future__ import annotations
 
+from graphlab_kernel.backend.c.kernels import region_checks
 from graphlab_kernel.backend.c.writer import (Unsupported, Writer, alloc, ctype, int64_value,
-                                              op_label, size_code, strided_copy)
+                                              op_label, output_like, size_code, strided_copy)
 
 _SUFFIX = {"bool": "b", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
            "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64", "float32": "f32",
@@ -30,11 +31,8 @@ def emit_cumulative(w: Writer, node) -> None:
     """cumsum / cumprod along an axis: each lane (the axis, at fixed other indices) accumulated
     in order, in the output's type (as NumPy accumulates), whatever the strides."""
     op, (x,), (out,) = node.op, node.inputs, node.outputs
-    a, name = w.names[x], w.declare(out)
-    r, axis = x.type.ndim, op.axis
-    w.shape_code += [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(r)]
-    w.shape_code.append(size_code(name, r, op_label(node)))
-    alloc(w, out, name)
+    a, name = w.names[x], output_like(w, node, out, x)
+    axis = op.axis
     oc, xc = ctype(out.type.dtype), ctype(x.type.dtype)
     combine = op.c_combine[op.mode].format(acc="acc", x=f"({oc})*(const {xc} *)(bx + j * sx)")
     heads, tails, offsets = _lanes(w, x, axis, [a, name])
@@ -99,11 +97,8 @@ def emit_sort(w: Writer, node, indices: bool) -> None:
     """sort / argsort along an axis: each lane copied into a contiguous scratch run, sorted (its
     values, or its stable order), then written out."""
     op, (x,), (out,) = node.op, node.inputs, node.outputs
-    a, name = w.names[x], w.declare(out)
-    r, axis = x.type.ndim, op.axis
-    w.shape_code += [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(r)]
-    w.shape_code.append(size_code(name, r, op_label(node)))
-    alloc(w, out, name)
+    a, name = w.names[x], output_like(w, node, out, x)
+    axis = op.axis
     xc, oc = ctype(x.type.dtype), ctype(out.type.dtype)
     fn = _sort_function(w, x.type.dtype, indices)
     slot = f"buf_sort_{name}"
@@ -128,15 +123,9 @@ def emit_permute(w: Writer, node) -> None:
     """out[j] = x[p[j]] (or out[p[j]] = x[j], inverse) in each lane along the axis, after checking
     that the lane of p is a permutation of 0 .. n-1 (a ValueError otherwise, as in NumPy's)."""
     op, (x, p), (out,) = node.op, node.inputs, node.outputs
-    a, b, name, label = w.names[x], w.names[p], w.declare(out), op_label(node)
+    name = output_like(w, node, out, x, equal=(("x", x), ("the permutation", p)))
+    a, b, label = w.names[x], w.names[p], op_label(node)
     r, axis = x.type.ndim, op.axis
-    differ = " || ".join(f"n_{a}[{d}] != n_{b}[{d}]" for d in range(r))
-    w.shape_code.append(f"if ({differ}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: x has shape %s "
-                        f"but the permutation has shape %s; they must be equal\", gl_shape_str(sa, "
-                        f"{r}, n_{a}), gl_shape_str(sb, {r}, n_{b})); }}")
-    w.shape_code += [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(r)]
-    w.shape_code.append(size_code(name, r, label))
-    alloc(w, out, name)
     c = ctype(x.type.dtype)
     slot = f"buf_seen_{name}"
     heads, tails, offsets = _lanes(w, x, axis, [a, b, name])
@@ -198,11 +187,7 @@ def emit_inc_diagonal(w: Writer, node) -> None:
               f"(n_{b}[{d}] != 1 && n_{b}[{d}] != n_{region}[{r - 1 - ry + d}])" for d in range(ry)]
     code = [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(r)]
     code += ["{", decl, *_diagonal_view(op, a, region, r)]
-    if checks:
-        code.append(f"if ({' || '.join(checks)}) {{ char sa[96], sb[96], sc[96]; GL_FAIL(\""
-                    f"{label}: a value of shape %s does not broadcast to the region of shape %s "
-                    f"(input shape %s)\", gl_shape_str(sa, {ry}, n_{b}), gl_shape_str(sb, {r - 1}, "
-                    f"n_{region}), gl_shape_str(sc, {r}, n_{a})); }}")
+    code += region_checks(label, checks, (ry, b), (r - 1, region), (r, a))
     code += ["}", size_code(name, r, label)]
     w.shape_code += code
     alloc(w, out, name)

@@ -10,7 +10,7 @@ import numpy as np
 from graphlab_kernel.tensor.math import Reduce
 from graphlab_kernel.tensor.subtensor import SYMBOLIC
 from graphlab_kernel.backend.c.writer import (ERROR_FLAG, INT_LIMITS, Unsupported, Writer, alloc,
-                                              c_literal, ctype, flag_store, int64_value, op_label,
+                                              c_literal, ctype, flag_store, int64_value, op_label, output_like,
                                               size_code, strided_copy)
 
 
@@ -228,11 +228,7 @@ def _nested_loops(dims: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
 def emit_softmax(w: Writer, node, log: bool) -> None:
     """softmax / log_softmax over the last axis: max, exp and sum, then scale, one row at a time."""
     (x,), (out,) = node.inputs, node.outputs
-    a, name = w.names[x], w.declare(out)
-    r = x.type.ndim
-    w.shape_code += [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(r)]
-    w.shape_code.append(size_code(name, r, op_label(node)))
-    alloc(w, out, name)
+    a, name, r = w.names[x], output_like(w, node, out, x), x.type.ndim
     oc, xc = ctype(out.type.dtype), ctype(x.type.dtype)
     math = "" if oc == "double" else "f"
     heads, tails = _nested_loops([(f"i{d}", f"n_{a}[{d}]") for d in range(r - 1)])
@@ -262,16 +258,8 @@ def emit_softmax(w: Writer, node, log: bool) -> None:
 def emit_softmax_grad(w: Writer, node) -> None:
     """The gradient through softmax, one row at a time: s = sum(dy * sm), then (dy - s) * sm."""
     (dy, sm), (out,) = node.inputs, node.outputs
-    a, b, name = w.names[dy], w.names[sm], w.declare(out)
-    r = sm.type.ndim
-    label = op_label(node)
-    differ = " || ".join(f"n_{a}[{d}] != n_{b}[{d}]" for d in range(r))
-    w.shape_code.append(f"if ({differ}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: dy has shape "
-                        f"%s and sm has shape %s; they must be equal\", gl_shape_str(sa, {r}, "
-                        f"n_{a}), gl_shape_str(sb, {r}, n_{b})); }}")
-    w.shape_code += [f"n_{name}[{d}] = n_{b}[{d}];" for d in range(r)]
-    w.shape_code.append(size_code(name, r, label))
-    alloc(w, out, name)
+    name = output_like(w, node, out, sm, equal=(("dy", dy), ("sm", sm)))
+    a, b, r = w.names[dy], w.names[sm], sm.type.ndim
     oc, ac, bc = ctype(out.type.dtype), ctype(dy.type.dtype), ctype(sm.type.dtype)
     heads, tails = _nested_loops([(f"i{d}", f"n_{b}[{d}]") for d in range(r - 1)])
     rows = {v: " + ".join([f"i{d} * s_{v}[{d}]" for d in range(r - 1)] or ["0"])
@@ -425,6 +413,19 @@ def emit_subtensor(w: Writer, node) -> None:
     w.root[out] = w.root[x]
 
 
+def region_checks(label: str, checks: list[str], value: tuple, region: tuple, x: tuple
+                  ) -> list[str]:
+    """C failing with a ValueError when any of `checks` holds: the written value (rank, C name)
+    does not broadcast to the region (rank, C name) of the input x (rank, C name)."""
+    if not checks:
+        return []
+    (ry, b), (rr, g), (rx, a) = value, region, x
+    return [f"if ({' || '.join(checks)}) {{ char sa[96], sb[96], sc[96]; GL_FAIL(\"{label}: a "
+            f"value of shape %s does not broadcast to the region of shape %s (input shape %s)\", "
+            f"gl_shape_str(sa, {ry}, n_{b}), gl_shape_str(sb, {rr}, n_{g}), gl_shape_str(sc, "
+            f"{rx}, n_{a})); }}"]
+
+
 def emit_inc_subtensor(w: Writer, node) -> None:
     """set_subtensor / inc_subtensor: a copy of x, then y written (or added) into the region;
     no copy when the output is x's own array (a shared variable updated in place)."""
@@ -442,12 +443,7 @@ def emit_inc_subtensor(w: Writer, node) -> None:
                       f"(n_{b}[{d}] != 1 && n_{b}[{d}] != n_{region}[{rd}])")
     code = [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(rx)]
     code += ["{", decl] + _view_code(w, op.idx_list, scalars, label, a, region, rx, computed)
-    if checks:
-        code.append(f"if ({' || '.join(checks)}) {{ char sa[96], sb[96], sc[96]; "
-                    f"GL_FAIL(\"{label}: "
-                    f"a value of shape %s does not broadcast to the region of shape %s (input "
-                    f"shape %s)\", gl_shape_str(sa, {ry}, n_{b}), gl_shape_str(sb, {rr}, "
-                    f"n_{region}), gl_shape_str(sc, {rx}, n_{a})); }}")
+    code += region_checks(label, checks, (ry, b), (rr, region), (rx, a))
     code += ["}", size_code(name, rx, label)]
     w.shape_code += code
     alloc(w, out, name)

@@ -132,6 +132,26 @@ def alloc(w: Writer, var, name: str) -> None:
     w.root[var] = var
 
 
+def output_like(w: Writer, node, out, like, equal: tuple = ()) -> str:
+    """Declare `out` with the shape of `like` and give it a fresh buffer; returns its C name.
+    `equal`, ((role, variable), (role, variable)), names two inputs whose shapes must be equal,
+    checked first (a ValueError naming the op, the roles and the shapes)."""
+    r, label = like.type.ndim, op_label(node)
+    if equal:
+        (role_a, x), (role_b, y) = equal
+        a, b = w.names[x], w.names[y]
+        differ = " || ".join(f"n_{a}[{d}] != n_{b}[{d}]" for d in range(r))
+        w.shape_code.append(
+            f"if ({differ}) {{ char sa[96], sb[96]; GL_FAIL(\"{label}: {role_a} has shape %s but "
+            f"{role_b} has shape %s; they must be equal\", gl_shape_str(sa, {r}, n_{a}), "
+            f"gl_shape_str(sb, {r}, n_{b})); }}")
+    a, name = w.names[like], w.declare(out)
+    w.shape_code += [f"n_{name}[{d}] = n_{a}[{d}];" for d in range(r)]
+    w.shape_code.append(size_code(name, r, label))
+    alloc(w, out, name)
+    return name
+
+
 def strided_copy(dst: str, dst_strides: str, src: str, src_strides: str, shape: str, r: int,
                  dst_ctype: str, src_ctype: str, assign: str = "=") -> list[str]:
     """C copying (and converting) an r-d array of shape `shape` between two strided layouts, or
