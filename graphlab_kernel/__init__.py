@@ -15,6 +15,8 @@ from graphlab_kernel.gof.op import Op
 from graphlab_kernel.gradient import grad
 from graphlab_kernel.printing import debugprint, pp
 from graphlab_kernel.scan_module import scan
+# Theano's loop shorthands, as theano.map etc. (left out of __all__: they would shadow builtins)
+from graphlab_kernel.scan_module import foldl, foldr, map, reduce  # noqa: A004, F401
 
 __version__ = "0.1.0"
 

@@ -357,3 +357,20 @@ def test_a_random_draw_in_the_body_is_a_new_draw_at_every_step(backend):
         expected = np.cumsum([draw() for _ in range(4)], axis=0)
         np.testing.assert_allclose(f(np.zeros(3)), expected, rtol=1e-15)
         np.testing.assert_array_equal(noise.rng.get_value(), reference.rng.get_value())
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_map_reduce_foldl_foldr_are_scans(backend):
+    x, y, k = T.dvector("x"), T.dvector("y"), T.dscalar("k")
+    squares, _ = theano.map(lambda v, w, k: k * v * w, sequences=[x, y], non_sequences=k)
+    total, _ = theano.reduce(lambda v, acc: acc + v, x, np.float64(0))
+    left, _ = theano.foldl(lambda v, acc: acc * 10 + v, x, np.float64(0))
+    right, _ = theano.foldr(lambda v, acc: acc * 10 + v, x, np.float64(0))
+    both, _ = theano.reduce(lambda v, s, m: [s + v, T.maximum(m, v)], x,
+                            [np.float64(0), np.float64(-np.inf)])
+    f = function([x, y, k], [squares, total, left, right, *both], backend=backend)
+    xv, yv = np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])
+    sq, tot, lft, rgt, s, m = f(xv, yv, 0.5)
+    np.testing.assert_array_equal(sq, 0.5 * xv * yv)
+    assert (tot, lft, rgt, s, m) == (6.0, 123.0, 321.0, 6.0, 3.0)
+    assert np.ndim(tot) == 0
