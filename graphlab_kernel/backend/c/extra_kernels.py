@@ -356,12 +356,12 @@ def emit_split(w: Writer, node) -> None:
     names = [w.declare(o) for o in outs]
     cut = f"cut_{names[0]}"
     w.decls.append(f"int64_t {cut}[{n + 1}];")
-    values = ", ".join(f"(long long)({cut}[{k + 1}] - {cut}[{k}])" for k in range(n))
+    given = [int64_value(f"p_{c} + {k} * s_{c}[0]", sizes.type.dtype) for k in range(n)]
+    values = ", ".join(f"(long long){v}" for v in given)  # as given, not as cut
     code = [f"if (n_{c}[0] != {n}) GL_FAIL(\"{label}: splits_size has %lld lengths; expected "
             f"{n}\", (long long)n_{c}[0]);",
             f"{{ int bad = 0; {cut}[0] = 0;"]
-    for k in range(n):
-        size = int64_value(f"p_{c} + {k} * s_{c}[0]", sizes.type.dtype)
+    for k, size in enumerate(given):
         code.append(f"{{ const int64_t v = {size}; if (v < 0 || v > INT64_MAX - {cut}[{k}]) "
                     f"bad = 1; {cut}[{k + 1}] = bad ? {cut}[{k}] : {cut}[{k}] + v; }}")
     code.append(f"if (bad || {cut}[{n}] != n_{a}[{axis}]) {{ char sb[96]; GL_FAIL(\"{label}: the "
