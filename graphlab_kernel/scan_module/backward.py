@@ -36,6 +36,8 @@ def scan_grad(op, inputs, outputs, output_grads) -> list:
         return [None] * len(inputs)
     grads_out = [g if g is not None else T.zeros_like(o) for g, o in zip(output_grads, outputs)]
     values = _all_steps(op, inputs, outputs)
+    if op.until:  # a while loop: the steps it took, not the most it could take
+        n = T.shape_i(values[0], 0)
     seq_rows, tap_values, inner_nonseqs = op.split_inner_inputs()
     steps = n if op.truncate_gradient < 0 else T.minimum(n, op.truncate_gradient)
 
@@ -43,7 +45,8 @@ def scan_grad(op, inputs, outputs, output_grads) -> list:
     per_step = [j for j in float_outs if not op.last_only[j]]
     # outputs whose stored values stand in for the body's recomputed ones in the backward step
     # (tanh's gradient reads tanh's output: it need not be computed again)
-    reused = [j for j, out in enumerate(op.inner.outputs) if out.owner is not None
+    reused = [j for j, out in enumerate(op.inner.outputs[:len(op.out_taps)])
+              if out.owner is not None
               and out.type == TensorType(values[j].dtype, values[j].broadcastable[1:])]
     windows = [j for j in op.recurrent if j in float_outs]
     float_nonseqs = [i for i, v in enumerate(nonseqs) if _differentiable(v)]
@@ -177,7 +180,7 @@ def _all_steps(op, inputs, outputs) -> list:
     from graphlab_kernel.scan_module.op import Scan
     again = Scan(op.inner, op.seq_taps, op.out_taps, None, op.steps_from_sequences,
                  op.truncate_gradient, op.go_backwards, op.mode, op.name,
-                 {"sequences": op.seq_labels, "outputs": op.out_labels})
+                 {"sequences": op.seq_labels, "outputs": op.out_labels}, op.until)
     return again.make_node(*inputs).outputs
 
 

@@ -125,7 +125,8 @@ class Loop:
                         for j, o in enumerate(self.outs)]
             args = [v for rows in seq_rows for v in rows] + [v for taps in out_taps
                                                             for v in taps] + self.nonseqs
-            results, updates = _outputs_and_updates(fn(*args))
+            returned, condition = _until_of(fn(*args))
+            results, updates = _outputs_and_updates(returned)
             if not results and not updates:
                 raise ValueError("scan: fn returned no output and no update; it must return the "
                                  "step's output(s), or updates of shared variables, or both")
@@ -134,7 +135,7 @@ class Loop:
             if not too_narrow:
                 break
             relaxed.update(too_narrow)
-        return self._apply(seq_rows, out_taps, results, updates)
+        return self._apply(seq_rows, out_taps, results, updates, condition)
 
     # -- placeholders ----------------------------------------------------------------------------
 
@@ -185,7 +186,8 @@ class Loop:
 
     # -- the node --------------------------------------------------------------------------------
 
-    def _apply(self, seq_rows, out_taps, results, updates) -> tuple[list, dict]:
+    def _apply(self, seq_rows, out_taps, results, updates, condition=None
+               ) -> tuple[list, dict]:
         from graphlab_kernel.compile.function import _default_updates
         n_user = len(results)
         # a random state the step reads advances at every step, as with an update fn returned
@@ -201,7 +203,9 @@ class Loop:
             out_taps.append([state])
             results.append(expr)
             replace[shared] = state
-        body, outer_nonseqs, inner_nonseqs = self._cut(results, replace, seq_rows, out_taps)
+        stop = [] if condition is None else [condition]  # the body's last output
+        body, outer_nonseqs, inner_nonseqs = self._cut(results + stop, replace, seq_rows,
+                                                       out_taps)
         seqs = self.seqs
         if self.prune_sequences:  # those the body does not read (graphlab's own loops only)
             used = set(graph_inputs(body))
@@ -209,7 +213,7 @@ class Loop:
             seqs, seq_rows = [seqs[i] for i in kept], [seq_rows[i] for i in kept]
         placeholders = [v for rows in seq_rows for v in rows] + [v for taps in out_taps
                                                                 for v in taps]
-        op = self._op(InnerGraph(placeholders + inner_nonseqs, body), seqs, outs)
+        op = self._op(InnerGraph(placeholders + inner_nonseqs, body), seqs, outs, bool(stop))
         n_steps = self.n_steps if self.n_steps is not None else self._shortest()
         node_outputs = op.make_node(
             _int64(n_steps), *[s.input[::-1] if self.go_backwards else s.input for s in seqs],
@@ -256,7 +260,8 @@ class Loop:
             steps = given if steps is None else minimum(steps, given)
         return steps
 
-    def _op(self, inner: InnerGraph, seqs: list[SequenceArg], outs: list[OutputArg]) -> Scan:
+    def _op(self, inner: InnerGraph, seqs: list[SequenceArg], outs: list[OutputArg],
+            until: bool = False) -> Scan:
         # going backwards over x with taps K is going forwards over x[::-1] with taps -K
         sign = -1 if self.go_backwards else 1
         return Scan(inner, [[sign * k for k in s.taps] for s in seqs],
@@ -265,7 +270,7 @@ class Loop:
                     truncate_gradient=self.truncate_gradient, go_backwards=self.go_backwards,
                     mode=self.mode, name=self.name,
                     labels={"sequences": tuple(s.label for s in seqs),
-                            "outputs": tuple(o.label for o in outs)})
+                            "outputs": tuple(o.label for o in outs)}, until=until)
 
 
 # -- argument checking -----------------------------------------------------------------------------
@@ -364,6 +369,33 @@ def _int64(n: TensorVariable) -> TensorVariable:
 
 def _tap_name(name: str, k: int) -> str:
     return f"{name}[t]" if k == 0 else f"{name}[t{k:+d}]"
+
+
+class until:  # noqa: N801 (Theano's name)
+    """What a step function returns, last, to stop its loop after the step where `condition`
+    (a scalar) holds, as Theano's `theano.scan_module.until`: `return value, until(value > 10)`
+    or `return value, updates, until(...)`. The loop then runs at most n_steps steps (or as
+    many as its sequences give), and its outputs hold the steps it took."""
+
+    def __init__(self, condition):
+        self.condition = as_tensor_variable(condition, "the condition of until")
+        if self.condition.ndim != 0:
+            raise TypeError(f"until needs a scalar condition; got {self.condition} "
+                            f"({self.condition.type})")
+
+    def __repr__(self) -> str:
+        return f"until({self.condition})"
+
+
+def _until_of(returned) -> tuple:
+    """fn's result without its `until` (last), and the until's condition (or None)."""
+    if isinstance(returned, until):
+        return None, returned.condition
+    if isinstance(returned, (tuple, list)) and returned and isinstance(returned[-1], until):
+        rest = returned[:-1]
+        rest = rest[0] if len(rest) == 1 else tuple(rest)
+        return rest, returned[-1].condition
+    return returned, None
 
 
 def _outputs_and_updates(returned) -> tuple[list, list]:

@@ -90,14 +90,17 @@ class Scan(Op):
     """
 
     __props__ = ("inner", "seq_taps", "out_taps", "last_only", "steps_from_sequences",
-                 "truncate_gradient", "go_backwards", "mode", "name")
+                 "truncate_gradient", "go_backwards", "mode", "name", "until")
     no_c_reason = NO_C_REASON
 
     def __init__(self, inner: InnerGraph, seq_taps, out_taps, last_only=None,
                  steps_from_sequences: bool = False, truncate_gradient: int = -1,
                  go_backwards: bool = False, mode: Any = None, name: str | None = None,
-                 labels: dict[str, tuple[str, ...]] | None = None):
+                 labels: dict[str, tuple[str, ...]] | None = None, until: bool = False):
         self.inner = inner
+        # a while loop: the body's last output is a condition that stops the loop after the
+        # step where it holds (n_steps is then the most steps it takes)
+        self.until = bool(until)
         self.seq_taps = tuple(tuple(int(k) for k in taps) for taps in seq_taps)
         self.out_taps = tuple(tuple(int(k) for k in taps) for taps in out_taps)
         self.last_only = tuple(bool(b) for b in (last_only or [False] * len(self.out_taps)))
@@ -150,9 +153,10 @@ class Scan(Op):
         return seqs, outs, rest
 
     def _check_layout(self) -> None:
-        if len(self.out_taps) != len(self.inner.outputs) or len(self.last_only) != len(
-                self.out_taps):
-            raise ValueError("Scan: one entry of out_taps and last_only per inner output")
+        if len(self.out_taps) + self.until != len(self.inner.outputs) or len(
+                self.last_only) != len(self.out_taps):
+            raise ValueError("Scan: one entry of out_taps and last_only per inner output (and "
+                             "the stopping condition last, for a loop with `until`)")
         if self.n_nonseqs < 0:
             raise ValueError("Scan: the inner graph has fewer inputs than the taps need")
         for taps, last in zip(self.out_taps, self.last_only):
@@ -200,7 +204,7 @@ class Scan(Op):
         return Apply(self, [n_steps, *inputs], outputs)
 
     def __str__(self) -> str:
-        flags = ", backwards" if self.go_backwards else ""
+        flags = (", backwards" if self.go_backwards else "") + (", until" if self.until else "")
         return f"Scan{{{self.name or 'scan_fn'}{flags}}}"
 
     # -- running ---------------------------------------------------------------------------------
@@ -237,6 +241,7 @@ class Scan(Op):
             states[j] = _State(self, j, init, n, node.outputs[j].type.dtype)
             reads.extend(states[j].reads())
         mapped = [None] * len(self.out_taps)  # outputs not fed back: all their steps
+        taken = n
         for t in range(n):
             args = [read(t) for read in reads]
             args.extend(nonseqs)
@@ -244,17 +249,21 @@ class Scan(Op):
                 results = body(*args)
             except Exception as exc:  # the same error, saying at which step of which loop
                 raise _at_step(exc, t, self) from None
-            for j, value in enumerate(results):
+            for j, value in enumerate(results[:len(self.out_taps)]):
                 if j in states:
                     states[j].write(t, value)
                 else:
                     mapped[j] = _store(self, j, t, n, value, mapped[j], node)
+            if self.until and results[-1]:
+                taken = t + 1
+                break
         outputs = []
         for j in range(len(self.out_taps)):
             if j in states:
-                outputs.append(states[j].result())
+                outputs.append(states[j].result(taken))
             else:
-                outputs.append(mapped[j] if mapped[j] is not None else _empty(node.outputs[j]))
+                outputs.append(mapped[j][:taken] if mapped[j] is not None
+                               else _empty(node.outputs[j]))
         return outputs
 
     def _check_steps(self, n: int, seqs: Sequence[np.ndarray]) -> int:
@@ -288,13 +297,15 @@ class Scan(Op):
         from graphlab_kernel.printing import pp
         n, seqs, inits, nonseqs = self.split_inputs(args)
         names = ", ".join(str(v) for v in self.inner.inputs)
-        body = ", ".join(pp(o) for o in self.inner.outputs)
+        body = "[" + ", ".join(pp(o) for o in self.inner.outputs[:len(self.out_taps)]) + "]"
+        if self.until:
+            body += f", until({pp(self.inner.outputs[-1])})"
         parts = [f"n_steps={n}"]
         for what, values in (("sequences", seqs), ("outputs_info", inits),
                              ("non_sequences", nonseqs)):
             if values:
                 parts.append(f"{what}=[{', '.join(values)}]")
-        return f"{self}(lambda {names}: [{body}], {', '.join(parts)})"
+        return f"{self}(lambda {names}: {body}, {', '.join(parts)})"
 
     @property
     def inner_outputs(self) -> tuple[Variable, ...]:
@@ -333,10 +344,11 @@ class _State:
                              "back must keep its shape")
         self.buffer[row] = value
 
-    def result(self) -> np.ndarray:
+    def result(self, taken: int) -> np.ndarray:
+        """The value after step `taken` - 1 (or the values of the steps taken)."""
         if self.last_only:
-            return self.buffer[(self.n - 1) % self.depth, ...].copy()
-        return self.buffer[self.depth:]
+            return self.buffer[(taken - 1) % self.depth, ...].copy()
+        return self.buffer[self.depth:self.depth + taken]
 
 
 def _at_step(exc: Exception, t: int, op: Scan) -> Exception:
