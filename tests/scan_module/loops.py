@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 
 from graphlab_kernel import function
-from graphlab_kernel.backend.c.runtime import toolchain_problem
 from graphlab_kernel.scan_module import Scan
 from graphlab_kernel.scan_module.op import NO_C_REASON
+from tests.toolchain import require_compiler
 
 BACKENDS = ("numpy", "c")
 
@@ -21,8 +20,8 @@ def compile_on(backend: str, inputs, outputs, **kwargs):
     """`function(inputs, outputs, backend=backend)`, checked: the graph around the loops runs on
     NumPy; asked for C, it says why, and each loop body runs in C; asked for NumPy, everything
     does."""
-    if backend == "c" and toolchain_problem() is not None:
-        pytest.skip(f"C backend unavailable: {toolchain_problem()}")
+    if backend == "c":
+        require_compiler()
     f = function(inputs, outputs, backend=backend, **kwargs)
     assert loops_in(f), "the function has no loop left"
     _check_backends(f, backend)

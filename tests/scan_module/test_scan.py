@@ -8,9 +8,9 @@ import pytest
 import graphlab_kernel as theano
 import graphlab_kernel.tensor as T
 from graphlab_kernel import function, shared
-from graphlab_kernel.backend.c.runtime import toolchain_problem
 from graphlab_kernel.scan_module.builder import scan_keeping_last
 from tests.scan_module.loops import BACKENDS, compile_on, loops_in
+from tests.toolchain import require_compiler
 
 rng = np.random.default_rng(20240607)
 
@@ -270,8 +270,7 @@ def test_the_body_runs_on_the_backend_asked_for(monkeypatch):
         return real_body(self, backend)
 
     monkeypatch.setattr(Scan, "body", body)
-    if toolchain_problem() is not None:
-        pytest.skip(f"C backend unavailable: {toolchain_problem()}")
+    require_compiler()
     x = T.dvector("x")
     for backend, expected in (("numpy", "numpy"), ("c", "c")):
         total, _ = theano.scan(lambda v, acc: acc + v, sequences=x, outputs_info=np.float64(0))
