@@ -398,6 +398,9 @@ _EMITTERS = {
     AdvancedIncSubtensor1: emit_advanced_inc_subtensor,
     AdvancedIncSubtensor: emit_advanced_inc_subtensor,
     RandomDraw: emit_random_draw,
+    # the identity, where the optimizer did not remove it (mode NO_OPT): a view
+    GradientOverride: lambda w, node: _view_of(w, node.inputs[0], node.outputs[0],
+                                               range(node.outputs[0].type.ndim)),
     **EXTRA_EMITTERS,
 }
 
@@ -407,8 +410,6 @@ def _node(w: Writer, node, step: int, last_use: dict | None) -> None:
     op = node.op
     if isinstance(op, DimShuffle):
         _dimshuffle(w, node)
-    elif isinstance(op, GradientOverride):  # the identity (when the optimizer did not remove it)
-        _view_of(w, node.inputs[0], node.outputs[0], range(node.outputs[0].type.ndim))
     elif isinstance(op, Elemwise):
         _elemwise(w, node, step, last_use)
     elif isinstance(op, _ScaledProduct) and node.inputs[0].type.dtype in ("float32", "float64"):
