@@ -23,8 +23,11 @@ def c_backend_problem() -> str | None:
     return toolchain_problem()
 
 
-def get_backend(name: str | None):
-    """The backend called `name` ('c' or 'numpy'), or the default one when `name` is None."""
+def get_backend(name):
+    """The backend called `name` ('c' or 'numpy'), or the default one when `name` is None; a
+    backend object (one with `compile`) is returned as it is."""
+    if hasattr(name, "compile"):
+        return name
     if name is None:
         name = os.environ.get("GRAPHLAB_BACKEND") or "c"
     if name == "c":

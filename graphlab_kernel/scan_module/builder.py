@@ -42,8 +42,8 @@ def scan(fn: Callable, sequences=None, outputs_info=None, non_sequences=None, n_
 
     `outputs` is the one output's variable of all steps (shape `(n_steps,) + step shape`), or
     a list of them when `fn` returns several (always a list when `return_list`). The loop body
-    is compiled once, with graphlab's own `function`; the function around the loop runs on the
-    NumPy backend (`f.fallback_reason` says so).
+    is compiled once, with graphlab's own `function`: in C, all the steps run in one call of it.
+    The function around the loop runs on the NumPy backend (`f.fallback_reason` says so).
     """
     seqs = [_sequence(i, s) for i, s in enumerate(_as_list(sequences, "sequences"))]
     outs = [_output_info(j, o) for j, o in enumerate(_as_list(outputs_info, "outputs_info"))]

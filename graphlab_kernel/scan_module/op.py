@@ -1,4 +1,5 @@
-"""The Scan op: a loop whose body is a graph, run step by step by a compiled inner function.
+"""The Scan op: a loop whose body is a graph, compiled on its own. In C, the body's module has
+an entry running every step in one call (`_c_loop`); on NumPy, Python calls it once per step.
 
 A Scan node's inputs are, in order: the number of steps (an int64 scalar), the sequences, one
 initial buffer per output fed back into the loop, and the non-sequences. Its inner graph (the
@@ -24,8 +25,9 @@ from graphlab_kernel.tensor.type import TensorType
 from graphlab_kernel.tensor.var import TensorVariable
 
 # Why a function holding a Scan runs on the NumPy backend (it becomes f.fallback_reason).
-NO_C_REASON = ("scan runs its loop body as a compiled inner function of its own (in C when the "
-               "C backend is available), so the graph around the loop runs on the NumPy backend")
+NO_C_REASON = ("scan compiles its loop body on its own (in C when the C backend is available, "
+               "all the steps then running in one call), so the graph around the loop runs on "
+               "the NumPy backend")
 
 
 class InnerGraph:
@@ -213,11 +215,16 @@ class Scan(Op):
         """The loop body compiled with graphlab's own `function` (once per op and backend)."""
         from graphlab_kernel.compile.function import function
         from graphlab_kernel.compile.mode import get_mode
+        from graphlab_kernel.backend import get_backend
+        from graphlab_kernel.backend.c import CBackend
         mode = get_mode(self.mode)
         backend = mode.backend or backend
         if backend not in self._functions:
+            chosen = get_backend(backend)
+            if isinstance(chosen, CBackend):  # with gl_loop: all the steps in one call
+                chosen = CBackend(loop_entry=True)
             self._functions[backend] = function(
-                list(self.inner.inputs), list(self.inner.outputs), mode=mode, backend=backend,
+                list(self.inner.inputs), list(self.inner.outputs), mode=mode, backend=chosen,
                 name=self.name or "scan_fn", on_unused_input="ignore")
         return self._functions[backend]
 
@@ -232,6 +239,9 @@ class Scan(Op):
     def _loop(self, node: Apply, inputs: Sequence[Any], body) -> list[Any]:
         n, seqs, inits, nonseqs = self.split_inputs(inputs)
         n = self._check_steps(int(n), seqs)
+        c_loop = getattr(body._run, "loop", None)  # the body compiled to C, with gl_loop
+        if c_loop is not None and n > 0:
+            return self._c_loop(node, n, seqs, inits, nonseqs, c_loop)
         reads = []  # per inner input before the non-sequences: step -> the value it reads
         for x, taps in zip(seqs, self.seq_taps):
             low = min(min(taps), 0)
@@ -264,6 +274,69 @@ class Scan(Op):
             else:
                 outputs.append(mapped[j][:taken] if mapped[j] is not None
                                else _empty(node.outputs[j]))
+        return outputs
+
+    def _c_loop(self, node: Apply, n: int, seqs, inits, nonseqs, loop) -> list[Any]:
+        """All n steps (n > 0) in one call of the body's gl_loop: each step reads its inputs
+        from rows of the sequences and of the outputs' buffers, and writes its outputs into
+        theirs, as _loop does in Python (codegen._loop_entry says how rows are described)."""
+        inner = self.inner.inputs
+        seqs = [_aligned(x) for x in seqs]
+        nonseqs = [_aligned(x) for x in nonseqs]
+        ins = []  # per inner input: (array, step, offset, wrap)
+        for x, taps in zip(seqs, self.seq_taps):
+            low = min(min(taps), 0)
+            ins.extend((x, x.strides[0], k - low, 0) for k in taps)
+        states = {}
+        for j, init in zip(self.recurrent, inits):
+            states[j] = state = _State(self, j, init, n, node.outputs[j].type.dtype)
+            ins.extend(state.c_reads())
+        ins.extend((x, 0, 0, 0) for x in nonseqs)
+        for var, (x, step, _, _) in zip(inner, ins):
+            _check_row(var, x[0] if step else x)
+        results = self.inner.outputs
+        n_out = len(self.out_taps)
+        scratch = [np.empty((1,) + (1,) * v.type.ndim, dtype=v.type.dtype) for v in results]
+        oshape = [0] * sum(v.type.ndim for v in results)
+        outs = [(a, 0, 0, 0) for a in scratch]
+        status, _, message = loop(0, n, self.until, ins, outs, oshape)  # step 0's shapes
+        if status > 0:
+            raise _at_step(_status_error(status, message), 0, self)
+        shapes, k = [], 0
+        for v in results:
+            shapes.append(tuple(oshape[k:k + v.type.ndim]))
+            k += v.type.ndim
+        mapped = {}
+        for j, shape in enumerate(shapes[:n_out]):
+            if j in states:
+                states[j].check(0, shape)
+                outs[j] = states[j].c_write()
+            else:
+                mapped[j] = np.empty((n,) + shape, dtype=results[j].type.dtype)
+                outs[j] = (mapped[j], mapped[j].strides[0], 0, 0)
+        if self.until:
+            outs[-1] = (np.empty((), dtype=results[-1].type.dtype), 0, 0, 0)
+        expected = list(oshape)
+        status, taken, message = loop(1, n, self.until, ins, outs, oshape)
+        if status == -1:  # step `taken` returned other shapes than step 0's
+            k = 0
+            for j, (v, shape) in enumerate(zip(results, shapes)):
+                real = tuple(oshape[k:k + v.type.ndim])
+                k += v.type.ndim
+                if real != shape and j in states:
+                    states[j].check(taken, real)
+                elif real != shape:
+                    raise ValueError(_shape_changed(self, j, taken, real, shape))
+            raise ValueError(f"scan: at step {taken}, the loop body's outputs have shapes "
+                             f"{oshape}, but {expected} at step 0")
+        if status:
+            raise _at_step(_status_error(status, message), taken, self)
+        outputs = []
+        for j in range(n_out):
+            if j in states:
+                outputs.append(states[j].result(taken))
+            else:
+                outputs.append(mapped[j][:taken])
         return outputs
 
     def _check_steps(self, n: int, seqs: Sequence[np.ndarray]) -> int:
@@ -314,7 +387,12 @@ class Scan(Op):
 
 
 class _State:
-    """The values of one output fed back into the loop, as the steps compute them."""
+    """The values of one output fed back into the loop, as the steps compute them.
+
+    Its buffer holds positions: the initial values at 0 .. depth - 1 (oldest first), then step
+    t's value at depth + t; tap k reads position depth + t + k. An output whose last value alone
+    is kept has a ring of depth + 1 rows (position p in row p % (depth + 1)), so that a step
+    never writes the row one of its taps reads, as the C loop computes into the row in place."""
 
     def __init__(self, op: Scan, j: int, init: np.ndarray, n: int, dtype: str):
         self.label = op.out_labels[j]
@@ -324,30 +402,41 @@ class _State:
             raise ValueError(f"scan: {self.label} starts from {init.shape[0]} value(s), but its "
                              f"taps {list(self.taps)} read {depth} value(s) before the first step")
         self.last_only = op.last_only[j]
-        # a ring of the last `depth` values, or every value: initial ones first, then one per step
-        rows = depth if self.last_only else depth + n
-        self.buffer = np.empty((rows,) + init.shape[1:], dtype=dtype)
+        self.wrap = depth + 1 if self.last_only else 0  # 0: every value is kept
+        self.buffer = np.empty((self.wrap or depth + n,) + init.shape[1:], dtype=dtype)
         self.buffer[:depth] = init[:depth]
         self.n = n
 
-    def reads(self) -> list:
-        """Per tap, step -> the value it reads (in a ring, position p is row p % depth)."""
-        if self.last_only:
-            return [_ring_reader(self.buffer, k) for k in self.taps]
-        return [_row_reader(self.buffer, self.depth + k) for k in self.taps]
+    def row(self, position: int) -> int:
+        return position % self.wrap if self.wrap else position
 
-    def write(self, t: int, value: np.ndarray) -> None:
-        row = t % self.depth if self.last_only else self.depth + t
-        if value.shape != self.buffer.shape[1:]:
-            raise ValueError(f"scan: at step {t}, {self.label} has shape {value.shape}, but its "
+    def reads(self) -> list:
+        """Per tap, step -> the value it reads."""
+        return [_tap_reader(self, k) for k in self.taps]
+
+    def c_reads(self) -> list[tuple]:
+        """Per tap, how the C loop reads it: (array, step, offset, wrap); see make_loop."""
+        b = self.buffer
+        return [(b, b.strides[0], self.depth + k, self.wrap) for k in self.taps]
+
+    def c_write(self) -> tuple:
+        """Where the C loop writes each step's value, as c_reads."""
+        return (self.buffer, self.buffer.strides[0], self.depth, self.wrap)
+
+    def check(self, t: int, shape: tuple) -> None:
+        if shape != self.buffer.shape[1:]:
+            raise ValueError(f"scan: at step {t}, {self.label} has shape {shape}, but its "
                              f"previous value has shape {self.buffer.shape[1:]}; a value fed "
                              "back must keep its shape")
-        self.buffer[row] = value
+
+    def write(self, t: int, value: np.ndarray) -> None:
+        self.check(t, value.shape)
+        self.buffer[self.row(self.depth + t)] = value
 
     def result(self, taken: int) -> np.ndarray:
         """The value after step `taken` - 1 (or the values of the steps taken)."""
         if self.last_only:
-            return self.buffer[(taken - 1) % self.depth, ...].copy()
+            return self.buffer[self.row(self.depth + taken - 1), ...].copy()
         return self.buffer[self.depth:self.depth + taken]
 
 
@@ -362,10 +451,35 @@ def _row_reader(array: np.ndarray, offset: int):
     return lambda t: array[t + offset, ...]
 
 
-def _ring_reader(ring: np.ndarray, tap: int):
-    """step t -> the value of step t + tap in a ring of the last len(ring) values."""
-    depth = len(ring)
-    return lambda t: ring[(t + tap) % depth, ...]
+def _tap_reader(state: _State, tap: int):
+    """step t -> the value a state's tap reads at step t (a view of its row)."""
+    buffer, row, base = state.buffer, state.row, state.depth + tap
+    return lambda t: buffer[row(base + t), ...]
+
+
+def _aligned(a: np.ndarray) -> np.ndarray:
+    """`a`, or an aligned copy (compiled loops read whole items)."""
+    return a if a.flags.aligned else a.copy()
+
+
+def _check_row(var: Variable, row: np.ndarray) -> None:
+    """What the C loop passes as `var` must be of its dtype and rank, with length 1 where its
+    type is broadcastable, as a compiled function checks its arguments."""
+    t = var.type
+    if row.dtype != t.dtype or row.ndim != t.ndim or any(
+            b and length != 1 for b, length in zip(t.broadcastable, row.shape)):
+        raise TypeError(f"scan: the loop body's input {var} is {t}; got an array of {row.dtype} "
+                        f"with shape {row.shape}")
+
+
+def _status_error(status: int, message: str) -> Exception:
+    from graphlab_kernel.backend.c.runtime import status_error
+    return status_error(status, message)
+
+
+def _shape_changed(op: Scan, j: int, t: int, shape: tuple, first: tuple) -> str:
+    return (f"scan: at step {t}, {op.out_labels[j]} has shape {shape}, but {first} at step 0; "
+            "each step must return the same shape")
 
 
 def _store(op: Scan, j: int, t: int, n: int, value: np.ndarray, stacked, node: Apply):
@@ -373,8 +487,7 @@ def _store(op: Scan, j: int, t: int, n: int, value: np.ndarray, stacked, node: A
     if stacked is None:
         stacked = np.empty((n,) + value.shape, dtype=node.outputs[j].type.dtype)
     elif value.shape != stacked.shape[1:]:
-        raise ValueError(f"scan: at step {t}, {op.out_labels[j]} has shape {value.shape}, but "
-                         f"{stacked.shape[1:]} at step 0; each step must return the same shape")
+        raise ValueError(_shape_changed(op, j, t, value.shape, stacked.shape[1:]))
     stacked[t] = value
     return stacked
 

@@ -38,4 +38,7 @@ def _check_backends(f, backend: str) -> None:
     assert f.backend == "numpy"
     assert f.fallback_reason == (NO_C_REASON if backend == "c" else None)
     for op in loops:
-        _check_backends(op.body(backend), backend)
+        body = op.body(backend)
+        _check_backends(body, backend)
+        # a body in C runs all of a loop's steps in one call (its module's gl_loop)
+        assert (getattr(body._run, "loop", None) is not None) == (body.backend == "c")

@@ -42,7 +42,7 @@ CLAIMS = {
     ],
     "09_scan": [
         ("def step(v, acc):", "step called with x[t] and out0[t-1]"),
-        ("print(f.backend, ", "numpy | scan runs its loop body as a compiled inner function"),
+        ("print(f.backend, ", "numpy | scan compiles its loop body on its own"),
         ("print(f.backend, ", "c | (out0[t-1] + x[t])"),
         ("print(polynomial(", "19.0"),
         ("print(gl.function([start], fib)([1, 1]))", "[  2   3   5   8  13  21  34  55  89 144]"),

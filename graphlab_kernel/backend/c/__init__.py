@@ -15,14 +15,19 @@ from graphlab_kernel.backend.numpy_backend import NumpyBackend
 
 
 class CBackend:
-    """Generate, compile and call C for the whole graph."""
+    """Generate, compile and call C for the whole graph. With `loop_entry` (a Scan's body), the
+    compiled function's runner also has `.loop`, which runs all the steps of a loop in one call
+    (runtime.make_loop)."""
 
     name = "c"
+
+    def __init__(self, loop_entry: bool = False):
+        self.loop_entry = loop_entry
 
     def compile(self, fgraph):
         from graphlab_kernel.backend.c import runtime
         try:
-            rendered = render(fgraph)
+            rendered = render(fgraph, loop_entry=self.loop_entry)
         except Unsupported as exc:
             return _numpy_fallback(fgraph, str(exc))
         except Exception as exc:  # a code generator bug must not stop the user's function
@@ -40,6 +45,7 @@ class CBackend:
         run = runtime.make_runner(mod, rendered, fgraph)
         run.c_source = rendered.source
         run.backend_name = "c"
+        run.loop = runtime.make_loop(mod, rendered) if rendered.loop_entry else None
         run.scalar_call = (runtime.make_scalar_call(mod, fgraph) if rendered.scalar_entry
                            else None)
         return run

@@ -90,6 +90,7 @@ class Rendered:
     # the inputs gl_call takes by value (0-d float64 and int64 ones, except those updated in place):
     # a Python float or int goes straight in, without an array built for it
     by_value: frozenset = frozenset()
+    loop_entry: bool = False                            # gl_loop(...) exists (see _loop_entry)
 
 
 # --- scalar expressions -------------------------------------------------------------------------
@@ -162,8 +163,9 @@ def scalar_lines(op: S.ScalarOp, args: list[str], in_dtypes: list[str], out_dtyp
 # --- the module ---------------------------------------------------------------------------------
 
 
-def render(fgraph) -> Rendered:
-    """Generate the C module computing `fgraph`, or raise Unsupported."""
+def render(fgraph, loop_entry: bool = False) -> Rendered:
+    """Generate the C module computing `fgraph`, or raise Unsupported. With `loop_entry`, the
+    module also has `gl_loop`, which runs the graph once per step of a loop (a Scan's body)."""
     w = Writer(fgraph)
     order = fgraph.toposort()
     for node in order:  # an op that says why it has no C form (Scan) is the reason given
@@ -209,6 +211,11 @@ def render(fgraph) -> Rendered:
     _output_shapes(w, fgraph)
     rendered = _assemble(w, fgraph, donors={i for _, i in in_place.values()})
     rendered.in_place = dict(in_place.values())
+    if loop_entry and not in_place:
+        entry, cdef = _loop_entry(w, fgraph)
+        rendered.source += "\n" + entry + "\n"
+        rendered.cdef += "\n" + cdef
+        rendered.loop_entry = True
     return rendered
 
 
@@ -852,6 +859,51 @@ def _call_entry(w: Writer, fgraph, by_value: frozenset) -> tuple[str, str]:
         "}"])
     cdef = (f"int gl_call({', '.join(params)});\nconst char *gl_error(void);\n"
             "const int64_t *gl_shapes(void);")
+    return entry, cdef
+
+
+def _loop_entry(w: Writer, fgraph) -> tuple[str, str]:
+    """`int gl_loop(phase, n, until, taken, ib, id, ob, od, oshape)`: gl_run once per step t < n,
+    every input and output at step t being one row of an array (Scan's loop, scan_module/op.py),
+    so that a loop costs one call from Python rather than one per step.
+
+    Input i (the graph's inputs, then its hidden constants) is read at `gl_at(ib[i], id + 3i, t)`:
+    the byte offset step * p from its base, where p = t + offset, modulo wrap when wrap > 0 (a
+    ring of the last values); its row's shape and strides follow, per input in order, in
+    id[3 * n_inputs...]. Output k is written at gl_at(ob[k], od + 3k, t), C-contiguous, with the
+    shape given in oshape (gl_run's protocol: -1 when a step's shapes are not those). Phase 0 runs
+    step 0's shape code only, writing the outputs' shapes into oshape. With `until`, the loop
+    stops after a step whose last output (a scalar) is nonzero. Returns gl_run's status, and
+    the number of steps completed in *taken (the failing step's index, on failure)."""
+    ranks = [v.type.ndim for v in fgraph.inputs] + [a.ndim for a in w.hidden]
+    if sum(1 + 2 * r for r in ranks) != len(w.params):
+        raise AssertionError("gl_loop: the inputs do not account for gl_run's parameters")
+    n_out = len(fgraph.outputs)
+    args, dim = [], 3 * len(ranks)
+    for i, r in enumerate(ranks):
+        args.append(f"gl_at(ib[{i}], id + {3 * i}, t)")
+        args += [f"id[{dim + d}]" for d in range(2 * r)]
+        dim += 2 * r
+    last = fgraph.outputs[-1].type if fgraph.outputs else None
+    stop = (f"if (until && *(const {ctype(last.dtype)} *)outs[{n_out - 1}]) {{ t++; break; }}"
+            if last is not None and last.ndim == 0 else "")
+    call = ", ".join(["phase", "outs", "oshape", "gl_err_tls"] + args)
+    entry = "\n".join([
+        "static inline char *gl_at(char *base, const int64_t *d, int64_t t) {",
+        "int64_t p = t + d[1]; if (d[2] > 0) p %= d[2]; return base + d[0] * p; }",
+        "int gl_loop(int phase, int64_t n, int until, int64_t *taken, char **ib, "
+        "const int64_t *id, char **ob, const int64_t *od, int64_t *oshape) {",
+        f"char *outs[{max(n_out, 1)}]; int status = 0; int64_t t = 0;",
+        "for (; t < n; t++) {",
+        f"for (int k = 0; k < {n_out}; k++) outs[k] = gl_at(ob[k], od + 3 * k, t);",
+        f"status = gl_run({call});",
+        "if (status || phase == 0) break;",
+        stop,
+        "}",
+        "*taken = t; return status;",
+        "}"])
+    cdef = ("int gl_loop(int phase, int64_t n, int until, int64_t *taken, char **ib, "
+            "const int64_t *id, char **ob, const int64_t *od, int64_t *oshape);")
     return entry, cdef
 
 

@@ -318,6 +318,46 @@ def make_runner(mod, rendered: Rendered, fgraph):
     return run
 
 
+def make_loop(mod, rendered: Rendered):
+    """`loop(phase, n, until, inputs, outputs, oshape) -> (status, taken, message)` calling the
+    module's gl_loop (codegen._loop_entry). `inputs` are (array, step, offset, wrap) per graph
+    input, the array being where rows are read from (it must be aligned, its rows of the input's
+    dtype and rank); `outputs` the same per output, with C-contiguous rows; `oshape` the outputs'
+    expected row shapes, flat, which gl_loop overwrites with the real ones. The module's hidden
+    constants are added here. The arrays stay referenced until the call returns."""
+    lib, ffi = mod.lib, mod.ffi
+    gl_loop, new, from_buffer, cast = lib.gl_loop, ffi.new, ffi.from_buffer, ffi.cast
+    hidden = [(a, 0, 0, 0) for a in rendered.hidden_inputs]
+
+    def address(a):
+        try:
+            return from_buffer(a)
+        except (ValueError, TypeError, BufferError):  # not contiguous: pass its address
+            return cast("char *", a.__array_interface__["data"][0])
+
+    def loop(phase: int, n: int, until: bool, inputs: list, outputs: list, oshape: list):
+        inputs = inputs + hidden
+        bases = [address(a) for a, *_ in inputs]
+        rows = [(a.shape[1:], a.strides[1:]) if step else (a.shape, a.strides)
+                for a, step, _, _ in inputs]
+        desc = [x for _, *d in inputs for x in d]
+        for shape, strides in rows:
+            desc += shape
+            desc += strides
+        out_desc = [x for _, *d in outputs for x in d]
+        shapes = new("int64_t[]", list(oshape) or [0])
+        taken = new("int64_t *")
+        status = gl_loop(phase, n, until, taken, new("char *[]", bases or [ffi.NULL]),
+                         new("int64_t[]", desc or [0]),
+                         new("char *[]", [address(a) for a, *_ in outputs] or [ffi.NULL]),
+                         new("int64_t[]", out_desc or [0]), shapes)
+        oshape[:] = list(shapes)[:len(oshape)]
+        message = ffi.string(lib.gl_error()).decode(errors="replace") if status > 0 else ""
+        return status, taken[0], message
+
+    return loop
+
+
 def _aligned(a):
     """`a`, or an aligned copy of it (an array can be misaligned as a view into raw bytes; an
     empty one NumPy calls aligned even then, and its copy costs nothing)."""
@@ -380,10 +420,15 @@ def _check_value(a, dtype, ndim, label):
     return a
 
 
-def _raise(status: int, message: str):
+def status_error(status: int, message: str) -> Exception:
+    """The exception for a failed call's status (codegen's module docstring lists them)."""
     if status == 2:
-        raise MemoryError(message)
+        return MemoryError(message)
     if status == 3:
         from graphlab_kernel.tensor.subtensor import IndexOutOfRangeError
-        raise IndexOutOfRangeError(message)
-    raise ValueError(message)
+        return IndexOutOfRangeError(message)
+    return ValueError(message)
+
+
+def _raise(status: int, message: str):
+    raise status_error(status, message)
