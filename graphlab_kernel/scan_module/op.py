@@ -284,7 +284,10 @@ class Scan(Op):
         seqs = [_aligned(x) for x in seqs]
         nonseqs = [_aligned(x) for x in nonseqs]
         ins = []  # per inner input: (array, step, offset, wrap)
-        for x, taps in zip(seqs, self.seq_taps):
+        for label, x, taps in zip(self.seq_labels, seqs, self.seq_taps):
+            if len(x) < n + _extent(taps):  # C reads rows unchecked: every one must be there
+                raise ValueError(f"scan: {label} has {len(x)} row(s); {n} step(s) need "
+                                 f"{n + _extent(taps)}")
             low = min(min(taps), 0)
             ins.extend((x, x.strides[0], k - low, 0) for k in taps)
         states = {}

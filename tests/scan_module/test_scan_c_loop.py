@@ -150,3 +150,6 @@ def test_bad_values_never_reach_c():
     with pytest.raises(TypeError, match=r"scan: the loop body's input .* is TensorType\(float64, "
                                         r"row\); got an array of float64 with shape \(2, 2\)"):
         run(node, [*good[:3], np.ones((2, 2))])
+    with pytest.raises(ValueError, match=r"scan: sequences\[0\] \(X\) has 3 row\(s\); 4 "
+                                         r"step\(s\) need 4"):
+        run(node, [np.int64(4), *good[1:]])  # more steps than the sequence has rows
