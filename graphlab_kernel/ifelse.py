@@ -7,8 +7,9 @@ computes both sides.
 
 The laziness is a property of the op that backends read: `IfElse.branches` says which inputs
 are needed only when a branch is taken, and `IfElse.choose` which branch that is, given the
-condition. The NumPy backend runs each branch's nodes only when its branch is taken; the C
-backend, which computes every node of its graph, leaves functions with an ifelse to it.
+condition (backend/lazy.py). Both backends run each branch's nodes only when its branch is
+taken; in C, the nodes computing a condition run with the shape code, and each node under a
+branch is inside an `if` on it.
 """
 
 from __future__ import annotations
@@ -53,11 +54,6 @@ class IfElse(Op):
             bcast = tuple(x and y for x, y in zip(a.broadcastable, b.broadcastable))
             outputs.append(TensorType(a.dtype, bcast)())
         return Apply(self, [condition, *branches], outputs)
-
-    @property
-    def no_c_reason(self) -> str:
-        return (f"{self} computes only the branch it takes, and generated C computes every "
-                "node: the NumPy backend runs this function lazily")
 
     def branches(self, node: Apply) -> dict[int, bool]:
         """The inputs needed only when a branch is taken: input index -> the branch (True for

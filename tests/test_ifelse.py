@@ -42,12 +42,52 @@ def test_values_are_the_branch_taken(backend):
     np.testing.assert_allclose(f(2.0, 1.0, xv, yv), np.exp(yv).sum())
 
 
-def test_the_c_backend_leaves_a_lazy_function_to_numpy_and_says_why():
-    c, x = T.lscalar("c"), T.dvector("x")
-    f = G.function([c, x], ifelse(c, T.exp(x), T.log(x)))
-    assert f.backend == "numpy"
-    assert "IfElse computes only the branch it takes" in f.fallback_reason
-    assert G.function([x], T.exp(x)).backend == "c"  # the machine has a compiler
+def test_the_c_backend_compiles_ifelse_and_runs_only_the_branch_taken():
+    # in C, what only the branch not taken needs is skipped: its shape checks and index checks
+    # (which would raise) as well as its values
+    c, x, y, i = T.lscalar("c"), T.dvector("x"), T.dvector("y"), T.lscalar("i")
+    f = G.function([c, x, y, i], ifelse(c, T.exp(x + y), T.log(x) * x[i]))
+    assert f.backend == "c" and f.fallback_reason is None
+    assert "if (gl_cond0) {" in f.c_source and "if (!gl_cond0) {" in f.c_source
+    xv = np.array([1.0, 2.0, 4.0])
+    np.testing.assert_allclose(f(1, xv, np.ones(3), 99), np.exp(xv + 1))
+    np.testing.assert_allclose(f(0, xv, np.ones(2), 2), np.log(xv) * 4.0)  # no x + y: no error
+    with pytest.raises(ValueError, match="shape"):
+        f(1, xv, np.ones(2), 2)
+    with pytest.raises(IndexError, match="out of range"):
+        f(0, xv, np.ones(3), 7)
+
+
+def test_c_nested_conditions_computed_from_values():
+    # conditions computed from array values (with the shape code, so that what runs under each
+    # branch is known before any output is allocated), the inner one under the outer branch
+    x = T.dvector("x")
+    inner = ifelse(T.gt(x.max(), 2.0), x[:2] * 10.0, x[::-1] - 1.0)
+    f = G.function([x], ifelse(T.gt(x.sum(), 0.0), inner, T.concatenate([x, x])))
+    g = G.function([x], ifelse(T.gt(x.sum(), 0.0), inner, T.concatenate([x, x])),
+                   backend="numpy")
+    assert f.backend == "c"
+    for v in (np.array([1.0, 3.0, 0.5]), np.array([1.0, 1.5, 0.5]), np.array([-4.0, 1.0]),
+              np.array([5.0])):
+        expected = (v[:2] * 10 if v.max() > 2 else v[::-1] - 1) if v.sum() > 0 else \
+            np.concatenate([v, v])
+        np.testing.assert_allclose(f(v), expected)
+        np.testing.assert_allclose(g(v), expected)
+
+
+def test_c_a_condition_that_is_also_an_output_and_an_update():
+    # the condition's value is computed with the shape code, never into an output's buffer,
+    # which is allocated later: it is copied into its output
+    x = T.dvector("x")
+    total = G.shared(0.0, name="total")
+    s = x.sum()
+    f = G.function([x], [s, ifelse(T.gt(s, 0.0), x * 2.0, -x)], updates={total: total + s})
+    assert f.backend == "c"
+    for v, expected in ((np.array([1.0, 2.0]), [2.0, 4.0]), (np.array([-3.0]), [3.0])):
+        got_sum, got = f(v)
+        assert got_sum == v.sum()
+        np.testing.assert_allclose(got, expected)
+    assert total.get_value() == 0.0
 
 
 def test_the_branch_not_taken_does_not_run():
@@ -97,8 +137,10 @@ def test_an_error_the_branch_not_taken_would_raise_does_not_happen():
 
 
 def test_an_error_in_the_branch_taken_names_its_node_once():
+    # the NumPy backend adds the node and its inputs' shapes to an error, once (not again for
+    # the IfElse whose branch it is)
     v, i = T.dvector("v"), T.lscalar("i")
-    f = G.function([v, i], ifelse(T.gt(i, 0), v[i], v[0]))
+    f = G.function([v, i], ifelse(T.gt(i, 0), v[i], v[0]), backend="numpy")
     with pytest.raises(IndexError) as info:
         f(np.arange(3.0), 5)
     assert str(info.value).count("while computing") == 1

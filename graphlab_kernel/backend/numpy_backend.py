@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from graphlab_kernel.gof.fg import OUTPUT
+from graphlab_kernel.backend.lazy import guards as lazy_guards
 from graphlab_kernel.gof.graph import Constant
 
 
@@ -34,7 +34,7 @@ class NumpyBackend:
             slot(var)
         n_inputs = len(fgraph.inputs)
         order = fgraph.toposort()
-        guards = _guards(fgraph, order)
+        guards = lazy_guards(fgraph, order)
         blocks: dict[tuple, list] = {}  # a guard -> the steps run when its branches are taken
         for node in order:
             lazy = getattr(node.op, "branches", None) is not None
@@ -89,36 +89,3 @@ def retold(exc: Exception, message: str) -> Exception:
         except Exception:  # noqa: S112 (a constructor of another signature: try its base)
             continue
     return RuntimeError(message)
-
-
-def _guards(fgraph, order) -> dict:
-    """For each node, the branches under which its results are needed: a tuple of (lazy node,
-    branch) pairs, outermost first; () for nodes always run. A node is needed under the longest
-    guard common to all its uses, where a use as a branch input of a lazy node (IfElse) adds that
-    branch to the user's own guard."""
-    guards: dict = {}
-    for node in reversed(order):
-        uses = []
-        for out in node.outputs:
-            for client, position in fgraph.clients_of(out):
-                if client == OUTPUT:
-                    uses.append(())
-                    continue
-                guard = guards[client]
-                branches = getattr(client.op, "branches", None)
-                branch = branches(client) if branches is not None else {}
-                uses.append(guard + ((client, branch[position]),) if position in branch else guard)
-        guards[node] = _common_prefix(uses)
-    return guards
-
-
-def _common_prefix(guards: list[tuple]) -> tuple:
-    if not guards:
-        return ()
-    common = guards[0]
-    for guard in guards[1:]:
-        n = 0
-        while n < min(len(common), len(guard)) and common[n] == guard[n]:
-            n += 1
-        common = common[:n]
-    return common

@@ -3,7 +3,8 @@ with inputs in odd layouts: the two backends give the same values, or both raise
 
 The graphs mix what the C code generator treats separately: fused elementwise loops with row,
 column and scalar broadcasting, transposes and reversed views (strided loops), reductions over
-either axis or all, matrix and matrix-vector products (BLAS, with transposed operands), and
+either axis or all, matrix and matrix-vector products (BLAS, with transposed operands), lazy
+choices (ifelse, whose branches run under an `if` on a condition computed first), and
 sizes from empty to large enough to run in parts on the thread pool. The inputs come as C or
 Fortran order, transposed, reversed or strided views. A crash of the process, the worst bug the
 C backend can have, would fail the whole run."""
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 import graphlab_kernel as G
 import graphlab_kernel.tensor as T
 from graphlab_kernel import function
+from graphlab_kernel.ifelse import ifelse
 
 # Every value in a program is ("m", var) a matrix, ("v", var) a vector or ("s", var) a scalar;
 # each step makes a new one from earlier ones. The inputs are n x n, n x n and n (unless the
@@ -95,10 +97,16 @@ def _step(values, op, i, j):
         return ("m", T.switch(m[1] > b[1], m[1], b[1] * 2.0))
     if kind == 19 and m:
         return ("v", T.reshape(m[1], (-1,))[::3])
+    if kind == 20 and m:  # a lazy choice, on a condition computed from values; the branches'
+        b = _pick(values, "m", j)  # shapes may differ, and ifelse inside ifelse happens
+        cond = _pick(values, "vs", i + j)
+        other = T.dot(b[1], m[1]) if i % 2 else b[1][1:]
+        return ("m", ifelse(T.gt(cond[1].sum(), 0.0), T.cast(m[1] * 2.0 + 1.0, other.dtype),
+                            other))
     return None
 
 
-KINDS = 20
+KINDS = 21
 
 
 def _layout(array: np.ndarray, how: int) -> np.ndarray:

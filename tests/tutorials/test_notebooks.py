@@ -60,7 +60,9 @@ CLAIMS = {
         ("for row in g(", "[-32.    0.5 108. ]\n[-1.   0.5  1. ]\n[1. 1. 1.]"),
     ],
     "11_conditions_and_printing": [
-        ("print(f_lazy.backend", "numpy | IfElse computes only the branch it takes"),
+        ("print(f_lazy.backend", "c\nc | None"),
+        ("branch_lines = [", "lines test the condition; the first ones:\nint gl_cond0 = 0;"),
+        ("branch_lines = [", "if (gl_cond0) {"),
         ("g = gl.function([c, v], chosen)", "then branch __str__ = [2. 4.]\n6.0\n"
                                             "else branch __str__ = [2. 3.]\n5.0"),
         ("both = T.switch(", "then side __str__ = [2. 4.]\nelse side __str__ = [2. 3.]"),

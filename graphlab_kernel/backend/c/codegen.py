@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+import heapq
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,8 @@ from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax, SoftmaxGrad
 from graphlab_kernel.tensor.blas import _ScaledProduct
 from graphlab_kernel.tensor.fused import DotMapGemv
 from graphlab_kernel.gradient import GradientOverride
+from graphlab_kernel.ifelse import IfElse
+from graphlab_kernel.backend.lazy import guards as lazy_guards
 from graphlab_kernel.tensor.shape import ARange, Alloc, Eye, Join, Reshape, Shape, Shape_i
 from graphlab_kernel.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1,
                                                        AdvancedSubtensor, AdvancedSubtensor1)
@@ -69,7 +72,8 @@ from graphlab_kernel.backend.c.kernels import (emit_advanced_inc_subtensor,
 from graphlab_kernel.backend.c.random_kernels import emit_random_draw
 from graphlab_kernel.backend.c.extra_kernels import EXTRA_EMITTERS
 from graphlab_kernel.backend.c.writer import (ERROR_FLAG, Unsupported, Writer, alloc, c_literal,
-                                              ctype, flag_store, op_label, size_code)
+                                              ctype, flag_store, op_label, size_code,
+                                              strided_copy)
 
 PRELUDE = (Path(__file__).with_name("prelude.h")).read_text()
 EMBED_LIMIT = 256  # constants with more elements are passed in as hidden inputs
@@ -171,6 +175,9 @@ def render(fgraph, loop_entry: bool = False) -> Rendered:
     for node in order:  # an op that says why it has no C form (Scan) is the reason given
         if getattr(node.op, "no_c_reason", None):
             raise Unsupported(node.op.no_c_reason)
+    guards, conditions = {}, set()
+    if any(getattr(node.op, "branches", None) is not None for node in order):
+        order, guards, conditions = _lazy_order(fgraph, order)
     size = sum(len(n.op.scalar_op.program) if isinstance(n.op, Elemwise) and
                isinstance(n.op.scalar_op, S.Composite) else 1 for n in order)
     if size > MAX_GRAPH_SIZE:
@@ -187,7 +194,7 @@ def render(fgraph, loop_entry: bool = False) -> Rendered:
             _constant(w, var)
     for k, var in enumerate(fgraph.outputs):
         w.out_index.setdefault(var, k)
-    early = _early_nodes(order, fgraph)
+    early = _early_nodes(order, fgraph) | conditions
     plain_tail, in_place = _in_place_updates(fgraph, order, early)
     tail = plain_tail + list(in_place)
     order = [node for node in order if node not in tail] + tail
@@ -196,16 +203,31 @@ def render(fgraph, loop_entry: bool = False) -> Rendered:
     for step, node in enumerate(order):
         if tail and node is tail[0]:
             _output_copies(w, fgraph)  # before anything is written in place: they may read it
+        guard = guards.get(node, ())
+        for lazy, _ in guard:
+            _set_condition(w, lazy, guards)
+        if isinstance(node.op, IfElse):
+            _set_condition(w, node, guards)
+        marks = len(w.shape_code), len(w.run_code)
         if node in early:
-            # a small integer computation on shapes: run with the shape code (phase 0 too), so
-            # that Reshape, Alloc and indexing can read its values before outputs are allocated
+            # a small integer computation on shapes, or a value a lazy node's condition needs:
+            # run with the shape code (phase 0 too), so that Reshape, Alloc and indexing can
+            # read its values before outputs are allocated, and the shape code of the nodes
+            # under a branch runs only when that branch is taken. Never into an output's buffer
+            # (its size is known only after the shape code): _output_copies copies it there.
+            hidden = {v: w.out_index.pop(v) for v in node.outputs if v in w.out_index}
             run_code, w.run_code = w.run_code, w.shape_code
             _node(w, node, step, None)
             w.run_code = run_code
+            w.out_index.update(hidden)
+            w.copied_out.update(hidden)
             w.known.update(node.outputs)
+            _guarded(w.shape_code, marks[0], guard, w)
             _free_dead(w, node, step, last_use)
         else:
             _node(w, node, step, last_use)
+            _guarded(w.shape_code, marks[0], guard, w)
+            _guarded(w.run_code, marks[1], guard, w)
     if not tail:
         _output_copies(w, fgraph)
     _output_shapes(w, fgraph)
@@ -217,6 +239,101 @@ def render(fgraph, loop_entry: bool = False) -> Rendered:
         rendered.cdef += "\n" + cdef
         rendered.loop_entry = True
     return rendered
+
+
+def _lazy_order(fgraph, order) -> tuple[list, dict, set]:
+    """For a graph with lazy nodes (IfElse): the order to emit its nodes in, each node's guard
+    (backend/lazy.py: the branches under which it runs), and the nodes the conditions need.
+
+    Those nodes run with the shape code, so that the shape code of a node under a branch runs
+    only when its branch is taken; they come first, and a node comes after the conditions of its
+    guard, which are read before it runs."""
+    for node in order:
+        if getattr(node.op, "branches", None) is not None and not isinstance(node.op, IfElse):
+            raise Unsupported(f"{node.op} has no C form")
+    guards = lazy_guards(fgraph, order)
+    conditions: set = set()
+    stack = [n.inputs[0].owner for n in order if isinstance(n.op, IfElse)]
+    while stack:
+        node = stack.pop()
+        if node is not None and node not in conditions:
+            conditions.add(node)
+            stack += [v.owner for v in node.inputs]
+            stack += [lazy.inputs[0].owner for lazy, _ in guards[node]]
+    position = {node: k for k, node in enumerate(order)}
+    needs = {node: {v.owner for v in node.inputs if v.owner is not None} |
+             {lazy.inputs[0].owner for lazy, _ in guards[node]
+              if lazy.inputs[0].owner is not None} for node in order}
+    users: dict = {node: [] for node in order}
+    for node, before in needs.items():
+        for other in before:
+            users[other].append(node)
+    waiting = {node: len(before) for node, before in needs.items()}
+    ready = [(node not in conditions, position[node], node) for node in order if not needs[node]]
+    heapq.heapify(ready)
+    emitted = []
+    while ready:
+        _, _, node = heapq.heappop(ready)
+        emitted.append(node)
+        for user in users[node]:
+            waiting[user] -= 1
+            if not waiting[user]:
+                heapq.heappush(ready, (user not in conditions, position[user], user))
+    if len(emitted) != len(order):
+        raise Unsupported("an ifelse's condition is computed under its own branches")
+    return emitted, guards, conditions
+
+
+def _condition_name(w: Writer, lazy) -> str:
+    if lazy not in w.conditions:
+        w.conditions[lazy] = f"gl_cond{len(w.conditions)}"
+        w.decls.append(f"int {w.conditions[lazy]} = 0;")
+    return w.conditions[lazy]
+
+
+def _guard_code(w: Writer, guard: tuple) -> str:
+    """C true when every branch of `guard` is the one taken (conditions set by _set_condition)."""
+    return " && ".join(("" if branch else "!") + _condition_name(w, lazy)
+                       for lazy, branch in guard) or "1"
+
+
+def _set_condition(w: Writer, lazy, guards: dict) -> None:
+    """Once, in the shape code: the branch an IfElse takes, where its own guard holds (else its
+    condition is never computed, and nothing under its branches runs)."""
+    if lazy in w.conditions and lazy in w.conditions_set:
+        return
+    name = _condition_name(w, lazy)
+    w.conditions_set.add(lazy)
+    cond = lazy.inputs[0]
+    read = f"{name} = (*(const {ctype(cond.type.dtype)} *)p_{w.names[cond]} != 0);"
+    guard = guards.get(lazy, ())
+    w.shape_code.append(f"if ({_guard_code(w, guard)}) {read}" if guard else read)
+
+
+def _guarded(code: list[str], start: int, guard: tuple, w: Writer) -> None:
+    """Put the lines code[start:] under `guard` (nothing to do for nodes always run)."""
+    if guard and len(code) > start:
+        code.insert(start, f"if ({_guard_code(w, guard)}) {{")
+        code.append("}")
+
+
+def _if_else(w: Writer, node) -> None:
+    """IfElse: each output a copy of the branch value taken (its shape is that value's)."""
+    cond = w.conditions[node]
+    n = node.op.n_outs
+    for out, a, b in zip(node.outputs, node.inputs[1:1 + n], node.inputs[1 + n:]):
+        r, dc = out.type.ndim, ctype(out.type.dtype)
+        x, y, name = w.names[a], w.names[b], w.declare(out)
+        w.shape_code.append(f"if ({cond}) {{" + "".join(f" n_{name}[{d}] = n_{x}[{d}];"
+                                                      for d in range(r)) + " } else {"
+                            + "".join(f" n_{name}[{d}] = n_{y}[{d}];" for d in range(r)) + " }")
+        w.shape_code.append(size_code(name, r, op_label(node)))
+        alloc(w, out, name)
+        w.run_code.append(f"{{ const char *gsrc = {cond} ? p_{x} : p_{y}; "
+                          f"const int64_t *gss = {cond} ? s_{x} : s_{y};")
+        w.run_code += strided_copy(f"p_{name}", f"s_{name}", "gsrc", "gss", f"n_{name}", r,
+                                   dc, dc)
+        w.run_code.append("}")
 
 
 def _input(w: Writer, var) -> None:
@@ -338,7 +455,8 @@ def _in_place_updates(fgraph, order, early: set | None = None) -> tuple[list, di
     for k, i in fgraph.update_mapping.items():
         out, target = fgraph.outputs[k], fgraph.inputs[i]
         node = out.owner
-        if node is None or out.type != target.type or fgraph.clients_of(out) != [(OUTPUT, k)]:
+        if node is None or out.type != target.type or fgraph.clients_of(out) != [(OUTPUT, k)] \
+                or node in early:  # (an ifelse's condition, computed with the shape code)
             continue
         if isinstance(node.op, Elemwise):
             if scalar_errors(node.op.scalar_op, [v.type.dtype for v in node.inputs],
@@ -405,6 +523,7 @@ _EMITTERS = {
     AdvancedIncSubtensor1: emit_advanced_inc_subtensor,
     AdvancedIncSubtensor: emit_advanced_inc_subtensor,
     RandomDraw: emit_random_draw,
+    IfElse: _if_else,
     # the identity, where the optimizer did not remove it (mode NO_OPT): a view
     GradientOverride: lambda w, node: _view_of(w, node.inputs[0], node.outputs[0],
                                                range(node.outputs[0].type.ndim)),
@@ -778,7 +897,7 @@ def _output_copies(w: Writer, fgraph) -> None:
         name = w.names[var]
         r = var.type.ndim
         written = var.owner is not None and w.out_index.get(var) == k and w.root.get(var) is var \
-            and not isinstance(var.owner.op, DimShuffle)
+            and not isinstance(var.owner.op, DimShuffle) and var not in w.copied_out
         if written:
             continue
         # An input, a constant, a view, or a repeated output: copy into the fresh array.
