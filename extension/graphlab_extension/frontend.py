@@ -26,11 +26,12 @@ CSS = """
 .gl-picture { overflow: auto; max-height: 640px; max-width: 100%; border: 1px solid #e5e8e8;
   flex: 1 1 auto; min-width: 200px; background: white; }
 .gl-picture svg g.node { cursor: pointer; }
+.gl-picture svg g.node.gl-has-body polygon, .gl-picture svg g.node.gl-has-body ellipse {
+  stroke-width: 3px; }
 .gl-picture svg g.node.gl-selected polygon, .gl-picture svg g.node.gl-selected ellipse,
 .gl-picture svg g.node.gl-selected path { stroke: #f39c12; stroke-width: 4px; }
 .gl-picture svg g.node.gl-match polygon, .gl-picture svg g.node.gl-match ellipse,
 .gl-picture svg g.node.gl-match path { stroke: #8e44ad; stroke-width: 4px; }
-.gl-picture svg g.node.gl-has-body polygon { stroke-width: 3px; }
 .gl-side { flex: 0 0 300px; max-width: 340px; }
 .gl-details table { border-collapse: collapse; font-size: 12px; }
 .gl-details td { border-top: 1px solid #eee; padding: 2px 4px; vertical-align: top; }
