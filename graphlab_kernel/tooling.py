@@ -2,8 +2,9 @@
 
 This is the one module besides the public API (`graphlab_kernel.__all__`) that display tools may
 import. It only reads graphs: it traces them, classifies their variables by role, replays a compiled
-function's rewrite history step by step (via `graph_at_step`), and describes nodes in plain data.
-It never imports IPython, graphviz or widgets.
+function's rewrite history step by step (via `graph_at_step`), describes nodes in plain data, and
+finds the compiled body of a node that holds one (a loop's, `inner_function`). It never imports
+IPython, graphviz or widgets.
 
 A *view* is the graph as it stands at one moment: for symbolic variables, the graph that computes
 them; for a compiled function, its optimized graph after any number of rewrite steps.
@@ -24,8 +25,8 @@ from graphlab_kernel.gof.graph import Apply, Constant, Variable
 from graphlab_kernel.printing import walk_tree
 
 __all__ = ["ROLES", "GraphView", "HistoryReplay", "apply_id", "describe_node", "describe_variable",
-           "graph_text", "op_label", "trace", "type_label", "variable_id", "view_of_function",
-           "view_of_variables"]
+           "graph_text", "inner_function", "op_label", "trace", "type_label", "variable_id",
+           "view_of_function", "view_of_variables"]
 
 # The role of a variable in a view, in the order a legend lists them.
 ROLES = ("input", "shared", "constant", "output", "update", "inner")
@@ -250,6 +251,23 @@ class HistoryReplay:
 def view_of_function(f: Function, step: int | None = None) -> GraphView:
     """The graph `f` runs (after `step` rewrites if given; 0 is the unoptimized graph)."""
     return HistoryReplay(f).view(step, show_changes=False)
+
+
+def inner_function(node: Apply, within: Function | None = None) -> Function | None:
+    """The compiled function `node`'s op runs as its body (a `Scan`'s loop body), or None for an
+    op without one.
+
+    An op offers a body through a `body(backend)` method returning a `Function`. With `within`,
+    the function holding `node`, the body is the one `within` runs (compiled for the backend its
+    loops run on); without, the body compiled for the default backend. Either may compile it now.
+    """
+    body = getattr(node.op, "body", None)
+    if not callable(body):
+        return None
+    # the backend a NumPy run compiles bodies for (C for one standing in for the C backend)
+    backend = getattr(within._run, "inner_backend", None) if within is not None else None
+    compiled = body(backend)
+    return compiled if isinstance(compiled, Function) else None
 
 
 def op_label(op: Any) -> str:

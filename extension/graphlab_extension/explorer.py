@@ -1,16 +1,18 @@
 """The rewrite explorer: a widget showing a compiled function's graph before and after optimization,
-stepping through its rewrites, with node details, a text diff, the generated C source and search."""
+stepping through its rewrites, with node details, a text diff, the generated C source and search.
+A node holding a compiled body of its own (a loop's) opens on that body, shown the same way."""
 
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass, field
 
 import anywidget
 import traitlets
 
 from graphlab_kernel import Function
 from graphlab_kernel.tooling import (GraphView, HistoryReplay, apply_id, describe_node,
-                                     describe_variable, variable_id)
+                                     describe_variable, inner_function, op_label, variable_id)
 
 from graphlab_extension import frontend
 from graphlab_extension.diagram import DEFAULT_MAX_NODES, diagram_of
@@ -19,14 +21,35 @@ from graphlab_extension.render import DotMissing, code_text, svg_of
 MODES = ("before", "after", "steps", "code")
 
 
+@dataclass
+class _Level:
+    """One function the explorer can show: the one it was made for, or a body opened from it."""
+
+    function: Function
+    label: str  # its crumb: the function's name, or `body of Scan{...}`
+    replay: HistoryReplay
+    pictures: dict[tuple, tuple[str, str]] = field(default_factory=dict)
+    state: dict | None = None  # mode, step, selection and expanded groups when last left
+
+    def node(self, identifier: str):
+        """The Apply node with this id at any step of the history, or None."""
+        return next((n for n in self.replay.creators() if apply_id(n) == identifier), None)
+
+
 class Explorer(anywidget.AnyWidget):
     """Explore how a compiled function was optimized.
 
     Python and the browser share these traits: `mode` (before | after | steps | code), `step`
     (0..n_steps, for mode 'steps'), `selected` (a node id; `details` describes it), `query`
     (`matches` lists the ids of variables whose name contains it), `expanded` (ids of collapsed
-    groups to open). Rendered state: `svg` (or `text` without graphviz), `rule`, `doc`, `diff`,
-    `added`, `removed` (node ids changed by the step), `c_source`.
+    groups to open), `path` (the ids of the nodes whose bodies are open, outermost first: [] shows
+    the function itself, [loop] the body of the node `loop`, [loop, inner] a loop in that body).
+    Rendered state: `svg` (or `text` without graphviz), `rule`, `doc`, `diff`, `added`, `removed`
+    (node ids changed by the step), `c_source`, `bodies` (the ids of the nodes in the picture that
+    hold a compiled body), `crumbs` (the name of each function along the path).
+
+    Each function along the path keeps its own mode, step, selection and expanded groups: going
+    back shows the outer function as it was left.
     """
 
     _esm = frontend.EXPLORER_JS
@@ -52,25 +75,30 @@ class Explorer(anywidget.AnyWidget):
     show_code_tab = traitlets.Bool(True).tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
     max_nodes = traitlets.Int(DEFAULT_MAX_NODES).tag(sync=True)
+    path = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    crumbs = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    bodies = traitlets.List(traitlets.Unicode()).tag(sync=True)
 
     def __repr__(self) -> str:
         return f"<Explorer {self.title}, showing {self.mode}>"
 
     def __init__(self, function: Function, name: str = "", mode: str = "after",
                  style: str = "compact", max_nodes: int = DEFAULT_MAX_NODES, **kwargs):
-        self._replay = HistoryReplay(function)
-        self._function = function
-        self._cache: dict[tuple, tuple[str, str]] = {}
+        top = _Level(function, name or function.name or "function", HistoryReplay(function))
+        self._opened: dict[tuple[str, ...], _Level] = {(): top}  # every level opened, by path
+        self._levels = [top]  # the functions along the path; the last one is shown
         self._view: GraphView | None = None
-        n = self._replay.n_steps
-        label = name or function.name or "function"
-        super().__init__(title=f"{label}: {n} rewrite{'s' if n != 1 else ''}, backend "
-                               f"{function.backend}", n_steps=n, style=style,
-                         max_nodes=max_nodes, **kwargs)
-        self.c_source = code_text(function, label)
-        self.set_trait("step", n if mode != "steps" or n == 0 else 1)
-        self.set_trait("mode", mode)
-        self._redraw()
+        self._switching = False  # while a level's traits are set, draw once, at the end
+        super().__init__(style=style, max_nodes=max_nodes, **kwargs)
+        self._show_level(mode)
+
+    @property
+    def _level(self) -> _Level:
+        return self._levels[-1]
+
+    @property
+    def _replay(self) -> HistoryReplay:
+        return self._level.replay
 
     # -- what is drawn -----------------------------------------------------------------------------
 
@@ -86,9 +114,10 @@ class Explorer(anywidget.AnyWidget):
         self._view = view
         key = (self.mode if self.mode != "code" else "after", self.step if self.mode == "steps"
                else -1, self.style, tuple(sorted(self.expanded)), self.max_nodes)
-        if key not in self._cache:
-            self._cache[key] = self._picture(view)
-        svg, text = self._cache[key]
+        pictures = self._level.pictures
+        if key not in pictures:
+            pictures[key] = self._picture(view)
+        svg, text = pictures[key]
         record = self._replay.record(self.step) if self.mode == "steps" else None
         with self.hold_sync():
             self.rule = record.rule if record else ("" if self.mode != "steps" else
@@ -98,6 +127,8 @@ class Explorer(anywidget.AnyWidget):
             self.added = sorted(apply_id(n) for n in view.added)
             self.removed = sorted(apply_id(n) for n in view.removed)
             self.svg, self.text = svg, text
+            self.bodies = [apply_id(n) for n in view.nodes
+                           if inner_function(n, self._level.function) is not None]
             self._update_details()
             self._update_matches()
 
@@ -128,8 +159,11 @@ class Explorer(anywidget.AnyWidget):
             return
         if hasattr(found, "op"):
             created_at = self._replay.creators().get(found)
-            self.details = describe_node(found, view, created_at,
-                                         self._replay.record(created_at or 0))
+            facts = describe_node(found, view, created_at, self._replay.record(created_at or 0))
+            body = inner_function(found, self._level.function)
+            if body is not None:
+                facts["body"] = f"{body.name}, compiled on its own (backend {body.backend})"
+            self.details = facts
         else:
             facts = describe_variable(found, view)
             if found.owner is not None:
@@ -148,7 +182,63 @@ class Explorer(anywidget.AnyWidget):
         self.matches = [variable_id(v) for v in view.variables
                         if query in (view.label(v) or "").lower()]
 
+    # -- opening bodies ----------------------------------------------------------------------------
+
+    def _resolve(self, path: list[str]) -> list[_Level]:
+        """The levels along `path`, each opened from the one before (TraitError if it cannot be)."""
+        levels = [self._opened[()]]
+        for depth, identifier in enumerate(path):
+            key = tuple(path[:depth + 1])
+            if key not in self._opened:
+                outer = levels[-1]
+                node = outer.node(identifier)
+                body = inner_function(node, outer.function) if node is not None else None
+                if body is None:
+                    raise traitlets.TraitError(
+                        f"path[{depth}] is {identifier!r}, which is not a node of {outer.label} "
+                        f"holding a compiled body (the ids in `bodies` are)")
+                self._opened[key] = _Level(body, f"body of {op_label(node.op)}",
+                                           HistoryReplay(body))
+            levels.append(self._opened[key])
+        return levels
+
+    def _show_level(self, mode: str | None = None) -> None:
+        """Show the last level of the path: as it was left, or fresh in `mode` (default: the
+        current one), at its last step (the first rewrite in mode 'steps')."""
+        level = self._level
+        n = level.replay.n_steps
+        mode = mode or self.mode
+        state = level.state or {"mode": mode, "selected": "", "expanded": [],
+                                "step": n if mode != "steps" or n == 0 else 1}
+        self._switching = True
+        try:
+            with self.hold_sync():
+                self.crumbs = [lv.label for lv in self._levels]
+                rewrites = f"{n} rewrite{'s' if n != 1 else ''}"
+                self.title = (f"{' › '.join(self.crumbs)}: {rewrites}, backend "
+                              f"{level.function.backend}")
+                self.c_source = code_text(level.function, level.label)
+                self.n_steps = n
+                for name in ("mode", "step", "selected", "expanded"):
+                    self.set_trait(name, state[name])
+        finally:
+            self._switching = False
+        self._redraw()
+
     # -- reactions ---------------------------------------------------------------------------------
+
+    @traitlets.validate("path")
+    def _valid_path(self, proposal) -> list[str]:
+        path = list(proposal["value"])
+        self._resolve(path)
+        return path
+
+    @traitlets.observe("path")
+    def _on_path(self, change) -> None:
+        self._level.state = {"mode": self.mode, "step": self.step, "selected": self.selected,
+                             "expanded": list(self.expanded)}
+        self._levels = self._resolve(self.path)
+        self._show_level()
 
     @traitlets.observe("mode", "step", "style", "expanded", "max_nodes")
     def _on_view_change(self, change) -> None:
@@ -157,12 +247,13 @@ class Explorer(anywidget.AnyWidget):
             if clamped != self.step:
                 self.step = clamped
                 return
-        if hasattr(self, "_replay"):
+        if hasattr(self, "_levels") and not self._switching:
             self._redraw()
 
     @traitlets.observe("selected")
     def _on_select(self, change) -> None:
-        self._update_details()
+        if not self._switching:
+            self._update_details()
 
     @traitlets.observe("query")
     def _on_query(self, change) -> None:
@@ -179,3 +270,12 @@ class Explorer(anywidget.AnyWidget):
         """Show the previous rewrite step."""
         self.mode = "steps"
         self.step = max(self.step - 1, 0)
+
+    def open_body(self, node_id: str | None = None) -> None:
+        """Show the compiled body of node `node_id` (default: the selected node), e.g. a loop's."""
+        self.path = [*self.path, node_id or self.selected]
+
+    def back(self) -> None:
+        """Show the function around the body shown (nothing to do at the outermost function)."""
+        if self.path:
+            self.path = self.path[:-1]

@@ -11,6 +11,10 @@ CSS = """
 .gl-root pre { font-family: Menlo, Consolas, monospace; font-size: 12px; margin: 0;
   white-space: pre; overflow: auto; background: #f8f9f9; border: 1px solid #e5e8e8; padding: 6px; }
 .gl-title { font-weight: 600; margin-bottom: 4px; }
+.gl-crumbs { display: flex; align-items: center; gap: 4px; margin: 4px 0; flex-wrap: wrap; }
+.gl-crumb.gl-current { font-weight: 600; }
+.gl-crumb-sep { color: #7f8c8d; }
+.gl-open-body { margin-top: 6px; }
 .gl-tabs { margin: 4px 0; }
 .gl-tab.gl-active { background: #1f5fbf; color: white; border-color: #1f5fbf; }
 .gl-toolbar { display: flex; align-items: center; gap: 6px; margin: 4px 0; flex-wrap: wrap; }
@@ -22,6 +26,8 @@ CSS = """
 .gl-picture { overflow: auto; max-height: 640px; max-width: 100%; border: 1px solid #e5e8e8;
   flex: 1 1 auto; min-width: 200px; background: white; }
 .gl-picture svg g.node { cursor: pointer; }
+.gl-picture svg g.node.gl-has-body polygon, .gl-picture svg g.node.gl-has-body ellipse {
+  stroke-width: 3px; }
 .gl-picture svg g.node.gl-selected polygon, .gl-picture svg g.node.gl-selected ellipse,
 .gl-picture svg g.node.gl-selected path { stroke: #f39c12; stroke-width: 4px; }
 .gl-picture svg g.node.gl-match polygon, .gl-picture svg g.node.gl-match ellipse,
@@ -64,11 +70,21 @@ function mountRoot(model, el, kind) {
 EXPLORER_JS = _COMMON_JS + r"""
 const MODES = [["before", "Before"], ["after", "After"], ["steps", "Rewrites"], ["code", "C code"]];
 
-function renderDetails(box, details) {
+// The selected node's details; a node holding a compiled body (a loop's) offers to open it.
+function renderDetails(box, details, model) {
   box.innerHTML = "";
   if (!details || !details.id) {
     box.appendChild(h("div", "gl-hint", "Click a node to see its details."));
     return;
+  }
+  if (model.get("bodies").includes(details.id)) {
+    const open = h("button", "gl-open-body", `Open the body of ${details.label} ▸`);
+    open.dataset.nodeId = details.id;
+    open.addEventListener("click", () => {
+      model.set("path", [...model.get("path"), details.id]);
+      model.save_changes();
+    });
+    box.appendChild(open);
   }
   const table = h("table", "gl-details-table");
   table.dataset.nodeId = details.id;
@@ -94,7 +110,30 @@ function renderDiff(pre, diff) {
 
 function render({ model, el }) {
   const root = mountRoot(model, el, "gl-explorer");
-  root.appendChild(h("div", "gl-title", model.get("title")));
+  const title = h("div", "gl-title", model.get("title"));
+  root.appendChild(title);
+  // Where the picture is: the function, then each body opened from it; earlier ones go back.
+  const crumbs = h("div", "gl-crumbs");
+  root.appendChild(crumbs);
+  const goTo = (depth) => { model.set("path", model.get("path").slice(0, depth)); model.save_changes(); };
+  function drawCrumbs() {
+    const path = model.get("path");
+    root.dataset.depth = String(path.length);
+    title.textContent = model.get("title");
+    crumbs.innerHTML = "";
+    crumbs.classList.toggle("gl-hidden", path.length === 0);
+    const back = h("button", "gl-back", "◀ Back");
+    back.addEventListener("click", () => goTo(path.length - 1));
+    crumbs.appendChild(back);
+    model.get("crumbs").forEach((name, depth) => {
+      if (depth > 0) crumbs.appendChild(h("span", "gl-crumb-sep", "›"));
+      const current = depth === path.length;
+      const crumb = h(current ? "span" : "button", "gl-crumb" + (current ? " gl-current" : ""), name);
+      crumb.dataset.depth = String(depth);
+      if (!current) crumb.addEventListener("click", () => goTo(depth));
+      crumbs.appendChild(crumb);
+    });
+  }
   const tabs = h("div", "gl-tabs");
   const tabButtons = {};
   for (const [mode, text] of MODES) {
@@ -161,11 +200,13 @@ function render({ model, el }) {
   function markNodes() {
     const selected = model.get("selected");
     const matches = new Set(model.get("matches"));
+    const bodies = new Set(model.get("bodies"));
     for (const g of picture.querySelectorAll("g.node")) {
       const id = g.getAttribute("data-node-id") || g.id;
       g.setAttribute("data-node-id", id);
       g.classList.toggle("gl-selected", id === selected);
       g.classList.toggle("gl-match", matches.has(id));
+      g.classList.toggle("gl-has-body", bodies.has(id));
     }
   }
   function drawPicture() {
@@ -219,12 +260,18 @@ function render({ model, el }) {
   for (const name of ["mode", "step", "n_steps", "rule", "doc", "diff", "c_source", "message"]) {
     model.on("change:" + name, () => { update(); if (name === "mode") drawPicture(); update(); });
   }
-  model.on("change:details", () => renderDetails(details, model.get("details")));
+  const drawDetails = () => renderDetails(details, model.get("details"), model);
+  model.on("change:details", drawDetails);
+  model.on("change:bodies", () => { drawDetails(); markNodes(); });
   model.on("change:selected", markNodes);
   model.on("change:matches", markNodes);
+  model.on("change:title", drawCrumbs);
+  model.on("change:crumbs", drawCrumbs);
+  model.on("change:path", drawCrumbs);
+  drawCrumbs();
   drawPicture();
   update();
-  renderDetails(details, model.get("details"));
+  drawDetails();
 }
 export default { render };
 """

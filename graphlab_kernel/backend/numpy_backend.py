@@ -69,6 +69,7 @@ class NumpyBackend:
             return [np.array(storage[i], copy=True) if d else storage[i]
                     for i, d in zip(out_slots, direct)]
 
+        run.inner_backend = self.inner_backend  # for tools showing the bodies it runs
         return run
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
+import traitlets
 
 import graphlab_kernel as G
 import graphlab_kernel.tensor as T
-from graphlab_kernel.tooling import apply_id
+from graphlab_kernel.tooling import apply_id, inner_function
 
 from graphlab_extension import Explorer, FunctionWidget, SharedWidget
 from graphlab_extension.live import flush_all
@@ -175,3 +177,102 @@ def test_widgets_have_a_readable_text_version():
     assert repr(Explorer(f, name="f")) == "<Explorer f: 6 rewrites, backend c, showing after>"
     assert repr(SharedWidget(w)) == "<SharedWidget W = min 0, mean 2, max 4>"
     assert repr(SharedWidget(G.shared(2.5, name="b"))) == "<SharedWidget b = 2.5>"
+
+
+def _running_sum():
+    """A function around a loop whose body has one rewrite (`x * 1 -> x`)."""
+    x = T.dvector("x")
+    total, _ = G.scan(lambda v, acc: acc + v * 1, sequences=x, outputs_info=np.float64(0),
+                      name="running")
+    return G.function([x], total, name="running_sum")
+
+
+def _node(f, identifier):
+    return next(n for n in f.maker.fgraph.toposort() if apply_id(n) == identifier)
+
+
+def test_explorer_opens_a_loop_body_and_goes_back():
+    f = _running_sum()
+    ex = Explorer(f, name="running_sum", mode="steps")
+    assert ex.title == "running_sum: 2 rewrites, backend numpy" and ex.crumbs == ["running_sum"]
+    [loop] = ex.bodies
+    assert _node(f, loop).op.__class__.__name__ == "Scan"
+    ex.next()
+    ex.selected = loop
+    assert ex.details["body"] == "running, compiled on its own (backend c)"
+    outer = {name: getattr(ex, name) for name in ("title", "n_steps", "svg", "rule", "c_source")}
+
+    ex.path = [loop]  # what the details panel's button does
+    body = inner_function(_node(f, loop), within=f)
+    assert ex.title == "running_sum › body of Scan{running}: 1 rewrite, backend c"
+    assert ex.crumbs == ["running_sum", "body of Scan{running}"]
+    assert ex.n_steps == len(body.history) == 1
+    assert ex.mode == "steps" and ex.step == 1 and ex.rule == "mul_by_one"
+    assert ex.selected == "" and ex.details == {} and ex.bodies == []
+    assert "gl_loop" in ex.c_source and ex.c_source == body.c_source
+    assert "x[t]" in ex.svg and "x[t]" not in outer["svg"]
+    ex.mode = "before"
+    assert ">mul<" in ex.svg
+    ex.mode = "after"
+    assert ">mul<" not in ex.svg and ">add<" in ex.svg
+
+    ex.back()
+    assert ex.path == [] and ex.crumbs == ["running_sum"]
+    assert {name: getattr(ex, name) for name in outer} == outer
+    assert ex.mode == "steps" and ex.step == 2 and ex.selected == loop  # as it was left
+    assert ex.details["body"].startswith("running")
+    ex.open_body()  # the selected node's body, again: as it was left too
+    assert ex.mode == "after" and "gl_loop" in ex.c_source
+
+
+def test_explorer_opens_a_loop_in_a_loop_body_two_levels_deep():
+    M = T.dmatrix("M")
+
+    def row_total(row):
+        sums, _ = G.scan(lambda v, acc: acc + v, sequences=row, outputs_info=np.float64(0),
+                         name="inner")
+        return sums[-1]
+
+    totals, _ = G.scan(row_total, sequences=M, name="outer")
+    f = G.function([M], totals, name="totals")
+    ex = Explorer(f, name="totals")
+    ex.open_body(ex.bodies[0])
+    assert ex.crumbs == ["totals", "body of Scan{outer}"]
+    assert ex.title.startswith("totals › body of Scan{outer}: ")
+    assert ex.title.endswith("backend numpy")  # a body holding a loop runs around it on NumPy
+    assert "gl_loop" not in ex.c_source and "No generated C source" in ex.c_source
+    assert len(ex.bodies) == 1 and ex.bodies != ex.path
+    ex.path = [*ex.path, ex.bodies[0]]
+    assert ex.crumbs == ["totals", "body of Scan{outer}", "body of Scan{inner}"]
+    assert ex.title.endswith("backend c") and "gl_loop" in ex.c_source
+    assert "M[t][t]" in ex.svg
+    ex.path = []  # the first crumb: straight back to the outermost function
+    assert ex.title.startswith("totals: ") and ex.crumbs == ["totals"] and "M[t]" not in ex.svg
+
+
+def test_explorer_offers_no_body_for_other_nodes():
+    f = _running_sum()
+    ex = Explorer(f)
+    others = [apply_id(n) for n in f.maker.fgraph.toposort() if apply_id(n) not in ex.bodies]
+    assert others and len(ex.bodies) == 1
+    ex.selected = others[0]
+    assert ex.details["kind"] == "apply" and "body" not in ex.details
+    with pytest.raises(traitlets.TraitError, match="not a node of running_sum holding a"):
+        ex.open_body()
+    with pytest.raises(traitlets.TraitError, match="path\\[0\\] is 'v1'"):
+        ex.path = ["v1"]
+    assert ex.path == [] and ex.crumbs == ["running_sum"]
+    y = T.dscalar("y")
+    plain = Explorer(G.function([y], y * 2))
+    assert plain.bodies == []
+
+
+def test_explorer_shows_a_loop_body_as_text_without_dot(monkeypatch, tmp_path):
+    f = _running_sum()  # compiled (with its body) before `dot` and the C compiler go away
+    ex = Explorer(f)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    ex.style = "structure"  # a picture not drawn yet
+    ex.path = ex.bodies
+    assert ex.svg == "" and "apt-get install graphviz" in ex.message
+    assert "x[t] [input]" in ex.text and "out0[t-1] [input]" in ex.text
+    assert "gl_loop" in ex.c_source

@@ -219,3 +219,43 @@ def test_the_live_weight_widget_changes_while_the_training_cell_runs(page, jupyt
     assert changed_during, "the weights shown did not change while the training cell ran"
     final = samples[-1]["value"]
     assert final != first_seen
+
+
+def test_the_explorer_opens_a_loop_body_and_goes_back(executed_notebook):
+    page = executed_notebook("09_scan.ipynb")
+    assert error_outputs(page) == []
+    explorer = cell_with_source(page, "running_sum = gl.function").locator(".gl-explorer")
+    explorer.scroll_into_view_if_needed()
+    picture, details = explorer.locator(".gl-picture"), explorer.locator(".gl-details")
+    outer_nodes = _picture_state(explorer)["nodes"]
+    assert "x[t]" not in _picture_state(explorer)["labels"]
+    expect(explorer.locator(".gl-crumbs")).to_be_hidden()
+
+    # a node that is not a loop offers nothing to open
+    plain = picture.locator("svg g.gl-apply").filter(has_not_text="Scan").first
+    plain.click()
+    expect(details.locator(".gl-details-table")).to_be_visible()
+    expect(details.locator(".gl-open-body")).to_have_count(0)
+
+    loop = picture.locator("svg g.gl-apply").filter(has_text="Scan")
+    expect(loop).to_have_count(1)
+    expect(loop).to_have_class(re.compile(r"\bgl-has-body\b"))  # drawn with a thicker outline
+    loop.click()
+    expect(details.locator("tr.gl-detail-row[data-key='body']")).to_contain_text("backend c")
+    details.locator(".gl-open-body").click()
+
+    expect(explorer).to_have_attribute("data-depth", "1")
+    expect(explorer.locator(".gl-title")).to_contain_text("running_sum › body of Scan{scan_fn}")
+    expect(picture.locator("svg")).to_contain_text("x[t]")
+    body = _picture_state(explorer)
+    assert "out0[t-1]" in body["labels"] and "Scan" not in body["labels"], body["labels"]
+    explorer.locator(".gl-tab[data-mode='code']").click()
+    expect(explorer.locator("pre.gl-code")).to_contain_text("gl_loop")
+    explorer.locator(".gl-tab[data-mode='after']").click()
+
+    explorer.locator(".gl-back").click()
+    expect(explorer).to_have_attribute("data-depth", "0")
+    expect(explorer.locator(".gl-crumbs")).to_be_hidden()
+    expect(picture.locator("svg")).not_to_contain_text("x[t]")
+    assert _picture_state(explorer)["nodes"] == outer_nodes
+    expect(explorer.locator(".gl-title")).to_have_text(re.compile(r"^running_sum: \d+ rewrites?,"))

@@ -44,6 +44,8 @@ CLAIMS = {
         ("def step(v, acc):", "step called with x[t] and out0[t-1]"),
         ("print(f.backend, ", "numpy | scan compiles its loop body on its own"),
         ("print(f.backend, ", "c | (out0[t-1] + x[t])"),
+        ("explorer.path = explorer.bodies[:1]",
+         "['running_sum', 'body of Scan{scan_fn}']\nTrue\n['running_sum']"),
         ("print(polynomial(", "19.0"),
         ("print(gl.function([start], fib)([1, 1]))", "[  2   3   5   8  13  21  34  55  89 144]"),
         ("gx, gs0, ga = grads(", "[0.0625 0.125  0.25   0.5    1.    ] 0.03125\n[0.0625"),
