@@ -300,7 +300,7 @@ def _guard_code(w: Writer, guard: tuple) -> str:
 def _set_condition(w: Writer, lazy, guards: dict) -> None:
     """Once, in the shape code: the branch an IfElse takes, where its own guard holds (else its
     condition is never computed, and nothing under its branches runs)."""
-    if lazy in w.conditions and lazy in w.conditions_set:
+    if lazy in w.conditions_set:
         return
     name = _condition_name(w, lazy)
     w.conditions_set.add(lazy)
