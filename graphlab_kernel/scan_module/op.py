@@ -280,9 +280,10 @@ class Scan(Op):
         """All n steps (n > 0) in one call of the body's gl_loop: each step reads its inputs
         from rows of the sequences and of the outputs' buffers, and writes its outputs into
         theirs, as _loop does in Python (codegen._loop_entry says how rows are described)."""
+        from graphlab_kernel.backend.c.runtime import aligned, status_error
         inner = self.inner.inputs
-        seqs = [_aligned(x) for x in seqs]
-        nonseqs = [_aligned(x) for x in nonseqs]
+        seqs = [aligned(x) for x in seqs]
+        nonseqs = [aligned(x) for x in nonseqs]
         ins = []  # per inner input: (array, step, offset, wrap)
         for label, x, taps in zip(self.seq_labels, seqs, self.seq_taps):
             if len(x) < n + _extent(taps):  # C reads rows unchecked: every one must be there
@@ -304,7 +305,7 @@ class Scan(Op):
         outs = [(a, 0, 0, 0) for a in scratch]
         status, _, message = loop(0, n, self.until, ins, outs, oshape)  # step 0's shapes
         if status > 0:
-            raise _at_step(_status_error(status, message), 0, self)
+            raise _at_step(status_error(status, message), 0, self)
         shapes, k = [], 0
         for v in results:
             shapes.append(tuple(oshape[k:k + v.type.ndim]))
@@ -333,7 +334,7 @@ class Scan(Op):
             raise ValueError(f"scan: at step {taken}, the loop body's outputs have shapes "
                              f"{oshape}, but {expected} at step 0")
         if status:
-            raise _at_step(_status_error(status, message), taken, self)
+            raise _at_step(status_error(status, message), taken, self)
         outputs = []
         for j in range(n_out):
             if j in states:
@@ -460,11 +461,6 @@ def _tap_reader(state: _State, tap: int):
     return lambda t: buffer[row(base + t), ...]
 
 
-def _aligned(a: np.ndarray) -> np.ndarray:
-    """`a`, or an aligned copy (compiled loops read whole items)."""
-    return a if a.flags.aligned else a.copy()
-
-
 def _check_row(var: Variable, row: np.ndarray) -> None:
     """What the C loop passes as `var` must be of its dtype and rank, with length 1 where its
     type is broadcastable, as a compiled function checks its arguments."""
@@ -473,11 +469,6 @@ def _check_row(var: Variable, row: np.ndarray) -> None:
             b and length != 1 for b, length in zip(t.broadcastable, row.shape)):
         raise TypeError(f"scan: the loop body's input {var} is {t}; got an array of {row.dtype} "
                         f"with shape {row.shape}")
-
-
-def _status_error(status: int, message: str) -> Exception:
-    from graphlab_kernel.backend.c.runtime import status_error
-    return status_error(status, message)
 
 
 def _shape_changed(op: Scan, j: int, t: int, shape: tuple, first: tuple) -> str:

@@ -284,26 +284,20 @@ def _lazy_order(fgraph, order) -> tuple[list, dict, set]:
     return emitted, guards, conditions
 
 
-def _condition_name(w: Writer, lazy) -> str:
-    if lazy not in w.conditions:
-        w.conditions[lazy] = f"gl_cond{len(w.conditions)}"
-        w.decls.append(f"int {w.conditions[lazy]} = 0;")
-    return w.conditions[lazy]
-
-
 def _guard_code(w: Writer, guard: tuple) -> str:
     """C true when every branch of `guard` is the one taken (conditions set by _set_condition)."""
-    return " && ".join(("" if branch else "!") + _condition_name(w, lazy)
-                       for lazy, branch in guard) or "1"
+    return " && ".join(("" if branch else "!") + w.conditions[lazy] for lazy, branch in guard) \
+        or "1"
 
 
 def _set_condition(w: Writer, lazy, guards: dict) -> None:
     """Once, in the shape code: the branch an IfElse takes, where its own guard holds (else its
-    condition is never computed, and nothing under its branches runs)."""
-    if lazy in w.conditions_set:
+    condition is never computed, and nothing under its branches runs). The conditions of its
+    guard are set before it (they come first in every guard holding it)."""
+    if lazy in w.conditions:
         return
-    name = _condition_name(w, lazy)
-    w.conditions_set.add(lazy)
+    name = w.conditions[lazy] = f"gl_cond{len(w.conditions)}"
+    w.decls.append(f"int {name} = 0;")
     cond = lazy.inputs[0]
     read = f"{name} = (*(const {ctype(cond.type.dtype)} *)p_{w.names[cond]} != 0);"
     guard = guards.get(lazy, ())

@@ -305,7 +305,7 @@ def make_runner(mod, rendered: Rendered, fgraph):
                 break
             shapes = real_shapes()  # the shapes changed: allocate those, and call again
         if status == 4:  # an input's data or strides are not aligned to its item size
-            return run([_aligned(a) for a in values])
+            return run([aligned(a) for a in values])
         _raise(status, ffi.string(lib.gl_error()).decode(errors="replace"))
 
     def direct_call(n_args, shared, targets, n_outputs, single):
@@ -358,7 +358,7 @@ def make_loop(mod, rendered: Rendered):
     return loop
 
 
-def _aligned(a):
+def aligned(a):
     """`a`, or an aligned copy of it (an array can be misaligned as a view into raw bytes; an
     empty one NumPy calls aligned even then, and its copy costs nothing)."""
     if isinstance(a, np.ndarray) and (not a.flags.aligned or a.size == 0):

@@ -83,7 +83,6 @@ class Writer:
         self.parallel = False          # the module runs parts on the thread pool (gl_parallel)
         self.arrays: list = []         # variables passed in by the caller (inputs, big constants)
         self.conditions: dict = {}     # IfElse node -> the C int holding the branch it takes
-        self.conditions_set: set = set()  # those whose condition the code has read so far
         self.copied_out: set = set()   # outputs computed with the shape code: copied to outs
 
     def declare(self, var) -> str:
