@@ -306,10 +306,7 @@ class Scan(Op):
         status, _, message = loop(0, n, self.until, ins, outs, oshape)  # step 0's shapes
         if status > 0:
             raise _at_step(status_error(status, message), 0, self)
-        shapes, k = [], 0
-        for v in results:
-            shapes.append(tuple(oshape[k:k + v.type.ndim]))
-            k += v.type.ndim
+        shapes = _split_shapes(oshape, results)
         mapped = {}
         for j, shape in enumerate(shapes[:n_out]):
             if j in states:
@@ -323,10 +320,7 @@ class Scan(Op):
         expected = list(oshape)
         status, taken, message = loop(1, n, self.until, ins, outs, oshape)
         if status == -1:  # step `taken` returned other shapes than step 0's
-            k = 0
-            for j, (v, shape) in enumerate(zip(results, shapes)):
-                real = tuple(oshape[k:k + v.type.ndim])
-                k += v.type.ndim
+            for j, (real, shape) in enumerate(zip(_split_shapes(oshape, results), shapes)):
                 if real != shape and j in states:
                     states[j].check(taken, real)
                 elif real != shape:
@@ -469,6 +463,15 @@ def _check_row(var: Variable, row: np.ndarray) -> None:
             b and length != 1 for b, length in zip(t.broadcastable, row.shape)):
         raise TypeError(f"scan: the loop body's input {var} is {t}; got an array of {row.dtype} "
                         f"with shape {row.shape}")
+
+
+def _split_shapes(flat: list[int], variables) -> list[tuple]:
+    """The shapes of `variables`, from their lengths listed one after another."""
+    shapes, k = [], 0
+    for v in variables:
+        shapes.append(tuple(flat[k:k + v.type.ndim]))
+        k += v.type.ndim
+    return shapes
 
 
 def _shape_changed(op: Scan, j: int, t: int, shape: tuple, first: tuple) -> str:

@@ -28,8 +28,10 @@ buffers (`gl_error()`, `gl_shapes()`).
 Ops rendered: Elemwise (any scalar op with a c_expr, and fused Composites: one loop), DimShuffle,
 Reduce, ArgReduce, Dot, Gemv/Gemm, DotMapGemv, Softmax/LogSoftmax/SoftmaxGrad, Subtensor,
 IncSubtensor, AdvancedSubtensor1/AdvancedSubtensor, AdvancedIncSubtensor1/AdvancedIncSubtensor,
-Reshape, Join, Alloc, ARange, Eye, RandomDraw, Shape, Shape_i, and Theano's extra ops
-(extra_kernels.py).
+Reshape, Join, Alloc, ARange, Eye, RandomDraw, Shape, Shape_i, Theano's extra ops
+(extra_kernels.py), and IfElse, lazily: the nodes its condition needs run with the shape code,
+and each node only one branch needs runs inside an `if` on it (_lazy_order). A Scan's body gets
+a second entry, gl_loop, running all of a loop's steps in one call (_loop_entry).
 Anything else, a slice bound, Reshape shape or Alloc length computed inside the graph from array
 values (integer arithmetic on shapes, constants and integer inputs is fine, and so is an integer
 index or index vector computed from values: it is checked when its node runs), float16 or
