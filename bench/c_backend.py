@@ -20,15 +20,22 @@ def _best(fn, number: int, repeat: int = 7) -> float:
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
 
-def _pair(ours, theirs, number: int, repeat: int = 9) -> tuple[float, float]:
+def _pair(ours, theirs, number: int, repeat: int = 9, seconds: float = 2.0
+          ) -> tuple[float, float]:
     """Best seconds per call of each, measured alternately so that load changes hit both, after
-    one unmeasured round of each (first calls allocate, fault pages in and start threads)."""
+    one unmeasured round of each (first calls allocate, fault pages in and start threads).
+
+    Rounds go on until there have been `repeat` of each and `seconds` have passed: on a shared
+    host a phase in which a neighbour slows one of our cores lasts a second or more, and a row
+    whose rounds all fell in one such phase would report that phase rather than the code."""
     _best(ours, number, 1)
     _best(theirs, number, 1)
     best_ours = best_theirs = float("inf")
-    for _ in range(repeat):
+    start, rounds = timeit.default_timer(), 0
+    while rounds < repeat or timeit.default_timer() - start < seconds:
         best_ours = min(best_ours, _best(ours, number, 1))
         best_theirs = min(best_theirs, _best(theirs, number, 1))
+        rounds += 1
     return best_ours, best_theirs
 
 
