@@ -23,9 +23,10 @@ def c_backend_problem() -> str | None:
     return toolchain_problem()
 
 
-def get_backend(name):
+def get_backend(name, profile: bool = False):
     """The backend called `name` ('c' or 'numpy'), or the default one when `name` is None; a
-    backend object (one with `compile`) is returned as it is."""
+    backend object (one with `compile`) is returned as it is. With `profile`, the functions it
+    compiles time their nodes (compile/profiling.py)."""
     if hasattr(name, "compile"):
         return name
     if name is None:
@@ -33,12 +34,13 @@ def get_backend(name):
     if name == "c":
         problem = c_backend_problem()
         if problem is None:
-            return CBackend()
+            return CBackend(profile=profile)
         if problem not in _warned:
             _warned.add(problem)
             warnings.warn(f"graphlab: the C backend is unavailable ({problem}); using the NumPy "
                           "backend", RuntimeWarning, stacklevel=3)
-        return NumpyBackend(fallback_reason=f"the C backend is unavailable ({problem})")
+        return NumpyBackend(fallback_reason=f"the C backend is unavailable ({problem})",
+                            profile=profile)
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; expected one of c, {', '.join(BACKENDS)}")
-    return BACKENDS[name]()
+    return BACKENDS[name](profile=profile)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
 
 from graphlab_kernel.backend.lazy import guards as lazy_guards
+from graphlab_kernel.backend.profile import CALLS, HEAD, TOTAL, ProfileCounters
 from graphlab_kernel.gof.graph import Constant
 
 
@@ -15,10 +17,12 @@ class NumpyBackend:
 
     name = "numpy"
 
-    def __init__(self, fallback_reason: str | None = None, inner_backend: str = "numpy"):
+    def __init__(self, fallback_reason: str | None = None, inner_backend: str = "numpy",
+                 profile: bool = False):
         self.fallback_reason = fallback_reason  # why it stands in for the C backend, if it does
         # where an op that runs a compiled function of its own (Scan's loop body) compiles it
         self.inner_backend = inner_backend
+        self.profile = profile  # time each node (the runner's .profile: ProfileCounters)
 
     def compile(self, fgraph) -> Callable[[list], list]:
         slots: dict = {}
@@ -36,13 +40,16 @@ class NumpyBackend:
         order = fgraph.toposort()
         guards = lazy_guards(fgraph, order)
         blocks: dict[tuple, list] = {}  # a guard -> the steps run when its branches are taken
-        for node in order:
+        profile = ProfileCounters(order) if self.profile else None
+        clock = time.perf_counter_ns
+        for k, node in enumerate(order):
             lazy = getattr(node.op, "branches", None) is not None
             make_perform = getattr(node.op, "make_perform", None)
             perform = (make_perform(node, self.inner_backend) if make_perform is not None
                        else node.op.perform)
             step = (perform, node, [slot(i) for i in node.inputs],
-                    [slot(o) for o in node.outputs], guards[node] if lazy else None)
+                    [slot(o) for o in node.outputs], guards[node] if lazy else None,
+                    HEAD + k)
             blocks.setdefault(guards[node], []).append(step)
         program = blocks.get((), [])
         out_slots = [slot(o) for o in fgraph.outputs]
@@ -50,26 +57,39 @@ class NumpyBackend:
         direct = [o.owner is None or bool(o.owner.op.view_map) or o in fgraph.outputs[:k]
                   for k, o in enumerate(fgraph.outputs)]
 
+        counts = profile.counts if profile is not None else None
+
         def run_steps(steps: list, storage: list) -> None:
-            for perform, node, ins, outs, guard in steps:
+            for perform, node, ins, outs, guard, k in steps:
                 if guard is not None:  # a lazy node: first the nodes its branch taken needs
                     taken = node.op.choose(node, storage[ins[0]])
                     run_steps(blocks.get(guard + ((node, taken),), []), storage)
+                if counts is not None:
+                    start = clock()
                 try:
                     results = perform(node, [storage[i] for i in ins])
                 except Exception as exc:
                     raise _annotate(exc, node, [storage[i] for i in ins]) from None
                 for i, r in zip(outs, results):
                     storage[i] = r
+                if counts is not None:  # a lazy node's time is its own: its branch's is apart
+                    counts[k] += clock() - start
 
         def run(values: list) -> list:
+            start = clock() if counts is not None else 0
             storage = list(template)
             storage[:n_inputs] = values
             run_steps(program, storage)
-            return [np.array(storage[i], copy=True) if d else storage[i]
-                    for i, d in zip(out_slots, direct)]
+            results = [np.array(storage[i], copy=True) if d else storage[i]
+                       for i, d in zip(out_slots, direct)]
+            if counts is not None:
+                counts[CALLS] += 1
+                counts[TOTAL] += clock() - start
+            return results
 
         run.inner_backend = self.inner_backend  # for tools showing the bodies it runs
+        if profile is not None:
+            run.profile = profile
         return run
 
 

@@ -6,12 +6,14 @@ import gc
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from time import perf_counter_ns
 from typing import Any
 
 import numpy as np
 
 from graphlab_kernel.backend import get_backend
 from graphlab_kernel.compile.mode import Mode, get_mode
+from graphlab_kernel.compile.profiling import FunctionProfile
 from graphlab_kernel.compile.shared import SharedVariable
 from graphlab_kernel.gof.fg import FunctionGraph
 from graphlab_kernel.gof.graph import Constant, Variable, clone_replace, graph_inputs
@@ -150,7 +152,8 @@ class Function:
         return function(self.params, outputs[0] if self._single else list(outputs), updates,
                         givens=swap, name=name if name is not None else self.name,
                         mode=self.maker.mode, backend=self.maker.backend,
-                        on_unused_input="ignore", no_default_updates=True)  # in maker.updates
+                        on_unused_input="ignore", no_default_updates=True,  # in maker.updates
+                        profile=self.profile is not None)
 
     def __call__(self, *args: Any, **kwargs: Any):
         if kwargs:
@@ -214,6 +217,21 @@ class Function:
         ins = ", ".join(map(str, self.maker.inputs))
         return f"<graphlab Function {self.name or ''}({ins}) backend={self.backend}>"
 
+    # None, or where this function's time goes (function(..., profile=True)): a FunctionProfile
+    profile: FunctionProfile | None = None
+
+
+class ProfiledFunction(Function):
+    """A function compiled with `profile=True`: its backend times each node, and each call is
+    timed whole here (see compile/profiling.py). A class of its own, so that the calls of
+    functions not profiled pay nothing for it."""
+
+    def __call__(self, *args: Any, **kwargs: Any):
+        start = perf_counter_ns()
+        result = Function.__call__(self, *args, **kwargs)
+        self.profile._record(perf_counter_ns() - start)
+        return result
+
 
 def _describe_input(i: int, var: Variable) -> str:
     return f"argument {i} ({var})" if var.name else f"argument {i}"
@@ -223,7 +241,8 @@ def function(inputs: Sequence[Variable], outputs: Variable | Sequence[Variable] 
              updates: Sequence[tuple] | Mapping | None = None, givens: Sequence[tuple] | Mapping |
              None = None, name: str | None = None, mode: str | Mode | None = None,
              backend: str | None = None, on_unused_input: str = "raise",
-             no_default_updates: bool | Sequence[SharedVariable] = False) -> Function:
+             no_default_updates: bool | Sequence[SharedVariable] = False,
+             profile: bool = False) -> Function:
     """Compile a function from `inputs` to `outputs`.
 
     `updates` (pairs or a dict) gives new values for shared variables, all computed from the
@@ -231,11 +250,12 @@ def function(inputs: Sequence[Variable], outputs: Variable | Sequence[Variable] 
     reads that has a `default_update` (a random state) is updated by it too, unless `updates`
     changes it or `no_default_updates` is True or lists it. `givens` substitutes variables
     in the graph before compiling. `mode` picks the rewrites (default: the optimizing pipeline;
-    'NO_OPT' for none), `backend` the runtime ('c' or 'numpy').
+    'NO_OPT' for none), `backend` the runtime ('c' or 'numpy'). With `profile`, the function
+    times its nodes and its calls: `f.profile.summary()` says where the time goes.
     """
     with _cyclic_gc_paused():
         return _compile(inputs, outputs, updates, givens, name, mode, backend, on_unused_input,
-                        no_default_updates)
+                        no_default_updates, profile)
 
 
 @contextmanager
@@ -252,7 +272,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _compile(inputs, outputs, updates, givens, name, mode, backend, on_unused_input,
-             no_default_updates=False) -> Function:
+             no_default_updates=False, profile=False) -> Function:
     params = _params(inputs)
     inputs = _check_inputs([p.variable for p in params])
     single = outputs is not None and not isinstance(outputs, (list, tuple))
@@ -281,11 +301,17 @@ def _compile(inputs, outputs, updates, givens, name, mode, backend, on_unused_in
     mode = get_mode(mode)
     from graphlab_kernel.rewrite import optimize
     optimize(fgraph, mode)
-    chosen = get_backend(backend or mode.backend)
+    chosen = get_backend(backend or mode.backend, profile=bool(profile))
     run = chosen.compile(fgraph)
     maker = FunctionMaker(fgraph, mode, inputs, output_list, update_pairs, backend or mode.backend)
-    return Function(maker, shared_inputs, [s for s, _ in update_pairs], single, chosen, run, name,
-                    params)
+    kind = ProfiledFunction if profile else Function
+    f = kind(maker, shared_inputs, [s for s, _ in update_pairs], single, chosen, run, name, params)
+    if profile:
+        counters = getattr(run, "profile", None)
+        if counters is None:
+            raise ValueError(f"profile=True: backend {chosen!r} does not time its nodes")
+        f.profile = FunctionProfile(f._label(), f.backend, counters)
+    return f
 
 
 def _params(inputs) -> list[In]:

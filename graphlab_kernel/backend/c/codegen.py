@@ -59,6 +59,7 @@ from graphlab_kernel.tensor.fused import DotMapGemv
 from graphlab_kernel.gradient import GradientOverride
 from graphlab_kernel.ifelse import IfElse
 from graphlab_kernel.backend.lazy import guards as lazy_guards
+from graphlab_kernel.backend.profile import CALLS, HEAD, SHAPES, TOTAL, new_counts
 from graphlab_kernel.tensor.shape import ARange, Alloc, Eye, Join, Reshape, Shape, Shape_i
 from graphlab_kernel.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1,
                                                        AdvancedSubtensor, AdvancedSubtensor1)
@@ -97,6 +98,11 @@ class Rendered:
     # a Python float or int goes straight in, without an array built for it
     by_value: frozenset = frozenset()
     loop_entry: bool = False                            # gl_loop(...) exists (see _loop_entry)
+    # with profiling (render(profile=True)): the nodes timed one by one, in the order of their
+    # counters (backend/profile.py; the counters are the last hidden input), and those run
+    # with the shape code
+    profiled: list | None = None
+    shape_nodes: list = field(default_factory=list)
 
 
 # --- scalar expressions -------------------------------------------------------------------------
@@ -169,10 +175,12 @@ def scalar_lines(op: S.ScalarOp, args: list[str], in_dtypes: list[str], out_dtyp
 # --- the module ---------------------------------------------------------------------------------
 
 
-def render(fgraph, loop_entry: bool = False) -> Rendered:
+def render(fgraph, loop_entry: bool = False, profile: bool = False) -> Rendered:
     """Generate the C module computing `fgraph`, or raise Unsupported. With `loop_entry`, the
-    module also has `gl_loop`, which runs the graph once per step of a loop (a Scan's body)."""
+    module also has `gl_loop`, which runs the graph once per step of a loop (a Scan's body).
+    With `profile`, it times itself: see _profile_statics."""
     w = Writer(fgraph)
+    profiled: list = []
     order = fgraph.toposort()
     for node in order:  # an op that says why it has no C form (Scan) is the reason given
         if getattr(node.op, "no_c_reason", None):
@@ -228,13 +236,23 @@ def render(fgraph, loop_entry: bool = False) -> Rendered:
             _free_dead(w, node, step, last_use)
         else:
             _node(w, node, step, last_use)
+            if profile:  # the node's code between two clock reads (inside its branch's if)
+                w.run_code.insert(marks[1], "gl_t0 = gl_clock();")
+                w.run_code.append(f"gl_prof_add(gl_prof, {HEAD + len(profiled)}, gl_t0);")
+                profiled.append(node)
             _guarded(w.shape_code, marks[0], guard, w)
             _guarded(w.run_code, marks[1], guard, w)
     if not tail:
         _output_copies(w, fgraph)
     _output_shapes(w, fgraph)
-    rendered = _assemble(w, fgraph, donors={i for _, i in in_place.values()})
+    if profile:  # the counters: the last hidden input, an array of this function's own
+        w.hidden.append(new_counts(len(profiled)))
+        w.params += ["char *in_gl_prof", "int64_t in_n_gl_prof_0", "int64_t in_s_gl_prof_0"]
+    rendered = _assemble(w, fgraph, donors={i for _, i in in_place.values()}, profile=profile)
     rendered.in_place = dict(in_place.values())
+    if profile:
+        rendered.profiled = profiled
+        rendered.shape_nodes = [node for node in order if node in early]
     if loop_entry and not in_place:
         entry, cdef = _loop_entry(w, fgraph)
         rendered.source += "\n" + entry + "\n"
@@ -913,17 +931,37 @@ def _output_copies(w: Writer, fgraph) -> None:
         c.append("if (d < 0) break; } }")
 
 
-def _assemble(w: Writer, fgraph, donors: set) -> Rendered:
+def _profile_statics() -> list[str]:
+    """A profiled module's clock. The counters (backend/profile.py) are its last hidden input:
+    a node adds the nanoseconds between two reads of the monotonic clock around its code, with
+    atomic adds, so that calls from several threads add up."""
+    return ["#include <time.h>",
+            "static inline int64_t gl_clock(void) { struct timespec t; "
+            "clock_gettime(CLOCK_MONOTONIC, &t); return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec; }",
+            "static inline void gl_prof_add(int64_t *c, int k, int64_t since) { "
+            "__atomic_fetch_add(&c[k], gl_clock() - since, __ATOMIC_RELAXED); }"]
+
+
+def _assemble(w: Writer, fgraph, donors: set, profile: bool = False) -> Rendered:
     params = ", ".join(["int phase", "char **outs", "int64_t *oshape", "char *gl_err"] + w.params)
-    lines = [PRELUDE, *w.statics, "",
+    lines = [PRELUDE, *(_profile_statics() if profile else ()), *w.statics, "",
              f"static int gl_run({params})", "{", "int status = 0, changed = 0;"]
+    if profile:
+        lines.append("int64_t *gl_prof = (int64_t *)in_gl_prof; const int64_t gl_t_run = "
+                     "gl_clock(); int64_t gl_t0 = 0; (void)gl_t0;")
     lines += w.decls
     lines += [f"char *{slot} = 0;" for slot in dict.fromkeys(w.owned)]
-    lines += ["/* shapes */", *w.shape_code,
-              "if (phase == 0) goto done;",
+    lines += ["/* shapes */", *w.shape_code]
+    if profile:
+        lines.append(f"if (phase) gl_prof_add(gl_prof, {SHAPES}, gl_t_run);")
+    lines += ["if (phase == 0) goto done;",
               "if (changed) { status = -1; goto done; }  /* GL_SHAPES_CHANGED */",
               "/* compute */", *w.run_code]
     lines += ["done:"] + [f"gl_give({slot});" for slot in dict.fromkeys(w.owned)]
+    if profile:
+        lines += [f"if (phase) gl_prof_add(gl_prof, {TOTAL}, gl_t_run);",
+                  f"if (phase && status == 0) __atomic_fetch_add(&gl_prof[{CALLS}], 1, "
+                  "__ATOMIC_RELAXED);"]
     lines += ["return status;", "}"]
     by_value = frozenset(i for i, v in enumerate(fgraph.inputs) if i not in donors and
                          v.type.ndim == 0 and v.type.dtype in ("float64", "int64"))
