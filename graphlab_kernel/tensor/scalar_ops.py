@@ -590,6 +590,7 @@ class Composite(ScalarOp):
         self.name = f"Composite{{{self.formula()}}}"
         read = {a for _, args in self.program for a in args}
         self._reads_every_input = all(i in read for i in range(nin))
+        self._dtypes_for: dict[tuple, list[str]] = {}  # value_dtypes, by the inputs' dtypes
 
     def formula(self, names: Sequence[str] | None = None) -> str:
         """The fused computation written out, with inputs named i0, i1, ... (or `names`)."""
@@ -610,7 +611,10 @@ class Composite(ScalarOp):
 
     def impl(self, *inputs):
         values = list(inputs)
-        dtypes = self.value_dtypes(*(np.asarray(x).dtype.name for x in inputs))
+        key = tuple(np.asarray(x).dtype for x in inputs)
+        dtypes = self._dtypes_for.get(key)
+        if dtypes is None:  # the same dtypes call after call: worked out once
+            dtypes = self._dtypes_for[key] = self.value_dtypes(*(d.name for d in key))
         for k, (op, args) in enumerate(self.program):
             result = op.impl(*(np.asarray(values[a]) for a in args))
             values.append(np.asarray(result, dtype=dtypes[self.nin + k]))
