@@ -19,14 +19,15 @@ from typing import Any
 import numpy as np
 
 from graphlab_kernel.compile.function import Function
+from graphlab_kernel.compile.profiling import format_seconds
 from graphlab_kernel.compile.shared import SharedVariable
 from graphlab_kernel.gof.fg import FunctionGraph, RewriteRecord, graph_at_step
 from graphlab_kernel.gof.graph import Apply, Constant, Variable
 from graphlab_kernel.printing import walk_tree
 
 __all__ = ["ROLES", "GraphView", "HistoryReplay", "apply_id", "describe_node", "describe_variable",
-           "graph_text", "inner_function", "op_label", "trace", "type_label", "variable_id",
-           "view_of_function", "view_of_variables"]
+           "graph_text", "inner_function", "node_times", "op_label", "trace", "type_label",
+           "variable_id", "view_of_function", "view_of_variables"]
 
 # The role of a variable in a view, in the order a legend lists them.
 ROLES = ("input", "shared", "constant", "output", "update", "inner")
@@ -268,6 +269,18 @@ def inner_function(node: Apply, within: Function | None = None) -> Function | No
     backend = getattr(within._run, "inner_backend", None) if within is not None else None
     compiled = body(backend)
     return compiled if isinstance(compiled, Function) else None
+
+
+def node_times(f: Function) -> dict[str, tuple[float, str]]:
+    """Where a profiled function's calls went (`function(..., profile=True)`): for each node timed
+    one by one, its id -> (its share of the calls' whole time, its time per call as text). Empty
+    for a function not profiled, or not called since its profile was last reset."""
+    profile = f.profile
+    if profile is None or not profile.calls or not profile.seconds:
+        return {}
+    whole, calls = profile.seconds, profile.calls
+    return {apply_id(node): (seconds / whole, f"{format_seconds(seconds / calls)}/call")
+            for node, seconds in profile.node_seconds().items()}
 
 
 def op_label(op: Any) -> str:

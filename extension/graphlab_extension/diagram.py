@@ -301,6 +301,40 @@ def _fold_far(diagram: Diagram, max_nodes: int) -> Diagram:
     return Diagram(nodes, edges, diagram.title, diagram.collapsed + ["g-rest"])
 
 
+# -- colour: where the time goes ------------------------------------------------------------------
+
+HEAT_COLOURS = ("#fef9e7", "#e74c3c")  # no time, the slowest node
+
+
+def _blend(a: str, b: str, t: float) -> str:
+    ca = [int(a[k:k + 2], 16) for k in (1, 3, 5)]
+    cb = [int(b[k:k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ca, cb))
+
+
+def with_heat(diagram: Diagram, times: dict[str, tuple[float, str]]) -> Diagram:
+    """The diagram with each timed Apply node (`times`: id -> (share of the call, the time per
+    call as text)) filled from pale to red by its time relative to the slowest node, and its
+    share and time written under its op."""
+    slowest = max((share for share, _ in times.values()), default=0.0) or 1.0
+    nodes = []
+    for node in diagram.nodes:
+        timed = times.get(node.id)
+        if timed is None or node.kind != "apply":
+            nodes.append(node)
+            continue
+        share, per_call = timed
+        t = share / slowest
+        fill = _blend(*HEAT_COLOURS, t)
+        label = (f"{node.label}<BR/><FONT POINT-SIZE=\"9\">{100 * share:.1f}% · "
+                 f"{_escape(per_call)}</FONT>")
+        attrs = {"fillcolor": fill, "fontcolor": "white" if t > 0.6 else "black"}
+        nodes.append(DiagramNode(node.id, label, node.kind, node.role,
+                                 node.classes + ["gl-timed"], {**node.attrs, **attrs},
+                                 node.members))
+    return Diagram(nodes, diagram.edges, diagram.title, diagram.collapsed)
+
+
 # -- draw: DOT -----------------------------------------------------------------------------------
 
 def _node_attrs(node: DiagramNode, style: str) -> dict[str, str]:
@@ -324,6 +358,7 @@ def _node_attrs(node: DiagramNode, style: str) -> dict[str, str]:
     elif "gl-removed" in node.classes:
         attrs.update(color=REMOVED_COLOUR, penwidth="2", style=attrs.get("style", "") + ",dashed",
                      fontcolor=REMOVED_COLOUR if style != "structure" else "white")
+    attrs.update(node.attrs)  # a picture's own colouring (with_heat) comes last
     attrs["tooltip"] = node.id
     return attrs
 

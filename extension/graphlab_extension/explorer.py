@@ -1,6 +1,7 @@
 """The rewrite explorer: a widget showing a compiled function's graph before and after optimization,
 stepping through its rewrites, with node details, a text diff, the generated C source and search.
-A node holding a compiled body of its own (a loop's) opens on that body, shown the same way."""
+A node holding a compiled body of its own (a loop's) opens on that body, shown the same way. A
+function compiled with `profile=True` also shows where its calls' time went, node by node."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ import traitlets
 
 from graphlab_kernel import Function
 from graphlab_kernel.tooling import (GraphView, HistoryReplay, apply_id, describe_node,
-                                     describe_variable, inner_function, op_label, variable_id)
+                                     describe_variable, inner_function, node_times, op_label,
+                                     variable_id)
 
 from graphlab_extension import frontend
-from graphlab_extension.diagram import DEFAULT_MAX_NODES, diagram_of
+from graphlab_extension.diagram import DEFAULT_MAX_NODES, diagram_of, with_heat
 from graphlab_extension.render import DotMissing, code_text, svg_of
 
-MODES = ("before", "after", "steps", "code")
+MODES = ("before", "after", "steps", "code", "time")
 
 
 @dataclass
@@ -47,6 +49,11 @@ class Explorer(anywidget.AnyWidget):
     Rendered state: `svg` (or `text` without graphviz), `rule`, `doc`, `diff`, `added`, `removed`
     (node ids changed by the step), `c_source`, `bodies` (the ids of the nodes in the picture that
     hold a compiled body), `crumbs` (the name of each function along the path).
+
+    For a function compiled with `profile=True`, mode 'time' (`show_time_tab`) shows the optimized
+    graph with each node coloured by its share of the calls' time, `times` (node id -> [share,
+    time per call]) and `profile_text` (the profile's summary), as they were when the mode was
+    entered or `refresh()` last called; a node's details then include its time.
 
     Each function along the path keeps its own mode, step, selection and expanded groups: going
     back shows the outer function as it was left.
@@ -78,6 +85,9 @@ class Explorer(anywidget.AnyWidget):
     path = traitlets.List(traitlets.Unicode()).tag(sync=True)
     crumbs = traitlets.List(traitlets.Unicode()).tag(sync=True)
     bodies = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    show_time_tab = traitlets.Bool(False).tag(sync=True)
+    times = traitlets.Dict().tag(sync=True)
+    profile_text = traitlets.Unicode("").tag(sync=True)
 
     def __repr__(self) -> str:
         return f"<Explorer {self.title}, showing {self.mode}>"
@@ -112,10 +122,17 @@ class Explorer(anywidget.AnyWidget):
     def _redraw(self) -> None:
         view = self._current_view()
         self._view = view
+        timing = self.mode == "time"
+        if timing:
+            self._read_times()
         key = (self.mode if self.mode != "code" else "after", self.step if self.mode == "steps"
-               else -1, self.style, tuple(sorted(self.expanded)), self.max_nodes)
+               else -1, self.style, tuple(sorted(self.expanded)), self.max_nodes,
+               tuple(sorted((k, tuple(v)) for k, v in self.times.items())) if timing else ())
         pictures = self._level.pictures
         if key not in pictures:
+            if timing:  # keep one timed picture: the times change from call to call
+                for old in [k for k in pictures if k[0] == "time"]:
+                    del pictures[old]
             pictures[key] = self._picture(view)
         svg, text = pictures[key]
         record = self._replay.record(self.step) if self.mode == "steps" else None
@@ -132,9 +149,18 @@ class Explorer(anywidget.AnyWidget):
             self._update_details()
             self._update_matches()
 
+    def _read_times(self) -> None:
+        profile = self._level.function.profile
+        times = node_times(self._level.function)
+        self.times = {k: [share, text] for k, (share, text) in times.items()}
+        self.profile_text = profile.summary() if profile is not None else ""
+
     def _picture(self, view: GraphView) -> tuple[str, str]:
         diagram = diagram_of(view, self.style, max_nodes=self.max_nodes,
                              expanded=frozenset(self.expanded))
+        if self.mode == "time":
+            diagram = with_heat(diagram, {k: (share, text) for k, (share, text)
+                                          in self.times.items()})
         try:
             return svg_of(diagram, self.style), ""
         except DotMissing as missing:
@@ -163,6 +189,9 @@ class Explorer(anywidget.AnyWidget):
             body = inner_function(found, self._level.function)
             if body is not None:
                 facts["body"] = f"{body.name}, compiled on its own (backend {body.backend})"
+            timed = self.times.get(apply_id(found)) if self.mode == "time" else None
+            if timed is not None:
+                facts["time"] = f"{timed[1]}, {100 * timed[0]:.1f}% of the calls' time"
             self.details = facts
         else:
             facts = describe_variable(found, view)
@@ -219,6 +248,11 @@ class Explorer(anywidget.AnyWidget):
                               f"{level.function.backend}")
                 self.c_source = code_text(level.function, level.label)
                 self.n_steps = n
+                self.show_time_tab = level.function.profile is not None
+                if not self.show_time_tab:
+                    self.times, self.profile_text = {}, ""
+                    if state["mode"] == "time":
+                        state = {**state, "mode": "after"}
                 for name in ("mode", "step", "selected", "expanded"):
                     self.set_trait(name, state[name])
         finally:
@@ -239,6 +273,14 @@ class Explorer(anywidget.AnyWidget):
                              "expanded": list(self.expanded)}
         self._levels = self._resolve(self.path)
         self._show_level()
+
+    @traitlets.validate("mode")
+    def _valid_mode(self, proposal) -> str:
+        if proposal["value"] == "time" and self._level.function.profile is None:
+            raise traitlets.TraitError(
+                f"mode 'time' shows a profile: compile {self._level.label} with "
+                "function(..., profile=True) to have one")
+        return proposal["value"]
 
     @traitlets.observe("mode", "step", "style", "expanded", "max_nodes")
     def _on_view_change(self, change) -> None:
@@ -270,6 +312,11 @@ class Explorer(anywidget.AnyWidget):
         """Show the previous rewrite step."""
         self.mode = "steps"
         self.step = max(self.step - 1, 0)
+
+    def refresh(self) -> None:
+        """Read the profile again (after more calls) and redraw the 'time' picture."""
+        if self.mode == "time":
+            self._redraw()
 
     def open_body(self, node_id: str | None = None) -> None:
         """Show the compiled body of node `node_id` (default: the selected node), e.g. a loop's."""

@@ -68,7 +68,8 @@ function mountRoot(model, el, kind) {
 """
 
 EXPLORER_JS = _COMMON_JS + r"""
-const MODES = [["before", "Before"], ["after", "After"], ["steps", "Rewrites"], ["code", "C code"]];
+const MODES = [["before", "Before"], ["after", "After"], ["steps", "Rewrites"], ["code", "C code"],
+  ["time", "Time"]];
 
 // The selected node's details; a node holding a compiled body (a loop's) offers to open it.
 function renderDetails(box, details, model) {
@@ -187,8 +188,9 @@ function render({ model, el }) {
   const picture = h("div", "gl-picture");
   const textView = h("pre", "gl-text");
   const code = h("pre", "gl-code");
+  const profile = h("pre", "gl-profile");
   const main = h("div", "gl-main");
-  main.append(picture, textView, code);
+  main.append(picture, textView, code, profile);
   const side = h("div", "gl-side");
   const details = h("div", "gl-details");
   const diffTitle = h("div", "gl-diff-title", "Printed graph, before → after this step");
@@ -236,6 +238,9 @@ function render({ model, el }) {
     root.dataset.step = String(model.get("step"));
     for (const [m, b] of Object.entries(tabButtons)) b.classList.toggle("gl-active", m === mode);
     tabButtons.code.classList.toggle("gl-hidden", !model.get("show_code_tab"));
+    tabButtons.time.classList.toggle("gl-hidden", !model.get("show_time_tab"));
+    profile.textContent = model.get("profile_text");
+    profile.classList.toggle("gl-hidden", mode !== "time");
     steps.classList.toggle("gl-hidden", mode !== "steps");
     rule.classList.toggle("gl-hidden", mode !== "steps");
     diffTitle.classList.toggle("gl-hidden", mode !== "steps");
@@ -257,7 +262,8 @@ function render({ model, el }) {
   }
   model.on("change:svg", () => { drawPicture(); update(); });
   model.on("change:text", () => { drawPicture(); update(); });
-  for (const name of ["mode", "step", "n_steps", "rule", "doc", "diff", "c_source", "message"]) {
+  for (const name of ["mode", "step", "n_steps", "rule", "doc", "diff", "c_source", "message",
+                      "show_time_tab", "profile_text"]) {
     model.on("change:" + name, () => { update(); if (name === "mode") drawPicture(); update(); });
   }
   const drawDetails = () => renderDetails(details, model.get("details"), model);

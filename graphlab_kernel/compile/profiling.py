@@ -92,13 +92,14 @@ class FunctionProfile:
         nodes = self.node_seconds()
         in_nodes = sum(nodes.values())
         where = "the compiled C" if self.backend == "c" else "the NumPy backend's runner"
-        lines = [f"{title}, {_time(whole)} in all, {_time(whole / calls)} per call", "",
+        lines = [f"{title}, {format_seconds(whole)} in all, "
+                 f"{format_seconds(whole / calls)} per call", "",
                  f"  {'':<44}{'total':>10}{'per call':>11}{'share':>8}"]
 
         def row(label: str, seconds: float, indent: int = 2) -> None:
             share = 100 * seconds / whole if whole else 0.0
-            lines.append(f"{'':<{indent}}{label:<{46 - indent}}{_time(seconds):>10}"
-                         f"{_time(seconds / calls):>11}{share:>7.1f}%")
+            lines.append(f"{'':<{indent}}{label:<{46 - indent}}{format_seconds(seconds):>10}"
+                         f"{format_seconds(seconds / calls):>11}{share:>7.1f}%")
 
         row(f"in {where}", inner)
         if self.backend == "c":
@@ -113,8 +114,8 @@ class FunctionProfile:
         lines += ["", "Ops, slowest first (time summed over the nodes applying each):",
                   f"  {'share':>6}{'total':>11}{'per call':>11}{'nodes':>7}  op"]
         for op, (seconds, count) in self.op_seconds().items():
-            lines.append(f"  {_share(seconds, whole)}{_time(seconds):>11}"
-                         f"{_time(seconds / calls):>11}{count:>7}  {_clip(op, 60)}")
+            lines.append(f"  {_share(seconds, whole)}{format_seconds(seconds):>11}"
+                         f"{format_seconds(seconds / calls):>11}{count:>7}  {_clip(op, 60)}")
 
         ranked = sorted(enumerate(nodes.items()), key=lambda item: -item[1][1])
         shown = ranked if limit is None else ranked[:limit]
@@ -122,8 +123,8 @@ class FunctionProfile:
                       "they run in):",
                   f"  {'share':>6}{'total':>11}{'per call':>11}{'#':>5}  node"]
         for k, (node, seconds) in shown:
-            lines.append(f"  {_share(seconds, whole)}{_time(seconds):>11}"
-                         f"{_time(seconds / calls):>11}{k:>5}  {_clip(str(node), 60)}")
+            lines.append(f"  {_share(seconds, whole)}{format_seconds(seconds):>11}"
+                         f"{format_seconds(seconds / calls):>11}{k:>5}  {_clip(str(node), 60)}")
         if self.shape_nodes:
             lines += ["", "Run with the shape code (their time is in its row): "
                       + ", ".join(_clip(str(n), 40) for n in self.shape_nodes)]
@@ -133,10 +134,11 @@ class FunctionProfile:
         return self.summary()
 
     def __repr__(self) -> str:
-        return f"<FunctionProfile of {self.name}: {self.calls} call(s), {_time(self.seconds)}>"
+        return f"<FunctionProfile of {self.name}: {self.calls} call(s), {format_seconds(self.seconds)}>"
 
 
-def _time(seconds: float) -> str:
+def format_seconds(seconds: float) -> str:
+    """A duration as people read it: 1.52 ms, 38.21 us, 412 ns."""
     if seconds >= 1:
         return f"{seconds:.2f} s"
     if seconds >= 1e-3:
@@ -154,4 +156,4 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
-__all__ = ["FunctionProfile"]
+__all__ = ["FunctionProfile", "format_seconds"]

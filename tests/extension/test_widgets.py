@@ -276,3 +276,45 @@ def test_explorer_shows_a_loop_body_as_text_without_dot(monkeypatch, tmp_path):
     assert ex.svg == "" and "apt-get install graphviz" in ex.message
     assert "x[t] [input]" in ex.text and "out0[t-1] [input]" in ex.text
     assert "gl_loop" in ex.c_source
+
+
+def _profiled_mlp_step():
+    """exp over a large vector beside a small product: the exp must be the hottest node."""
+    x, a = T.dvector("x"), T.dmatrix("a")
+    return G.function([x, a], [T.exp(x).sum(), T.dot(a, a)], name="step", profile=True)
+
+
+def test_explorer_time_mode_colours_nodes_by_their_share_of_the_calls():
+    f = _profiled_mlp_step()
+    ex = Explorer(f, name="step")
+    assert ex.show_time_tab and ex.times == {} and ex.profile_text == ""
+    ex.mode = "time"  # not called yet: no times, the summary says so
+    assert ex.times == {} and "call it to collect times" in ex.profile_text
+    assert "gl-timed" not in ex.svg
+    xv, av = np.linspace(0, 1, 1_000_000), np.ones((3, 3))
+    for _ in range(3):
+        f(xv, av)
+    ex.refresh()
+    seconds = f.profile.node_seconds()
+    assert set(ex.times) == {apply_id(n) for n in seconds}
+    hottest = max(seconds, key=seconds.get)
+    assert max(ex.times, key=lambda k: ex.times[k][0]) == apply_id(hottest)
+    share, text = ex.times[apply_id(hottest)]
+    assert share == pytest.approx(seconds[hottest] / f.profile.seconds)
+    assert text.endswith("/call")
+    assert ex.profile_text == f.profile.summary() and "3 call(s)" in ex.profile_text
+    assert ex.svg.count("gl-timed") == len(seconds)
+    assert "#e74c3c" in ex.svg  # the hottest node is filled with the hottest colour
+    ex.selected = apply_id(hottest)
+    assert ex.details["time"] == f"{text}, {100 * share:.1f}% of the calls' time"
+    ex.mode = "after"  # the plain picture has no times, and details none
+    assert "gl-timed" not in ex.svg and "time" not in ex.details
+
+
+def test_explorer_offers_time_only_for_profiled_functions():
+    x = T.dvector("x")
+    ex = Explorer(G.function([x], T.exp(x)))
+    assert not ex.show_time_tab
+    with pytest.raises(traitlets.TraitError, match="profile=True"):
+        ex.mode = "time"
+    assert ex.mode == "after"

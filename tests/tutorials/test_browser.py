@@ -259,3 +259,30 @@ def test_the_explorer_opens_a_loop_body_and_goes_back(executed_notebook):
     expect(picture.locator("svg")).not_to_contain_text("x[t]")
     assert _picture_state(explorer)["nodes"] == outer_nodes
     expect(explorer.locator(".gl-title")).to_have_text(re.compile(r"^running_sum: \d+ rewrites?,"))
+
+
+def test_the_explorer_time_tab_colours_the_hottest_node(executed_notebook):
+    page = executed_notebook("12_where_the_time_goes.ipynb")
+    assert error_outputs(page) == []
+    explorer = cell_with_source(page, "explorer = Explorer(train").locator(".gl-explorer")
+    explorer.scroll_into_view_if_needed()
+    expect(explorer.locator(".gl-tab[data-mode='time']")).to_be_visible()
+    expect(explorer).to_have_attribute("data-mode", "time")
+    profile = explorer.locator("pre.gl-profile")
+    expect(profile).to_contain_text("Profile of function 'train' (backend c): 500 call(s)")
+    timed = explorer.locator(".gl-picture svg g.gl-timed")
+    assert timed.count() >= 5
+    hottest = timed.filter(has_text="DotMapGemv")
+    expect(hottest).to_have_count(1)
+    # the hottest node is filled with the hottest colour, and its share is written under its op
+    assert hottest.locator("ellipse, polygon").first.get_attribute("fill") == "#e74c3c"
+    expect(hottest).to_contain_text(re.compile(r"\d+\.\d% · [\d.]+ [um]s/call"))
+    hottest.click()
+    expect(explorer.locator("tr.gl-detail-row[data-key='time']")).to_contain_text(
+        "of the calls' time")
+    # the other tabs hide the profile and draw the graph without times
+    explorer.locator(".gl-tab[data-mode='after']").click()
+    expect(profile).to_be_hidden()
+    expect(explorer.locator(".gl-picture svg g.gl-timed")).to_have_count(0)
+    explorer.locator(".gl-tab[data-mode='time']").click()
+    expect(profile).to_be_visible()

@@ -72,6 +72,14 @@ CLAIMS = {
         ("print(grad_v(", "[2. 4.] [3. 3.]"),
         ("fit_other = fit.copy(", "[1.16  1.648]\n0.06212266666666665 0.06212266666666665 c"),
     ],
+    "12_where_the_time_goes": [
+        ("print(train.profile.summary(limit=6))",
+         "Profile of function 'train' (backend c): 500 call(s)"),
+        ("print(type(hottest.op).__name__)", "DotMapGemv"),
+        ("print(slow.profile.summary(limit=4))", "(backend numpy): 500 call(s)"),
+        ('print(f"{p.calls} calls', "20000 calls"),
+        ('print(explorer.details["op"]', "DotMapGemv | "),
+    ],
 }
 
 
