@@ -138,8 +138,9 @@ class Print(Op):
     """`Print(message)(x)` is x, and prints `message __str__ = <x>` each time a function
     computes it, as Theano's `theano.printing.Print`: a way to look inside a running graph.
     `attrs` names what to print of the value (its attributes or methods, e.g. ('shape',
-    'mean')). It runs Python code, so a function with a Print runs on the NumPy backend; the
-    optimizer never folds it into a constant (it would print while compiling)."""
+    'mean')). It runs Python code: on the C backend, the compiled code calls back into Python
+    for it (once per call, however the call goes). The optimizer never folds it into a constant
+    (it would print while compiling)."""
 
     __props__ = ("message", "attrs")
     view_map = {0: [0]}
@@ -152,10 +153,8 @@ class Print(Op):
         self.message = str(message)
         self.attrs = tuple(attrs)
 
-    @property
-    def no_c_reason(self) -> str:
-        return (f"{self} runs Python code (it prints) each time its value is computed: the "
-                "NumPy backend runs this function")
+    # In C, the node is Python called from the compiled code (codegen._python_node).
+    in_python = "it runs Python code (it prints) each time its value is computed"
 
     def make_node(self, x) -> Apply:
         from graphlab_kernel.tensor.var import as_tensor_variable

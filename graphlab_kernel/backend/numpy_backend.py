@@ -69,7 +69,7 @@ class NumpyBackend:
                 try:
                     results = perform(node, [storage[i] for i in ins])
                 except Exception as exc:
-                    raise _annotate(exc, node, [storage[i] for i in ins]) from None
+                    raise annotated(exc, node, [storage[i] for i in ins]) from None
                 for i, r in zip(outs, results):
                     storage[i] = r
                 if counts is not None:  # a lazy node's time is its own: its branch's is apart
@@ -93,7 +93,7 @@ class NumpyBackend:
         return run
 
 
-def _annotate(exc: Exception, node, values) -> Exception:
+def annotated(exc: Exception, node, values) -> Exception:
     """The same kind of exception, saying which node failed and with which input shapes (or
     the nearest base class that takes a message: NumPy's MemoryError for an allocation too big
     is built from a shape and a dtype, so it becomes a MemoryError)."""

@@ -25,9 +25,9 @@ from graphlab_kernel.tensor.type import TensorType
 from graphlab_kernel.tensor.var import TensorVariable
 
 # Why a function holding a Scan runs on the NumPy backend (it becomes f.fallback_reason).
-NO_C_REASON = ("scan compiles its loop body on its own (in C when the C backend is available, "
-               "all the steps then running in one call), so the graph around the loop runs on "
-               "the NumPy backend")
+IN_PYTHON = ("scan compiles its loop body on its own (in C when the C backend is available, all "
+             "the steps then running in one call); in the C of the function around the loop, "
+             "the loop is a call back into Python")
 
 
 class InnerGraph:
@@ -93,7 +93,7 @@ class Scan(Op):
 
     __props__ = ("inner", "seq_taps", "out_taps", "last_only", "steps_from_sequences",
                  "truncate_gradient", "go_backwards", "mode", "name", "until")
-    no_c_reason = NO_C_REASON
+    in_python = IN_PYTHON  # on the C backend, a call back into Python (codegen._python_node)
 
     def __init__(self, inner: InnerGraph, seq_taps, out_taps, last_only=None,
                  steps_from_sequences: bool = False, truncate_gradient: int = -1,

@@ -4,7 +4,8 @@ with inputs in odd layouts: the two backends give the same values, or both raise
 The graphs mix what the C code generator treats separately: fused elementwise loops with row,
 column and scalar broadcasting, transposes and reversed views (strided loops), reductions over
 either axis or all, matrix and matrix-vector products (BLAS, with transposed operands), lazy
-choices (ifelse, whose branches run under an `if` on a condition computed first), and
+choices (ifelse, whose branches run under an `if` on a condition computed first), nodes with no
+C form (the C calling back into Python for them), and
 sizes from empty to large enough to run in parts on the thread pool. The inputs come as C or
 Fortran order, transposed, reversed or strided views. A crash of the process, the worst bug the
 C backend can have, would fail the whole run."""
@@ -21,6 +22,8 @@ import graphlab_kernel as G
 import graphlab_kernel.tensor as T
 from graphlab_kernel import function
 from graphlab_kernel.ifelse import ifelse
+from graphlab_kernel.printing import Print
+from tests.toolchain import require_compiler
 
 # Every value in a program is ("m", var) a matrix, ("v", var) a vector or ("s", var) a scalar;
 # each step makes a new one from earlier ones. The inputs are n x n, n x n and n (unless the
@@ -103,10 +106,12 @@ def _step(values, op, i, j):
         other = T.dot(b[1], m[1]) if i % 2 else b[1][1:]
         return ("m", ifelse(T.gt(cond[1].sum(), 0.0), T.cast(m[1] * 2.0 + 1.0, other.dtype),
                             other))
+    if kind == 21:  # a node with no C form: the C calls back into Python for it
+        return (a[0], Print("", attrs=())(a[1]) * 1.5)
     return None
 
 
-KINDS = 21
+KINDS = 22
 
 
 def _layout(array: np.ndarray, how: int) -> np.ndarray:
@@ -144,6 +149,7 @@ CASES = {"program": programs, "n": sizes, "layouts": st.tuples(*[st.integers(0, 
           suppress_health_check=[HealthCheck.too_slow])
 @given(**CASES)
 def test_c_matches_numpy_on_random_graphs(program, n, layouts, seed, skew, single):
+    require_compiler()
     check_random_graph(program, n, layouts, seed, skew, single)
 
 
@@ -167,6 +173,7 @@ def check_random_graph(program, n, layouts, seed, skew, single):
 
     def run(backend):
         f = function([a, b, v], outputs, backend=backend, on_unused_input="ignore")
+        assert f.backend == backend, f.fallback_reason  # the C is what is compared
         try:
             return f(*args)
         except (ValueError, MemoryError) as exc:  # max of an empty axis, say

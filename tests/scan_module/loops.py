@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from graphlab_kernel import function
 from graphlab_kernel.scan_module import Scan
-from graphlab_kernel.scan_module.op import NO_C_REASON
 from tests.toolchain import require_compiler
 
 BACKENDS = ("numpy", "c")
@@ -17,9 +16,8 @@ def loops_in(f) -> list[Scan]:
 
 
 def compile_on(backend: str, inputs, outputs, **kwargs):
-    """`function(inputs, outputs, backend=backend)`, checked: the graph around the loops runs on
-    NumPy; asked for C, it says why, and each loop body runs in C; asked for NumPy, everything
-    does."""
+    """`function(inputs, outputs, backend=backend)`, checked: the function and every loop body
+    run on the backend asked for (see _check_backends)."""
     if backend == "c":
         require_compiler()
     f = function(inputs, outputs, backend=backend, **kwargs)
@@ -29,16 +27,16 @@ def compile_on(backend: str, inputs, outputs, **kwargs):
 
 
 def _check_backends(f, backend: str) -> None:
-    """Asked for C, a function holding loops runs on NumPy and says why, and loop bodies
-    without loops of their own run in C; asked for NumPy, everything does."""
+    """The function and its loop bodies run on the backend asked for. In C, each loop node is a
+    call from the C back into Python (which runs the loop), and a body without loops of its own
+    runs all of a loop's steps in one C call (its module's gl_loop)."""
+    assert f.backend == backend and f.fallback_reason is None, (f.backend, f.fallback_reason)
     loops = loops_in(f)
-    if not loops:
-        assert f.backend == backend and f.fallback_reason is None
-        return
-    assert f.backend == "numpy"
-    assert f.fallback_reason == (NO_C_REASON if backend == "c" else None)
+    if backend == "c":
+        in_python = [n.op for n in getattr(f._run, "python_nodes", None).nodes] if loops else []
+        assert in_python == loops
     for op in loops:
         body = op.body(backend)
         _check_backends(body, backend)
-        # a body in C runs all of a loop's steps in one call (its module's gl_loop)
-        assert (getattr(body._run, "loop", None) is not None) == (body.backend == "c")
+        runs_steps_in_c = backend == "c" and not loops_in(body)
+        assert (getattr(body._run, "loop", None) is not None) == runs_steps_in_c

@@ -42,7 +42,7 @@ CLAIMS = {
     ],
     "09_scan": [
         ("def step(v, acc):", "step called with x[t] and out0[t-1]"),
-        ("print(f.backend, ", "numpy | scan compiles its loop body on its own"),
+        ("print(f.backend, ", "c | None"),
         ("print(f.backend, ", "c | (out0[t-1] + x[t])"),
         ("explorer.path = explorer.bodies[:1]",
          "['running_sum', 'body of Scan{scan_fn}']\nTrue\n['running_sum']"),

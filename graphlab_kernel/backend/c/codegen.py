@@ -19,7 +19,7 @@ A positive return means an error whose message is in `gl_err` (1: bad shapes or 
 memory, 3: index out of range); 4 means an input's data or strides are not aligned to its item
 size (the caller then passes an aligned copy), and 5 that a shared variable's array, passed as
 the buffer of its own update, overlaps another input (the caller then passes a fresh buffer; see
-_in_place_updates).
+_in_place_updates), and 6 that a node run in Python raised (the caller raises its exception).
 
 Python calls it through `gl_call(phase, <per output: pointer, expected shape>, <inputs>)`, whose
 arguments are all plain values; the message and the real shapes are then read from per-thread
@@ -32,11 +32,13 @@ Reshape, Join, Alloc, ARange, Eye, RandomDraw, Shape, Shape_i, Theano's extra op
 (extra_kernels.py), and IfElse, lazily: the nodes its condition needs run with the shape code,
 and each node only one branch needs runs inside an `if` on it (_lazy_order). A Scan's body gets
 a second entry, gl_loop, running all of a loop's steps in one call (_loop_entry).
-Anything else, a slice bound, Reshape shape or Alloc length computed inside the graph from array
-values (integer arithmetic on shapes, constants and integer inputs is fine, and so is an integer
-index or index vector computed from values: it is checked when its node runs), float16 or
-complex dtypes, or a graph above MAX_GRAPH_SIZE raises Unsupported: the function then runs whole
-on the NumPy backend (f.backend == "numpy").
+An op with no C form (Scan itself, Print, any op without a kernel) runs as a call from the C back
+into Python, with the shape code (_python_node; status 6 when it raises).
+A slice bound, Reshape shape or Alloc length computed inside the graph from array values (integer
+arithmetic on shapes, constants and integer inputs is fine, and so is an integer index or index
+vector computed from values: it is checked when its node runs), float16 or complex dtypes, an
+op with no C form that writes into its inputs, or a graph above MAX_GRAPH_SIZE raises
+Unsupported: the function then runs whole on the NumPy backend (f.backend == "numpy").
 """
 
 from __future__ import annotations
@@ -103,6 +105,9 @@ class Rendered:
     # with the shape code
     profiled: list | None = None
     shape_nodes: list = field(default_factory=list)
+    # the nodes run in Python (_python_node), in the order of their index in gl_py calls; their
+    # context is then the hidden input before the profile counters
+    python_nodes: list = field(default_factory=list)
 
 
 # --- scalar expressions -------------------------------------------------------------------------
@@ -182,9 +187,7 @@ def render(fgraph, loop_entry: bool = False, profile: bool = False) -> Rendered:
     w = Writer(fgraph)
     profiled: list = []
     order = fgraph.toposort()
-    for node in order:  # an op that says why it has no C form (Scan) is the reason given
-        if getattr(node.op, "no_c_reason", None):
-            raise Unsupported(node.op.no_c_reason)
+    python = [node for node in order if _runs_in_python(node)]
     guards, conditions = {}, set()
     if any(getattr(node.op, "branches", None) is not None for node in order):
         order, guards, conditions = _lazy_order(fgraph, order)
@@ -204,7 +207,8 @@ def render(fgraph, loop_entry: bool = False, profile: bool = False) -> Rendered:
             _constant(w, var)
     for k, var in enumerate(fgraph.outputs):
         w.out_index.setdefault(var, k)
-    early = _early_nodes(order, fgraph) | conditions
+    early = _early_nodes(order, fgraph) | conditions | _with_ancestors(python)
+    w.python_index = {node: k for k, node in enumerate(python)}
     plain_tail, in_place = _in_place_updates(fgraph, order, early)
     tail = plain_tail + list(in_place)
     order = [node for node in order if node not in tail] + tail
@@ -245,20 +249,93 @@ def render(fgraph, loop_entry: bool = False, profile: bool = False) -> Rendered:
     if not tail:
         _output_copies(w, fgraph)
     _output_shapes(w, fgraph)
+    if python:  # the runner's context for gl_py: a hidden input, filled in when it is made
+        w.hidden.append(np.zeros(1, dtype=np.int64))
+        w.params += ["char *in_gl_py", "int64_t in_n_gl_py_0", "int64_t in_s_gl_py_0"]
     if profile:  # the counters: the last hidden input, an array of this function's own
         w.hidden.append(new_counts(len(profiled)))
         w.params += ["char *in_gl_prof", "int64_t in_n_gl_prof_0", "int64_t in_s_gl_prof_0"]
     rendered = _assemble(w, fgraph, donors={i for _, i in in_place.values()}, profile=profile)
     rendered.in_place = dict(in_place.values())
+    rendered.python_nodes = python
     if profile:
         rendered.profiled = profiled
         rendered.shape_nodes = [node for node in order if node in early]
-    if loop_entry and not in_place:
+    if loop_entry and not in_place and not python:
         entry, cdef = _loop_entry(w, fgraph)
         rendered.source += "\n" + entry + "\n"
         rendered.cdef += "\n" + cdef
         rendered.loop_entry = True
     return rendered
+
+
+def _runs_in_python(node) -> bool:
+    """Whether `node` runs as Python called from the C (_python_node): an op with no C form, or
+    one that says why it runs in Python (`in_python`: Scan, whose loop runs in C on its own, and
+    Print, which prints). An op that writes into its inputs (destroy_map) has no such path."""
+    op = node.op
+    if getattr(op, "branches", None) is not None:
+        return False  # a lazy op: IfElse is C; _lazy_order refuses others
+    native = (getattr(op, "in_python", None) is None and
+              (isinstance(op, (DimShuffle, Elemwise, _ScaledProduct, DotMapGemv)) or
+               any(c in _EMITTERS for c in type(op).__mro__)))
+    if native:
+        return False
+    if op.destroy_map:
+        raise Unsupported(f"{op} has no C form, and writes into its inputs")
+    return True
+
+
+def _with_ancestors(nodes) -> set:
+    """`nodes` and every node computing a value they read, however indirectly."""
+    found, stack = set(), list(nodes)
+    while stack:
+        node = stack.pop()
+        if node is not None and node not in found:
+            found.add(node)
+            stack += [v.owner for v in node.inputs]
+    return found
+
+
+def _python_node(w: Writer, node) -> None:
+    """A node run by Python, called from the C through `gl_py(ctx, k, ...)`.
+
+    It runs with the shape code (its outputs' shapes are known only once it has run; the nodes
+    it reads run there too): the C passes each input as a pointer with its shape and strides,
+    and Python (runtime.PythonNodes) runs the op's perform on arrays viewing them, checks the
+    results' dtypes and ranks, and hands back a pointer, shape and strides per output. Those
+    arrays belong to Python for the whole call (never to a view of a C buffer: a result sharing
+    memory with an input is copied), so the C never frees nor reuses them, and copies those that
+    are outputs (copied_out). A non-zero return means the op raised: status 6, and the runner
+    raises that exception. Within one call a node runs once, even when the call's shapes change
+    and gl_run runs again: the runner hands back the same results."""
+    k = w.python_index[node]
+    ins, outs = node.inputs, node.outputs
+    in_dims, out_dims = sum(2 * v.type.ndim for v in ins), sum(2 * v.type.ndim for v in outs)
+    code = [f"/* {op_label(node)}: run in Python */",
+            f"{{ char *gl_pa[{max(len(ins), 1)}]; int64_t gl_pd[{max(in_dims, 1)}]; "
+            f"char *gl_pr[{max(len(outs), 1)}]; int64_t gl_prd[{max(out_dims, 1)}];"]
+    at = 0
+    for j, v in enumerate(ins):
+        a, r = w.names[v], v.type.ndim
+        code.append(f"gl_pa[{j}] = p_{a};" + "".join(
+            f" gl_pd[{at + d}] = n_{a}[{d}]; gl_pd[{at + r + d}] = s_{a}[{d}];" for d in range(r)))
+        at += 2 * r
+    code.append(f"if (gl_py(gl_py_ctx, {k}, gl_pa, gl_pd, gl_pr, gl_prd)) {{ status = 6; "
+                f"snprintf(gl_err, 512, \"{op_label(node)} raised\"); goto done; }}")
+    at = 0
+    names = []
+    for j, v in enumerate(outs):
+        name, r = w.declare(v), v.type.ndim
+        names.append(name)
+        code.append(f"p_{name} = gl_pr[{j}];" + "".join(
+            f" n_{name}[{d}] = gl_prd[{at + d}]; s_{name}[{d}] = gl_prd[{at + r + d}];"
+            for d in range(r)))
+        code.append(size_code(name, r, op_label(node)))
+        at += 2 * r
+        w.root[v] = v
+    code.append("}")
+    w.run_code += code  # the shape code: python nodes are early nodes
 
 
 def _lazy_order(fgraph, order) -> tuple[list, dict, set]:
@@ -548,7 +625,9 @@ _EMITTERS = {
 def _node(w: Writer, node, step: int, last_use: dict | None) -> None:
     """Emit one node (`last_use` None: no buffer reuse, for nodes run in phase 0)."""
     op = node.op
-    if isinstance(op, DimShuffle):
+    if node in w.python_index:
+        _python_node(w, node)
+    elif isinstance(op, DimShuffle):
         _dimshuffle(w, node)
     elif isinstance(op, Elemwise):
         _elemwise(w, node, step, last_use)
@@ -931,6 +1010,12 @@ def _output_copies(w: Writer, fgraph) -> None:
         c.append("if (d < 0) break; } }")
 
 
+# Python's entry for the nodes run in Python (_python_node): context, node index, inputs
+# (pointers; shapes and strides), outputs (pointers; shapes and strides, written by Python).
+PYTHON_NODE_CALL = ("int gl_py(void *ctx, int node, char **ins, int64_t *in_dims, char **outs, "
+                    "int64_t *out_dims);")
+
+
 def _profile_statics() -> list[str]:
     """A profiled module's clock. The counters (backend/profile.py) are its last hidden input:
     a node adds the nanoseconds between two reads of the monotonic clock around its code, with
@@ -945,10 +1030,13 @@ def _profile_statics() -> list[str]:
 def _assemble(w: Writer, fgraph, donors: set, profile: bool = False) -> Rendered:
     params = ", ".join(["int phase", "char **outs", "int64_t *oshape", "char *gl_err"] + w.params)
     lines = [PRELUDE, *(_profile_statics() if profile else ()), *w.statics, "",
+             *([PYTHON_NODE_CALL] if w.python_index else ()),
              f"static int gl_run({params})", "{", "int status = 0, changed = 0;"]
     if profile:
         lines.append("int64_t *gl_prof = (int64_t *)in_gl_prof; const int64_t gl_t_run = "
                      "gl_clock(); int64_t gl_t0 = 0; (void)gl_t0;")
+    if w.python_index:
+        lines.append("void *gl_py_ctx = (void *)(intptr_t)*(const int64_t *)in_gl_py;")
     lines += w.decls
     lines += [f"char *{slot} = 0;" for slot in dict.fromkeys(w.owned)]
     lines += ["/* shapes */", *w.shape_code]
@@ -969,6 +1057,8 @@ def _assemble(w: Writer, fgraph, donors: set, profile: bool = False) -> Rendered
     lines += ["", entry]
     if w.parallel:
         cdef += "\nint gl_bind_pool(const char *path);"
+    if w.python_index:  # defined by cffi's wrapper, calling runtime's dispatch
+        cdef += '\nextern "Python+C" ' + PYTHON_NODE_CALL
     scalar = _scalar_entry(fgraph, w)
     if scalar:
         lines += ["", scalar[0]]
@@ -999,8 +1089,18 @@ def _call_entry(w: Writer, fgraph, by_value: frozenset) -> tuple[str, str]:
             shapes.append(f"o{k}_{d}")
     params += entry_params
     out_list = ", ".join(f"out{k}" for k in range(len(outs))) or "0"
-    fill = "".join(f" gl_shape_tls[{i}] = {o};" for i, o in enumerate(shapes))
-    call = ", ".join(["phase", "outs", "gl_shape_tls", "gl_err_tls"] + names)
+    if w.python_index:
+        # A node run in Python may call this function again, on this thread, while gl_run runs:
+        # each call compares and writes the shapes in an array of its own, copied out at the end.
+        fill = "".join(f" shapes[{i}] = {o};" for i, o in enumerate(shapes))
+        call = ", ".join(["phase", "outs", "shapes", "gl_err_tls"] + names)
+        fill = f" int64_t shapes[{max(n_dims, 1)}] = {{0}};" + fill
+        body = [f"const int status = gl_run({call});",
+                "memcpy(gl_shape_tls, shapes, sizeof shapes); return status;"]
+    else:
+        fill = "".join(f" gl_shape_tls[{i}] = {o};" for i, o in enumerate(shapes))
+        call = ", ".join(["phase", "outs", "gl_shape_tls", "gl_err_tls"] + names)
+        body = [f"return gl_run({call});"]
     entry = "\n".join([
         "static __thread char gl_err_tls[512];",
         f"static __thread int64_t gl_shape_tls[{max(n_dims, 1)}];",
@@ -1008,7 +1108,7 @@ def _call_entry(w: Writer, fgraph, by_value: frozenset) -> tuple[str, str]:
         "const int64_t *gl_shapes(void) { return gl_shape_tls; }",
         f"int gl_call({', '.join(params)}) {{",
         f"char *outs[{max(len(outs), 1)}] = {{{out_list}}};{fill}",
-        f"return gl_run({call});",
+        *body,
         "}"])
     cdef = (f"int gl_call({', '.join(params)});\nconst char *gl_error(void);\n"
             "const int64_t *gl_shapes(void);")

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -124,7 +125,8 @@ def _build(module: str, rendered: Rendered, flags: list[str]):
         import cffi
         ffi = cffi.FFI()
         ffi.cdef(rendered.cdef)
-        prototypes = "\n".join(f"extern {line}" for line in rendered.cdef.splitlines())
+        prototypes = "\n".join(f"extern {line}" for line in rendered.cdef.splitlines()
+                               if not line.startswith('extern "Python'))
         ffi.set_source(module, "#include <stdint.h>\n" + prototypes)
         kernel_c, wrapper_c = work / "kernel.c", work / f"{module}.c"
         kernel_c.write_text(rendered.source)
@@ -183,6 +185,8 @@ def load(rendered: Rendered):
     spec = importlib.util.spec_from_file_location(module, str(path), loader=loader)
     mod = importlib.util.module_from_spec(spec)
     loader.exec_module(mod)
+    if rendered.python_nodes:  # the nodes run in Python call back through this
+        mod.ffi.def_extern(name="gl_py")(_python_dispatch(mod.ffi))
     if rendered.parallel:
         if pool_build is not None:
             pool_build.join()
@@ -263,6 +267,7 @@ def make_runner(mod, rendered: Rendered, fgraph):
     ranks = [v.type.ndim for v in fgraph.outputs]
     n_dims = sum(ranks)
     empty = np.empty
+    python = PythonNodes(ffi, rendered) if rendered.python_nodes else None
     # the previous call's output shapes, the guess for the next call (the direct call's too)
     memo = [[() if r == 0 else (0,) * r for r in ranks]]
 
@@ -290,20 +295,27 @@ def make_runner(mod, rendered: Rendered, fgraph):
             args += a.strides
         args += hidden
         shapes = memo[0]
-        for _ in range(2):
-            results, outs = [], []
-            for shape, dtype in zip(shapes, dtypes):
-                out = empty(shape, dtype)
-                results.append(out)
-                outs.append(from_buffer(out))
-                outs += shape
-            status = gl_call(1, *outs, *args)
-            if status == 0:
-                memo[0] = shapes
-                return results
-            if status != -1:
-                break
-            shapes = real_shapes()  # the shapes changed: allocate those, and call again
+        outer_call = python.begin() if python is not None else None
+        try:
+            for _ in range(2):
+                results, outs = [], []
+                for shape, dtype in zip(shapes, dtypes):
+                    out = empty(shape, dtype)
+                    results.append(out)
+                    outs.append(from_buffer(out))
+                    outs += shape
+                status = gl_call(1, *outs, *args)
+                if status == 0:
+                    memo[0] = shapes
+                    return results
+                if status != -1:
+                    break
+                shapes = real_shapes()  # the shapes changed: allocate those, and call again
+            if status == 6:  # a node run in Python raised: that exception
+                raise python.error() from None
+        finally:
+            if python is not None:
+                python.end(outer_call)
         if status == 4:  # an input's data or strides are not aligned to its item size
             return run([aligned(a) for a in values])
         _raise(status, ffi.string(lib.gl_error()).decode(errors="replace"))
@@ -314,8 +326,132 @@ def make_runner(mod, rendered: Rendered, fgraph):
                                 rendered.in_place, rendered.by_value, n_args, shared, targets,
                                 n_outputs, single)
 
-    run.direct_call = direct_call
+    if python is None:  # the direct call knows nothing of nodes run in Python
+        run.direct_call = direct_call
+    else:
+        run.python_nodes = python
+        run.inner_backend = "c"  # where the loops it calls back for compile their bodies
     return run
+
+
+class _Call:
+    """What the nodes run in Python keep during one call: their results, by node (handed back
+    again when gl_run runs again in the same call), and the exception one of them raised."""
+
+    def __init__(self):
+        self.results: dict[int, list] = {}
+        self.exception: BaseException | None = None
+
+
+class PythonNodes:
+    """The nodes of one compiled function that run in Python (codegen._python_node).
+
+    The module calls `gl_py(ctx, k, ...)` from its shape code; `ctx` is a handle to this object
+    (written into the module's hidden input for it), and each thread's current call is kept
+    apart (`begin`/`end` around a call), so concurrent or nested calls of the function do not
+    mix."""
+
+    def __init__(self, ffi, rendered: Rendered):
+        self.ffi = ffi
+        self.nodes = list(rendered.python_nodes)
+        # the perform each backend would run: a Scan compiles its body for C (its loop in C)
+        self.performs = [node.op.make_perform(node, "c") if hasattr(node.op, "make_perform")
+                         else node.op.perform for node in self.nodes]
+        # graphlab's own ops run in Python (Scan, Print: `in_python`) read the C's memory in
+        # place; any other op gets copies, which it may keep or write: the C's buffers are
+        # given back, and reused, when the call ends
+        self.views = [getattr(node.op, "in_python", None) is not None for node in self.nodes]
+        self.local = threading.local()
+        self.handle = ffi.new_handle(self)  # alive as long as this object: the runner holds it
+        slot = len(rendered.hidden_inputs) - (2 if rendered.profiled is not None else 1)
+        rendered.hidden_inputs[slot][0] = int(ffi.cast("intptr_t", self.handle))
+
+    def begin(self):
+        """Start a call on this thread; returns the call it interrupts (a node of the function
+        calling the function itself), which `end` restores."""
+        outer = getattr(self.local, "call", None)
+        self.local.call = _Call()
+        return outer
+
+    def end(self, outer) -> None:
+        self.local.call = outer
+
+    def error(self) -> BaseException:
+        return self.local.call.exception or RuntimeError("a node run in Python failed")
+
+    def run(self, k: int, ins, in_dims, outs, out_dims) -> int:
+        call = getattr(self.local, "call", None)
+        if call is None:
+            return 1
+        node = self.nodes[k]
+        results = call.results.get(k)
+        if results is None:
+            values, at = [], 0
+            for j, v in enumerate(node.inputs):
+                r = v.type.ndim
+                shape = tuple(in_dims[at:at + r])
+                strides = tuple(in_dims[at + r:at + 2 * r])
+                value = _array_at(self.ffi, ins[j], shape, strides, v.type.dtype)
+                values.append(value if self.views[k] else np.array(value, copy=True))
+                at += 2 * r
+            try:
+                results = [_checked_result(node, j, out, values) for j, out in
+                           enumerate(self.performs[k](node, values))]
+            except Exception as exc:  # raised again by the runner, as the NumPy backend does
+                from graphlab_kernel.backend.numpy_backend import annotated
+                call.exception = annotated(exc, node, values)
+                return 1
+            except BaseException as exc:  # KeyboardInterrupt, SystemExit: as they are
+                call.exception = exc
+                return 1
+            call.results[k] = results
+        at = 0
+        for j, a in enumerate(results):
+            outs[j] = self.ffi.cast("char *", a.ctypes.data)
+            r = a.ndim
+            out_dims[at:at + r] = a.shape
+            out_dims[at + r:at + 2 * r] = a.strides
+            at += 2 * r
+        return 0
+
+
+def _python_dispatch(ffi):
+    """The module's `gl_py`: the call goes to the PythonNodes whose handle is `ctx`."""
+    def gl_py(ctx, node, ins, in_dims, outs, out_dims):
+        try:
+            return ffi.from_handle(ctx).run(node, ins, in_dims, outs, out_dims)
+        except BaseException:  # never let an exception cross into C: the node fails instead
+            return 1
+    return gl_py
+
+
+def _array_at(ffi, pointer, shape: tuple, strides: tuple, dtype: str) -> np.ndarray:
+    """A read-only array viewing the C memory at `pointer` (any strides, negative ones too)."""
+    dtype = np.dtype(dtype)
+    if any(n == 0 for n in shape):
+        return np.empty(shape, dtype)
+    low = sum((n - 1) * st for n, st in zip(shape, strides) if st < 0)
+    high = sum((n - 1) * st for n, st in zip(shape, strides) if st > 0) + dtype.itemsize
+    memory = ffi.buffer(pointer + low, high - low)
+    array = np.ndarray(shape, dtype, buffer=memory, offset=-low, strides=strides)
+    array.flags.writeable = False
+    return array
+
+
+def _checked_result(node, j: int, value, inputs: list) -> np.ndarray:
+    """Output j of a node run in Python, as the C may take it: of its type's dtype and rank, of
+    length 1 where it broadcasts, aligned, and never memory of the C's (a copy if it may share
+    an input's: the C may reuse its buffers once the inputs are dead)."""
+    out = node.outputs[j]
+    array = np.asarray(value)
+    t = out.type
+    if array.dtype != np.dtype(t.dtype) or array.ndim != t.ndim or any(
+            b and n != 1 for b, n in zip(t.broadcastable, array.shape)):
+        raise TypeError(f"{node.op} returned output {j} as a {array.dtype} array of shape "
+                        f"{array.shape}; its type is {t}")
+    if not array.flags.aligned or any(np.may_share_memory(array, x) for x in inputs):
+        array = np.array(array, copy=True)
+    return array
 
 
 def make_loop(mod, rendered: Rendered):

@@ -84,6 +84,7 @@ class Writer:
         self.arrays: list = []         # variables passed in by the caller (inputs, big constants)
         self.conditions: dict = {}     # IfElse node -> the C int holding the branch it takes
         self.copied_out: set = set()   # outputs computed with the shape code: copied to outs
+        self.python_index: dict = {}   # node run in Python -> its index in gl_py calls
 
     def declare(self, var) -> str:
         name = f"v{len(self.names)}"
