@@ -267,7 +267,7 @@ def make_runner(mod, rendered: Rendered, fgraph):
     ranks = [v.type.ndim for v in fgraph.outputs]
     n_dims = sum(ranks)
     empty = np.empty
-    python = PythonNodes(ffi, rendered) if rendered.python_nodes else None
+    python = PythonNodes(ffi, rendered, fgraph) if rendered.python_nodes else None
     # the previous call's output shapes, the guess for the next call (the direct call's too)
     memo = [[() if r == 0 else (0,) * r for r in ranks]]
 
@@ -281,9 +281,11 @@ def make_runner(mod, rendered: Rendered, fgraph):
 
     def run(values):
         args = []
-        for a, (dtype, ndim, label, by_value) in zip(values, in_specs):
+        for k, (a, (dtype, ndim, label, by_value)) in enumerate(zip(values, in_specs)):
             if type(a) is not np.ndarray or a.dtype is not dtype or a.ndim != ndim:
                 a = _check_value(a, dtype, ndim, label)
+                if python is not None:  # its nodes read the arguments as the C does
+                    values = [*values[:k], a, *values[k + 1:]]
             if by_value:  # a 0-d float64 or int64 array: cffi reads its value
                 args.append(a)
                 continue
@@ -295,7 +297,7 @@ def make_runner(mod, rendered: Rendered, fgraph):
             args += a.strides
         args += hidden
         shapes = memo[0]
-        outer_call = python.begin() if python is not None else None
+        outer_call = python.begin(values) if python is not None else None
         try:
             for _ in range(2):
                 results, outs = [], []
@@ -338,7 +340,8 @@ class _Call:
     """What the nodes run in Python keep during one call: their results, by node (handed back
     again when gl_run runs again in the same call), and the exception one of them raised."""
 
-    def __init__(self):
+    def __init__(self, inputs: list):
+        self.inputs = inputs  # the function's arguments, as the C reads them
         self.results: dict[int, list] = {}
         self.exception: BaseException | None = None
 
@@ -351,7 +354,7 @@ class PythonNodes:
     apart (`begin`/`end` around a call), so concurrent or nested calls of the function do not
     mix."""
 
-    def __init__(self, ffi, rendered: Rendered):
+    def __init__(self, ffi, rendered: Rendered, fgraph):
         self.ffi = ffi
         self.nodes = list(rendered.python_nodes)
         # the perform each backend would run: a Scan compiles its body for C (its loop in C)
@@ -361,16 +364,19 @@ class PythonNodes:
         # place; any other op gets copies, which it may keep or write: the C's buffers are
         # given back, and reused, when the call ends
         self.views = [getattr(node.op, "in_python", None) is not None for node in self.nodes]
+        # per node, per input: the function argument it is (its array is at hand), or None
+        position = {v: i for i, v in enumerate(fgraph.inputs)}
+        self.arguments = [[position.get(v) for v in node.inputs] for node in self.nodes]
         self.local = threading.local()
         self.handle = ffi.new_handle(self)  # alive as long as this object: the runner holds it
         slot = len(rendered.hidden_inputs) - (2 if rendered.profiled is not None else 1)
         rendered.hidden_inputs[slot][0] = int(ffi.cast("intptr_t", self.handle))
 
-    def begin(self):
-        """Start a call on this thread; returns the call it interrupts (a node of the function
-        calling the function itself), which `end` restores."""
+    def begin(self, inputs: list):
+        """Start a call on this thread, of these arguments; returns the call it interrupts (a
+        node of the function calling the function itself), which `end` restores."""
         outer = getattr(self.local, "call", None)
-        self.local.call = _Call()
+        self.local.call = _Call(inputs)
         return outer
 
     def end(self, outer) -> None:
@@ -386,13 +392,16 @@ class PythonNodes:
         node = self.nodes[k]
         results = call.results.get(k)
         if results is None:
-            values, at = [], 0
-            for j, v in enumerate(node.inputs):
+            values, at, view = [], 0, self.views[k]
+            for j, (v, argument) in enumerate(zip(node.inputs, self.arguments[k])):
                 r = v.type.ndim
-                shape = tuple(in_dims[at:at + r])
-                strides = tuple(in_dims[at + r:at + 2 * r])
-                value = _array_at(self.ffi, ins[j], shape, strides, v.type.dtype)
-                values.append(value if self.views[k] else np.array(value, copy=True))
+                if argument is not None and view:  # the argument itself (what the C reads)
+                    values.append(call.inputs[argument])
+                else:
+                    shape = tuple(in_dims[at:at + r])
+                    strides = tuple(in_dims[at + r:at + 2 * r])
+                    value = _array_at(self.ffi, ins[j], shape, strides, v.type.dtype)
+                    values.append(value if view else np.array(value, copy=True))
                 at += 2 * r
             try:
                 results = [_checked_result(node, j, out, values) for j, out in
