@@ -243,7 +243,7 @@ def test_results_too_big_to_count_are_refused_clearly(backend):
 # --- nonzero ---------------------------------------------------------------------------------------
 
 
-def test_nonzero_of_an_input_compiles_to_c_and_of_a_computed_value_falls_back():
+def test_nonzero_compiles_to_c_of_an_input_and_of_a_computed_value():
     x = T.dmatrix("x")
     a = np.array([[0.0, np.nan, -0.0], [2.0, 0.0, -1.5]])
     f = function([x], [T.nonzero(x, return_matrix=True), T.flatnonzero(x), T.nonzero_values(x)],
@@ -253,10 +253,16 @@ def test_nonzero_of_an_input_compiles_to_c_and_of_a_computed_value_falls_back():
     np.testing.assert_array_equal(matrix, np.array(np.nonzero(a[:, ::-1])))
     np.testing.assert_array_equal(flat, np.flatnonzero(a[:, ::-1]))
     np.testing.assert_array_equal(values, [np.nan, -1.5, 2.0])  # NaN is nonzero, -0.0 is not
-    g = function([x], T.nonzero(x > 0)[1], backend="c")
-    assert g.backend == "numpy"
-    assert "NonZero of a value computed in the graph" in g.fallback_reason
-    np.testing.assert_array_equal(g(a), [0])
+    # a computed value: computed with the shape code, where nonzero counts its elements
+    g = function([x], [T.nonzero(x > 0)[1], T.flatnonzero(T.exp(x) * 2 - 2) + 1], backend="c")
+    assert g.backend == "c" and g.fallback_reason is None
+    cols, flat = g(a)
+    np.testing.assert_array_equal(cols, np.nonzero(a > 0)[1])
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(flat, np.flatnonzero(np.exp(a) * 2 - 2) + 1)
+    cols, flat = g(np.ones((3, 4)))  # other shapes, other counts
+    np.testing.assert_array_equal(cols, np.tile(np.arange(4), 3))
+    np.testing.assert_array_equal(flat, np.arange(1, 13))
 
 
 def test_nonzero_types_errors_and_pp():

@@ -66,6 +66,7 @@ from graphlab_kernel.tensor.shape import ARange, Alloc, Eye, Join, Reshape, Shap
 from graphlab_kernel.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1,
                                                        AdvancedSubtensor, AdvancedSubtensor1)
 from graphlab_kernel.tensor.subtensor import IncSubtensor, Subtensor
+from graphlab_kernel.tensor.nonzero import NonZero
 from graphlab_kernel.tensor.random import RandomDraw
 from graphlab_kernel.tensor.type import INT_DTYPES
 from graphlab_kernel.backend.c.kernels import (emit_advanced_inc_subtensor,
@@ -207,7 +208,10 @@ def render(fgraph, loop_entry: bool = False, profile: bool = False) -> Rendered:
             _constant(w, var)
     for k, var in enumerate(fgraph.outputs):
         w.out_index.setdefault(var, k)
-    early = _early_nodes(order, fgraph) | conditions | _with_ancestors(python)
+    # nonzero counts its elements with the shapes: the value it reads is computed there too
+    counted = [n.inputs[0].owner for n in order if isinstance(n.op, NonZero)]
+    early = (_early_nodes(order, fgraph) | conditions | _with_ancestors(python)
+             | _with_ancestors(counted))
     w.python_index = {node: k for k, node in enumerate(python)}
     plain_tail, in_place = _in_place_updates(fgraph, order, early)
     tail = plain_tail + list(in_place)

@@ -391,7 +391,8 @@ def _every_element(a: str, r: int, body: list[str]) -> list[str]:
 
 def emit_nonzero(w: Writer, node) -> None:
     """nonzero / flatnonzero: the elements counted with the shapes (so x's values must be known
-    then: a function input or a constant), then their indices written in C order."""
+    then: a function input, a constant, or computed with the shape code, as codegen.render does
+    for a value nonzero reads), then their indices written in C order."""
     op, (x,), (out,) = node.op, node.inputs, node.outputs
     if x not in w.known:
         raise Unsupported(f"{op} of a value computed in the graph: how many elements it finds "
