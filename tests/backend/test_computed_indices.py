@@ -65,14 +65,25 @@ def test_a_computed_index_out_of_range_raises_and_no_shared_variable_changes(bac
     assert f(X, -1) == w_before[np.argmax(w_before * X) - 1]
 
 
-def test_a_slice_bound_computed_from_values_runs_on_numpy_and_says_why():
+def test_a_slice_bound_computed_from_values_compiles_to_c():
+    # the bound is computed with the shape code, before the slice's shape is worked out
     x = T.dvector("x")
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a known limit: no warning, the reason is recorded
-        f = G.function([x], x[T.argmax(x):], backend="c")
-    assert f.backend == "numpy"
-    assert "slice bound computed from array values" in f.fallback_reason
-    np.testing.assert_array_equal(f(X), X[np.argmax(X):])
+        warnings.simplefilter("error")
+        f = G.function([x], [x[T.argmax(x):] * 2, x[:T.argmin(x) + 1].sum()], backend="c")
+    assert f.backend == "c" and f.fallback_reason is None
+    tail, head = f(X)
+    np.testing.assert_array_equal(tail, X[np.argmax(X):] * 2)
+    assert head == X[:np.argmin(X) + 1].sum()
+    rising = np.arange(5.0)
+    tail, head = f(rising)  # other values, other shapes
+    np.testing.assert_array_equal(tail, [8.0])
+    assert head == 0.0
+    m = T.dmatrix("m")
+    g = G.function([m], T.inc_subtensor(m[:T.argmax(m.sum(axis=1)) + 1], 1.0), backend="c")
+    assert g.backend == "c"
+    mv = np.array([[0.0, 1.0], [5.0, 5.0], [1.0, 1.0]])
+    np.testing.assert_array_equal(g(mv), mv + np.array([[1.0], [1.0], [0.0]]))
 
 
 def test_an_update_at_a_computed_index_is_not_written_in_place():

@@ -186,18 +186,20 @@ def test_counts_are_checked_when_the_function_runs(backend):
         cut(a, np.array([1, 1, 1]))
 
 
-def test_counts_computed_from_array_values_run_on_numpy_and_say_why():
+def test_counts_computed_from_array_values_compile_to_c():
+    # the counts are computed with the shape code, which sizes the result with them
     x = T.dmatrix("x")
     counts = T.cast(T.sum(x, axis=0), "int64")
-    for out, what in [(T.repeat(x, counts, axis=1), "counts"),
-                      (T.tile(x, counts, ndim=2), "reps"),
-                      (T.split(x, counts, 2, axis=0)[0], "splits_size")]:
-        f = function([x], out, backend="c")
-        assert f.backend == "numpy"
-        assert f"with {what} computed from array values" in f.fallback_reason
     a = np.array([[1.0, 1.0], [0.0, 1.0]])
-    np.testing.assert_array_equal(function([x], T.repeat(x, counts, axis=1))(a),
-                                  np.repeat(a, [1, 2], axis=1))
+    for out, expected in [(T.repeat(x, counts, axis=1), np.repeat(a, [1, 2], axis=1)),
+                          (T.tile(x, counts, ndim=2), np.tile(a, (1, 2))),
+                          (T.split(x, T.cast(x[0], "int64"), 2, axis=0)[1], a[1:])]:
+        f = function([x], out * 2, backend="c")
+        assert f.backend == "c" and f.fallback_reason is None
+        np.testing.assert_array_equal(f(a), expected * 2)
+    bad = function([x], T.repeat(x, counts, axis=1), backend="c")
+    with pytest.raises(ValueError, match="Repeat"):
+        bad(np.array([[-3.0, 1.0], [0.0, 1.0]]))  # a negative count, computed: refused
 
 
 def test_stack_split_tile_repeat_roll_errors_and_pp():

@@ -34,11 +34,11 @@ and each node only one branch needs runs inside an `if` on it (_lazy_order). A S
 a second entry, gl_loop, running all of a loop's steps in one call (_loop_entry).
 An op with no C form (Scan itself, Print, any op without a kernel) runs as a call from the C back
 into Python, with the shape code (_python_node; status 6 when it raises).
-A slice bound, Reshape shape or Alloc length computed inside the graph from array values (integer
-arithmetic on shapes, constants and integer inputs is fine, and so is an integer index or index
-vector computed from values: it is checked when its node runs), float16 or complex dtypes, an
-op with no C form that writes into its inputs, or a graph above MAX_GRAPH_SIZE raises
-Unsupported: the function then runs whole on the NumPy backend (f.backend == "numpy").
+A value that sets a shape (a slice bound, a Reshape target, Alloc lengths, arange and eye bounds,
+repeat, tile and split counts, what nonzero counts) is computed with the shape code, by whatever
+nodes compute it (_shape_values). float16 or complex dtypes, an op with no C form that writes
+into its inputs, or a graph above MAX_GRAPH_SIZE raises Unsupported: the function then runs whole
+on the NumPy backend (f.backend == "numpy").
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ from graphlab_kernel.tensor.shape import ARange, Alloc, Eye, Join, Reshape, Shap
 from graphlab_kernel.tensor.advanced_subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1,
                                                        AdvancedSubtensor, AdvancedSubtensor1)
 from graphlab_kernel.tensor.subtensor import IncSubtensor, Subtensor
+from graphlab_kernel.tensor.extra_ops import Repeat, Split, Tile
 from graphlab_kernel.tensor.nonzero import NonZero
 from graphlab_kernel.tensor.random import RandomDraw
 from graphlab_kernel.tensor.type import INT_DTYPES
@@ -74,7 +75,8 @@ from graphlab_kernel.backend.c.kernels import (emit_advanced_inc_subtensor,
                                                emit_arg_reduce, emit_dot, emit_dot_map_gemv,
                                                emit_eye, emit_inc_subtensor, emit_join, emit_reduce,
                                                emit_reshape, emit_scaled_product, emit_shape,
-                                               emit_softmax, emit_softmax_grad, emit_subtensor)
+                                               emit_softmax, emit_softmax_grad, emit_subtensor,
+                                               slice_bounds)
 from graphlab_kernel.backend.c.random_kernels import emit_random_draw
 from graphlab_kernel.backend.c.extra_kernels import EXTRA_EMITTERS
 from graphlab_kernel.backend.c.writer import (ERROR_FLAG, Unsupported, Writer, alloc, c_literal,
@@ -208,10 +210,11 @@ def render(fgraph, loop_entry: bool = False, profile: bool = False) -> Rendered:
             _constant(w, var)
     for k, var in enumerate(fgraph.outputs):
         w.out_index.setdefault(var, k)
-    # nonzero counts its elements with the shapes: the value it reads is computed there too
-    counted = [n.inputs[0].owner for n in order if isinstance(n.op, NonZero)]
+    # the values that set shapes (a slice bound, a reshape target, what nonzero counts...) are
+    # computed with the shape code, from wherever they come
+    sizing = [v.owner for node in order for v in _shape_values(node)]
     early = (_early_nodes(order, fgraph) | conditions | _with_ancestors(python)
-             | _with_ancestors(counted))
+             | _with_ancestors(sizing))
     w.python_index = {node: k for k, node in enumerate(python)}
     plain_tail, in_place = _in_place_updates(fgraph, order, early)
     tail = plain_tail + list(in_place)
@@ -299,6 +302,24 @@ def _with_ancestors(nodes) -> set:
             found.add(node)
             stack += [v.owner for v in node.inputs]
     return found
+
+
+def _shape_values(node) -> list:
+    """The inputs whose values set `node`'s output shapes in C (so they must be known with the
+    shapes): slice bounds, a reshape target, alloc lengths, arange and eye bounds, repeat, tile
+    and split counts, and the value nonzero counts the elements of."""
+    op, ins = node.op, node.inputs
+    if isinstance(op, Subtensor):
+        return slice_bounds(op.idx_list, ins[1:])
+    if isinstance(op, IncSubtensor):
+        return slice_bounds(op.idx_list, ins[2:])
+    if isinstance(op, (Reshape, Repeat, Tile, Split)):
+        return [ins[1]]
+    if isinstance(op, Alloc):
+        return list(ins[1:])
+    if isinstance(op, (ARange, Eye, NonZero)):
+        return list(ins)
+    return []
 
 
 def _python_node(w: Writer, node) -> None:

@@ -222,7 +222,7 @@ def emit_rebroadcast(w: Writer, node) -> None:
 
 def _counts_known(w: Writer, node, var, what: str) -> str:
     """The C name of `var`, counts that set the result's shape: they must be known with the
-    shapes (constants, function inputs, shape arithmetic), or the function runs on NumPy."""
+    shapes (constants, function inputs, or values codegen computes with the shape code)."""
     if var not in w.known:
         raise Unsupported(f"{node.op} with {what} computed from array values: the length of its "
                           "result depends on them")

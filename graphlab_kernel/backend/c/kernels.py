@@ -305,7 +305,7 @@ def emit_arg_reduce(w: Writer, node) -> None:
         "k++;"] + inner_t + [f"((int64_t *)p_{name})[o++] = best_k;"] + outer_t + ["}"]
 
 
-def _slice_bounds(idx_list, scalars) -> list:
+def slice_bounds(idx_list, scalars) -> list:
     """The symbolic scalars that are slice bounds (the others are integer indices)."""
     values, bounds = iter(scalars), []
     for entry in idx_list:
@@ -320,7 +320,7 @@ def _computed_indices(w: Writer, node, idx_list, scalars) -> set:
     An integer index only moves the view, so it may be one, checked when the node runs; a slice
     bound sets the view's shape, which must be known before outputs are allocated."""
     computed = {v for v in scalars if v not in w.known}
-    if any(v in computed for v in _slice_bounds(idx_list, scalars)):
+    if any(v in computed for v in slice_bounds(idx_list, scalars)):
         raise Unsupported(f"{node.op} with a slice bound computed from array values")
     return computed
 
@@ -398,8 +398,8 @@ def _view_code(w: Writer, idx_list, scalars, label: str, src: str, dst: str, rx:
 def emit_subtensor(w: Writer, node) -> None:
     """x[idx] with integers and slices: a view (new shape, strides and data offset).
 
-    Slice bounds must be known when shapes are computed (phase 0: function inputs, constants,
-    shape arithmetic), or the graph runs on NumPy. An integer index may be computed from array
+    Slice bounds must be known when shapes are computed (phase 0: function inputs, constants, or
+    values codegen computes with the shape code). An integer index may be computed from array
     values (x[argmax(x)]): it is checked when the node runs, before any shared variable is
     written in place (those nodes run last)."""
     op, (x, *scalars), (out,) = node.op, node.inputs, node.outputs
@@ -602,8 +602,8 @@ def emit_shape(w: Writer, node, axis: int | None = None) -> None:
 
 
 def emit_reshape(w: Writer, node) -> None:
-    """x.reshape(shape): a view of a C-contiguous x, else a contiguous copy. The shape must be a
-    constant or a function input (its values are needed in phase 0)."""
+    """x.reshape(shape): a view of a C-contiguous x, else a contiguous copy. The shape's values
+    are needed in phase 0 (codegen computes them with the shape code)."""
     (x, shp), (out,) = node.inputs, node.outputs
     if shp not in w.known:
         raise Unsupported(f"{node.op} with a shape computed from array values")
@@ -700,8 +700,8 @@ def emit_join(w: Writer, node) -> None:
 
 
 def emit_alloc(w: Writer, node) -> None:
-    """alloc(value, *lengths): value broadcast to the given shape, in a fresh array. The lengths
-    must be constants or function inputs (their values are needed in phase 0)."""
+    """alloc(value, *lengths): value broadcast to the given shape, in a fresh array. The lengths'
+    values are needed in phase 0 (codegen computes them with the shape code)."""
     (value, *lengths), (out,) = node.inputs, node.outputs
     for s in lengths:
         if s not in w.known:
@@ -731,7 +731,7 @@ def emit_alloc(w: Writer, node) -> None:
 
 def emit_eye(w: Writer, node) -> None:
     """eye(n, m, k): zeros, then ones at (i, i + k). Its lengths must be known with the shapes
-    (constants, function inputs, shape arithmetic), and so its offset, read as an int64 (a uint64
+    (codegen computes them with the shape code), and so its offset, read as an int64 (a uint64
     above INT64_MAX is past every column)."""
     (out,), label = node.outputs, op_label(node)
     if any(v not in w.known for v in node.inputs):
@@ -755,7 +755,7 @@ def emit_eye(w: Writer, node) -> None:
 
 def emit_arange(w: Writer, node) -> None:
     """arange(start, stop, step). Its length is computed with the shapes, so the three values
-    must be known then (constants, function inputs, shape arithmetic): ceil((stop - start) /
+    must be known then (codegen computes them with the shape code): ceil((stop - start) /
     step) as NumPy computes it, the quotient rounded to a double first (for integers, from the
     exact difference: NumPy divides Python ints), and refused beyond the int64 range either way.
     The values follow NumPy's fill: out[0] = start, out[1] = start + step, then out[i] = out[0]
