@@ -26,8 +26,8 @@ from graphlab_kernel.gof.graph import Apply, Constant, Variable
 from graphlab_kernel.printing import walk_tree
 
 __all__ = ["ROLES", "GraphView", "HistoryReplay", "apply_id", "describe_node", "describe_variable",
-           "graph_text", "inner_function", "node_times", "op_label", "trace", "type_label",
-           "variable_id", "view_of_function", "view_of_variables"]
+           "graph_text", "inner_function", "node_times", "op_label", "python_nodes", "trace",
+           "type_label", "variable_id", "view_of_function", "view_of_variables"]
 
 # The role of a variable in a view, in the order a legend lists them.
 ROLES = ("input", "shared", "constant", "output", "update", "inner")
@@ -281,6 +281,13 @@ def node_times(f: Function) -> dict[str, tuple[float, str]]:
     whole, calls = profile.seconds, profile.calls
     return {apply_id(node): (seconds / whole, f"{format_seconds(seconds / calls)}/call")
             for node, seconds in profile.node_seconds().items()}
+
+
+def python_nodes(f: Function) -> list[Apply]:
+    """The nodes of a function compiled to C that run as calls from the C back into Python
+    (ops with no C form: a loop, a Print, an op with only a NumPy perform)."""
+    found = getattr(f._run, "python_nodes", None)
+    return list(found.nodes) if found is not None else []
 
 
 def op_label(op: Any) -> str:

@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
+
 
 def _run_cache_dir() -> Path:
     run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
@@ -21,3 +23,13 @@ def _run_cache_dir() -> Path:
 
 if "GRAPHLAB_TEST_KEEP_CACHE" not in os.environ:
     os.environ["GRAPHLAB_CACHE_DIR"] = str(_run_cache_dir())
+
+
+@pytest.fixture(params=["c", "numpy"])
+def backend(request):
+    """Each backend in turn, for a test taking `backend` (C skipped where no compiler is, failed
+    under CI). A test parametrizing `backend` itself chooses its own."""
+    if request.param == "c":
+        from tests.toolchain import require_compiler
+        require_compiler()
+    return request.param

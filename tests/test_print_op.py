@@ -12,14 +12,6 @@ from graphlab_kernel.printing import Print
 from tests.toolchain import require_compiler
 
 
-BACKENDS = ["c", "numpy"]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request):
-    if request.param == "c":
-        require_compiler()
-    return request.param
 
 
 def test_prints_each_time_the_value_is_computed(capsys, backend):

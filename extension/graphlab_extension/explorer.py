@@ -14,7 +14,7 @@ import traitlets
 from graphlab_kernel import Function
 from graphlab_kernel.tooling import (GraphView, HistoryReplay, apply_id, describe_node,
                                      describe_variable, inner_function, node_times, op_label,
-                                     variable_id)
+                                     python_nodes, variable_id)
 
 from graphlab_extension import frontend
 from graphlab_extension.diagram import DEFAULT_MAX_NODES, diagram_of, with_heat
@@ -189,6 +189,8 @@ class Explorer(anywidget.AnyWidget):
             body = inner_function(found, self._level.function)
             if body is not None:
                 facts["body"] = f"{body.name}, compiled on its own (backend {body.backend})"
+            if found in python_nodes(self._level.function):
+                facts["runs"] = "in Python, called from the generated C (it has no C form)"
             timed = self.times.get(apply_id(found)) if self.mode == "time" else None
             if timed is not None:
                 facts["time"] = f"{timed[1]}, {100 * timed[0]:.1f}% of the calls' time"

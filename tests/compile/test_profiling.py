@@ -10,14 +10,6 @@ import graphlab_kernel.tensor as T
 from graphlab_kernel.ifelse import ifelse
 from tests.toolchain import require_compiler
 
-BACKENDS = ["c", "numpy"]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request):
-    if request.param == "c":
-        require_compiler()
-    return request.param
 
 
 def _heavy_and_light(backend):

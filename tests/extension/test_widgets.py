@@ -200,6 +200,7 @@ def test_explorer_opens_a_loop_body_and_goes_back():
     ex.next()
     ex.selected = loop
     assert ex.details["body"] == "running, compiled on its own (backend c)"
+    assert ex.details["runs"] == "in Python, called from the generated C (it has no C form)"
     outer = {name: getattr(ex, name) for name in ("title", "n_steps", "svg", "rule", "c_source")}
 
     ex.path = [loop]  # what the details panel's button does
@@ -257,7 +258,7 @@ def test_explorer_offers_no_body_for_other_nodes():
     others = [apply_id(n) for n in f.maker.fgraph.toposort() if apply_id(n) not in ex.bodies]
     assert others and len(ex.bodies) == 1
     ex.selected = others[0]
-    assert ex.details["kind"] == "apply" and "body" not in ex.details
+    assert ex.details["kind"] == "apply" and "body" not in ex.details and "runs" not in ex.details
     with pytest.raises(traitlets.TraitError, match="not a node of running_sum holding a"):
         ex.open_body()
     with pytest.raises(traitlets.TraitError, match="path\\[0\\] is 'v1'"):
