@@ -477,6 +477,41 @@ def test_a_check_on_values_computed_from_arrays_runs_in_c_too():
         f(np.ones((3, 2)), np.array([0.0, 0.0, 0.0, 0.0, 5.0]))
 
 
+SETS_A_LENGTH = [  # an inferred length that another node needs before anything is computed
+    ("float-arange", lambda: [T.lscalar("n")],
+     lambda n: T.zeros((T.arange(0.0, n, 0.5).shape[0], 2)), [[5], [0]]),
+    ("repeat-counts", lambda: [T.dmatrix("x"), T.lvector("r")],
+     lambda x, r: T.zeros(T.repeat(x, r, axis=1).shape) + 1,
+     [[np.ones((2, 3)), np.array([1, 0, 2])], [np.ones((2, 3)), np.array([1, -1, 2])]]),
+    ("index-vector", lambda: [T.dmatrix("x"), T.lvector("i")],
+     lambda x, i: T.zeros((x[i].shape[0], 3)),
+     [[np.ones((3, 2)), np.array([0, 2, -3])], [np.ones((3, 2)), np.array([0, 3])]]),
+    ("reshape-target", lambda: [T.dmatrix("x"), T.lvector("s")],
+     lambda x, s: T.ones(x.reshape(s, ndim=2).shape),
+     [[np.ones((2, 6)), np.array([3, -1])], [np.ones((2, 6)), np.array([5, -1])]]),
+]
+
+
+@pytest.mark.parametrize("case", SETS_A_LENGTH, ids=[c[0] for c in SETS_A_LENGTH])
+def test_an_inferred_length_is_computed_with_the_shapes_in_c(case):
+    """The lengths shape inference writes (float arithmetic, a sum of counts, an index vector's
+    range check) are computed with the shapes in C, as the shape read they replace was: an
+    alloc of such a length still runs in C, and fails there as the op would."""
+    require_compiler()
+    _, make_inputs, build, calls = case
+    inputs = make_inputs()
+    out = build(*inputs)
+    in_c = function(inputs, out, backend="c")
+    assert in_c.backend == "c", in_c.fallback_reason
+    on_numpy = function(inputs, out, backend="numpy")
+    for values in calls:
+        want, got = _run(on_numpy, *values), _run(in_c, *values)
+        if isinstance(want, type):
+            assert got is want
+        else:
+            np.testing.assert_array_equal(got[0], want[0])
+
+
 # --- random graphs ----------------------------------------------------------------------------
 
 

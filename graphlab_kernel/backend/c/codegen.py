@@ -389,17 +389,24 @@ def _small_int(var) -> bool:
     return var.type.ndim <= 1 and (var.type.dtype in INT_DTYPES or var.type.dtype == "bool")
 
 
+def _small_value(var) -> bool:
+    """A value the shape code may compute: a small integer (or boolean) one, or a float scalar
+    (the length of a float arange is computed in float64)."""
+    return _small_int(var) or (var.type.ndim == 0 and var.type.dtype in ("float32", "float64"))
+
+
 def _early_nodes(order, fgraph) -> set:
-    """Nodes computing small integer (or boolean) values from shapes, constants and small integer
-    inputs only (shape and index arithmetic, as x[i + 1] or x.reshape((n, -1)) with n an input,
-    and shape inference's checks on them)."""
+    """Nodes computing small values from shapes, constants and small integer inputs only
+    (shape and index arithmetic, as x[i + 1] or x.reshape((n, -1)) with n an input, and
+    shape inference's lengths and checks: a float arange's length, the sum of repeat's counts,
+    whether an input index vector is within its axis)."""
     early = set()
     values = {v for v in fgraph.inputs if _small_int(v)}
     outputs = set(fgraph.outputs)
     for node in order:
         if any(o in outputs for o in node.outputs):
             continue
-        small = all(_small_int(o) for o in node.outputs)
+        small = all(_small_value(o) for o in node.outputs)
         from_values = all(isinstance(i, Constant) or i in values for i in node.inputs)
         if isinstance(node.op, (Shape, Shape_i)) or (
                 small and from_values and isinstance(node.op, _SHAPE_ARITHMETIC)):
@@ -408,8 +415,8 @@ def _early_nodes(order, fgraph) -> set:
     return early
 
 
-# The ops that compute with the shapes when they read only shapes and small integer values.
-_SHAPE_ARITHMETIC = (Elemwise, DimShuffle, Join, Subtensor, CheckShapes)
+# The ops that compute with the shapes when they read only shapes and small values.
+_SHAPE_ARITHMETIC = (Elemwise, DimShuffle, Join, Subtensor, Reduce, CheckShapes)
 
 
 def _arrays_read(var) -> set:
