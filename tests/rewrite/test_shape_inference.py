@@ -480,6 +480,8 @@ def test_a_check_on_values_computed_from_arrays_runs_in_c_too():
 SETS_A_LENGTH = [  # an inferred length that another node needs before anything is computed
     ("float-arange", lambda: [T.lscalar("n")],
      lambda n: T.zeros((T.arange(0.0, n, 0.5).shape[0], 2)), [[5], [0]]),
+    ("float-arange-of-inputs", lambda: [T.dscalar("a"), T.dscalar("h")],
+     lambda a, h: T.zeros((T.arange(a, 3.0, h).shape[0],)), [[0.5, 0.25], [0.0, 0.0]]),
     ("repeat-counts", lambda: [T.dmatrix("x"), T.lvector("r")],
      lambda x, r: T.zeros(T.repeat(x, r, axis=1).shape) + 1,
      [[np.ones((2, 3)), np.array([1, 0, 2])], [np.ones((2, 3)), np.array([1, -1, 2])]]),

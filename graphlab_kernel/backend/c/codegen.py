@@ -396,12 +396,12 @@ def _small_value(var) -> bool:
 
 
 def _early_nodes(order, fgraph) -> set:
-    """Nodes computing small values from shapes, constants and small integer inputs only
-    (shape and index arithmetic, as x[i + 1] or x.reshape((n, -1)) with n an input, and
-    shape inference's lengths and checks: a float arange's length, the sum of repeat's counts,
+    """Nodes computing small values from shapes, constants and small inputs only (shape and
+    index arithmetic, as x[i + 1] or x.reshape((n, -1)) with n an input, and shape
+    inference's lengths and checks: a float arange's length, the sum of repeat's counts,
     whether an input index vector is within its axis)."""
     early = set()
-    values = {v for v in fgraph.inputs if _small_int(v)}
+    values = {v for v in fgraph.inputs if _small_value(v)}
     outputs = set(fgraph.outputs)
     for node in order:
         if any(o in outputs for o in node.outputs):
