@@ -27,8 +27,8 @@ from graphlab_kernel.tensor import scalar_ops as S
 from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise
 from graphlab_kernel.tensor.shape import Join, Shape, Shape_i, stack
 from graphlab_kernel.tensor.math import Reduce
-from graphlab_kernel.tensor.shape_checks import (CheckShapes, after_shapes, length, nonnegative,
-                                                 static)
+from graphlab_kernel.tensor.lengths import length, nonnegative, static
+from graphlab_kernel.tensor.shape_checks import CheckShapes, after_shapes
 from graphlab_kernel.tensor.subtensor import Subtensor
 from graphlab_kernel.tensor.type import FLOAT_DTYPES
 from graphlab_kernel.tensor.var import constant

@@ -132,14 +132,15 @@ def _index_checks(checks, op, x, indices, shapes) -> tuple:
     """For shape inference: the length the index arrays broadcast to, and a function adding
     the check that every index is within its axis, as _broadcast_length and _checked_key make
     them (the second reads the index arrays' values: a reduction over them)."""
-    from graphlab_kernel.tensor import shape_checks as L
+    from graphlab_kernel.tensor import lengths as L
+    from graphlab_kernel.tensor.shape_checks import listed
     sx, index_shapes = shapes[0], shapes[1:]
     common, agree = L.length(1), []
     for s in index_shapes:
         if s:  # a vector: of length 1, or of the length the others have
             agree.append(L.any_of(L.eq(s[0], 1), L.eq(common, 1), L.eq(common, s[0])))
             common = s[0] if L.static(common) == 1 else L.switch(L.eq(s[0], 1), common, s[0])
-    checks.require(agree, "index arrays of shapes ", *L.listed(index_shapes),
+    checks.require(agree, "index arrays of shapes ", *listed(index_shapes),
                    " do not broadcast together (input shape ", sx, ")", index_error=True)
 
     def require_in_range() -> None:

@@ -52,9 +52,10 @@ class _ScaledProduct(Op):
     def infer_shape(self, node, input_shapes):
         """dot(a, b)'s shape; a and b must be aligned, and z of that shape where its type does
         not broadcast."""
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
         sz, _, sa, sb, _ = input_shapes
-        checks = L.Checks(self)
+        checks = Checks(self)
         checks.require([L.eq(sa[-1], sb[0])], "shapes ", sa, " and ", sb, " are not aligned")
         product = sa[:-1] + sb[1:]
         z_fits = [L.eq(n, p) for n, p, b in zip(sz, product, node.inputs[0].broadcastable)

@@ -57,9 +57,10 @@ class Rebroadcast(Op):
 
     def infer_shape(self, node, input_shapes):
         """x's shape; an axis made broadcastable must have length 1."""
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
         shape = list(input_shapes[0])
-        checks = L.Checks(self)
+        checks = Checks(self)
         for axis, flag in self.axes:
             if flag:
                 checks.require([L.eq(shape[axis], 1)], f"axis {axis} of {node.inputs[0]} must "

@@ -38,7 +38,7 @@ class _DiagonalOp(Op):
     def _region(self, shape) -> list:
         """The lengths of the diagonal of an x of `shape`: its other axes, then the diagonal's
         (numpy.diagonal's: min(n1, n2 - offset) or min(n1 + offset, n2), at least 0)."""
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
         n1, n2 = shape[self.axis1], shape[self.axis2]
         if self.offset >= 0:
             along = L.minimum(n1, L.sub(n2, self.offset))

@@ -184,7 +184,8 @@ class Elemwise(Op):
     def infer_shape(self, node, input_shapes):
         """Each axis the common length of the inputs not broadcastable along it (1 where all
         are), checked as perform checks it; None when the scalar op may refuse some values."""
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks, listed
         if may_refuse_values(self.scalar_op, [v.dtype for v in node.inputs],
                              node.outputs[0].dtype, node.inputs):
             return None
@@ -193,8 +194,8 @@ class Elemwise(Op):
             fixed = [s[d] for s, v in zip(input_shapes, node.inputs) if not v.broadcastable[d]]
             lengths.append(fixed[0] if fixed else 1)
             agree += [L.eq(fixed[0], n) for n in fixed[1:]]
-        checks = L.Checks(self)
-        checks.require(agree, "input shapes ", *L.listed(input_shapes), " do not broadcast")
+        checks = Checks(self)
+        checks.require(agree, "input shapes ", *listed(input_shapes), " do not broadcast")
         return [checks.apply(lengths)]
 
     def pp(self, node, args: Sequence[str]) -> str:

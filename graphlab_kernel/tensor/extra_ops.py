@@ -212,10 +212,11 @@ class Repeat(Op):
         """x's shape, with n * repeats along the axis (a vector of counts: their sum, or n
         times its one count); checked as perform checks (the counts' values too)."""
         from graphlab_kernel.tensor import math as M
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
         (sx, srep), repeats = input_shapes, node.inputs[1]
         n = sx[self.axis]
-        checks = L.Checks(self)
+        checks = Checks(self)
         if repeats.ndim == 0:
             counts = L.length(repeats)
             checks.require([L.ge(counts, 0)], "negative count in repeats ", counts)
@@ -311,11 +312,12 @@ class Tile(Op):
 
     def infer_shape(self, node, input_shapes):
         """x's shape padded with ones in front, times reps (ndim counts, none negative)."""
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks, vector_entries
         sx, (given,) = input_shapes
-        checks = L.Checks(self)
-        reps = L.vector_entries(checks, node.inputs[1], given, self.ndim, "reps has ", given,
-                                f" lengths; expected {self.ndim}, one per axis of the result")
+        checks = Checks(self)
+        reps = vector_entries(checks, node.inputs[1], given, self.ndim, "reps has ", given,
+                              f" lengths; expected {self.ndim}, one per axis of the result")
         checks.require([L.ge(r, 0) for r in reps], "negative count in reps ", reps)
         padded = [1] * (self.ndim - len(sx)) + list(sx)
         return [checks.apply([L.mul(n, r) for n, r in zip(padded, reps)])]
@@ -423,11 +425,12 @@ class Split(Op):
     def infer_shape(self, node, input_shapes):
         """x's shape, with each piece's length along the axis; the lengths must be at least 0
         and add up to x's."""
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks, vector_entries
         sx, (given,) = input_shapes
-        checks = L.Checks(self)
-        sizes = L.vector_entries(checks, node.inputs[1], given, self.n_splits,
-                                 "splits_size has ", given, f" lengths; expected {self.n_splits}")
+        checks = Checks(self)
+        sizes = vector_entries(checks, node.inputs[1], given, self.n_splits,
+                               "splits_size has ", given, f" lengths; expected {self.n_splits}")
         n = sx[self.axis]
         checks.require([*(L.ge(s, 0) for s in sizes), L.eq(L.total(sizes), n)], "the lengths ",
                        sizes, " must be at least 0 and add up to ", n,

@@ -88,7 +88,8 @@ class DotMapGemv(Op):
 
     def infer_shape(self, node, input_shapes):
         """d, g and the extras have X's rows, r has X's columns; checked as perform checks."""
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
         from graphlab_kernel.tensor.elemwise import may_refuse_values
         sX, sw, sz, _, _, *srows = input_shapes
         dtypes = tuple(v.dtype for v in (node.inputs[0], *node.inputs[5:]))
@@ -96,7 +97,7 @@ class DotMapGemv(Op):
             if may_refuse_values(program, dtypes, program.output_dtype(*dtypes)):
                 return None
         n, k = sX
-        checks = L.Checks(self)
+        checks = Checks(self)
         checks.require([L.eq(k, sw[0])], "X has shape ", sX, " but w has ", sw)
         for i, s in enumerate(srows):
             checks.require([L.any_of(L.eq(s[0], 1), L.eq(s[0], n))],

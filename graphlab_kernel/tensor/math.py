@@ -172,7 +172,7 @@ def _checks(op):
 
 def _require_nonempty(checks, op, shape) -> None:
     """The reduced axes of a max, min, argmax or argmin must not be empty."""
-    from graphlab_kernel.tensor import shape_checks as L
+    from graphlab_kernel.tensor import lengths as L
     checks.require([L.gt(shape[a], 0) for a in op.axis if a < len(shape)],
                    f"cannot take the {op.kind} of an empty array of shape ", shape)
 
@@ -381,7 +381,7 @@ class Dot(Op):
 
     def infer_shape(self, node, input_shapes):
         """x's shape but its last axis, then y's but its first; their lengths must agree."""
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
         sx, sy = input_shapes
         checks = _checks(self)
         checks.require([L.eq(sx[-1], sy[0])], "shapes ", sx, " and ", sy, " are not aligned (",

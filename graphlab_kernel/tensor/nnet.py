@@ -96,9 +96,10 @@ class SoftmaxGrad(Op):
 
     def infer_shape(self, node, input_shapes):
         """sm's shape, which dy must have."""
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
         sdy, ssm = input_shapes
-        checks = L.Checks(self)
+        checks = Checks(self)
         checks.require([L.eq(a, b) for a, b in zip(sdy, ssm)], "dy has shape ", sdy,
                        " but sm has shape ", ssm, "; they must be equal")
         return [checks.apply(ssm)]

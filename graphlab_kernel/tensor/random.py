@@ -146,12 +146,13 @@ class RandomDraw(Op):
         """The lengths given, checked as perform checks them (and a bernoulli draw's p, unless
         the draw is empty); None for integers, whose check pairs low and high value by value."""
         from graphlab_kernel.tensor import math as M
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
         if self.kind == "integers":
             return None
         names = PARAMETERS[self.kind]
         lengths = [L.length(v) for v in node.inputs[1 + len(names):]]
-        checks = L.Checks(self)
+        checks = Checks(self)
         (state,) = input_shapes[0]
         checks.require([L.eq(state, 2)], "the random state must hold 2 values (key, draws); "
                        "got shape ", [state])
@@ -179,7 +180,7 @@ class RandomDraw(Op):
 def _at_most(lengths, limit: int):
     """Whether the product of the lengths (each at least 0) is at most `limit`, without
     overflowing: each partial product is compared with `limit` divided by the one before."""
-    from graphlab_kernel.tensor import shape_checks as L
+    from graphlab_kernel.tensor import lengths as L
     partial, fits = L.length(1), []
     for n in lengths:
         fits.append(L.le(n, L.floor_div(limit, L.maximum(partial, 1))))

@@ -150,11 +150,12 @@ class Reshape(Op):
     def infer_shape(self, node, input_shapes):
         """The target's lengths, a -1 among them the size over the others; checked as NumPy
         checks a reshape (one -1 at most, no other negative length, the same size)."""
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks, vector_entries
         sx, (count,) = input_shapes
-        checks = L.Checks(self)
-        wanted = L.vector_entries(checks, node.inputs[1], count, self.ndim, "got a shape of ",
-                                  count, f" lengths; expected {self.ndim}")
+        checks = Checks(self)
+        wanted = vector_entries(checks, node.inputs[1], count, self.ndim, "got a shape of ",
+                                count, f" lengths; expected {self.ndim}")
         size = L.product(sx)
         unknown = [L.eq(n, -1) for n in wanted]
         known = L.product([L.switch(u, 1, n) for u, n in zip(unknown, wanted)])
@@ -285,13 +286,14 @@ class Join(Op):
     def infer_shape(self, node, input_shapes):
         """Input 0's shape, with the sum of the inputs' lengths along the axis; the others must
         match input 0 outside it."""
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks, listed
         first = input_shapes[0]
-        checks = L.Checks(self)
+        checks = Checks(self)
         for i, s in enumerate(input_shapes[1:], start=1):
             checks.require([L.eq(n, m) for d, (n, m) in enumerate(zip(s, first)) if d != self.axis],
                            f"input {i} has shape ", s, f", which does not match input 0 outside "
-                           f"axis {self.axis} (shapes ", *L.listed(input_shapes), ")")
+                           f"axis {self.axis} (shapes ", *listed(input_shapes), ")")
         along = L.total([s[self.axis] for s in input_shapes])
         return [checks.apply([along if d == self.axis else n for d, n in enumerate(first)])]
 
@@ -413,11 +415,12 @@ class Alloc(Op):
 
     def infer_shape(self, node, input_shapes):
         """The lengths given, none negative, to which the value must broadcast."""
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
         value, *given = node.inputs
         target = [L.length(n) for n in given]
         sv = input_shapes[0]
-        checks = L.Checks(self)
+        checks = Checks(self)
         checks.require([L.ge(n, 0) for n in target], "negative length in shape ", target)
         aligned = target[len(target) - len(sv):]
         fits = [L.any_of(L.eq(n, 1), L.eq(n, t))
@@ -486,9 +489,10 @@ class Eye(Op):
 
     def infer_shape(self, node, input_shapes):
         """(n, m), neither negative."""
-        from graphlab_kernel.tensor import shape_checks as L
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
         n, m = (L.length(v) for v in node.inputs[:2])
-        checks = L.Checks(self)
+        checks = Checks(self)
         checks.require([L.ge(n, 0), L.ge(m, 0)], "negative length in shape ", [n, m])
         return [checks.apply([n, m])]
 
@@ -565,8 +569,9 @@ class ARange(Op):
         """ceil((stop - start) / step), or 0 when negative, as perform computes it: exactly for
         integer bounds, in float64 otherwise; checked as perform checks (a step of 0, a length
         that is not a number or is beyond the int64 range)."""
-        from graphlab_kernel.tensor import shape_checks as L
-        checks = L.Checks(self)
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
+        checks = Checks(self)
         if all(v.dtype in INT_DTYPES for v in node.inputs):
             start, stop, step = (L.length(v) for v in node.inputs)
             checks.require([L.ne(step, 0)], "the step must not be zero")

@@ -142,7 +142,7 @@ class Subtensor(Op):
 
 def _region(checks, idx_list, shape, scalars) -> list:
     """The lengths of x[idx] for x of `shape`, with the checks _numpy_key makes, in its order."""
-    from graphlab_kernel.tensor import shape_checks as L
+    from graphlab_kernel.tensor import lengths as L
     values = iter(scalars)
 
     def value(v):
@@ -249,7 +249,7 @@ def _check_value_shape(op, y, y_type, region_shape: tuple, x) -> None:
 def _require_value_fits(checks, y, y_shape, region, x_shape) -> None:
     """The check _check_value_shape makes, for shape inference: the value y (of shape y_shape)
     broadcasts to the region (lengths) of x (of shape x_shape) it is written into."""
-    from graphlab_kernel.tensor import shape_checks as L
+    from graphlab_kernel.tensor import lengths as L
     aligned = region[len(region) - len(y_shape):]
     checks.require([L.eq(n, r) for n, r, b in zip(y_shape, aligned, y.broadcastable) if not b],
                    "a value of shape ", y_shape, " does not broadcast to the region of shape ",
