@@ -33,6 +33,9 @@ class Op(PropsEquality):
     - `__props__`: the attributes that identify the op; ops with equal props are equal;
     - `view_map` / `destroy_map`: {output index: [input index]} for outputs that alias or
       overwrite an input;
+    - optionally, `infer_shape(node, input_shapes)`: per output, its lengths (int64 scalars) from
+      the inputs' lengths and values, each failing where the op would (shape inference:
+      graphlab_kernel.tensor.shape_checks); an op whose shapes depend on array values has none;
     - for a lazy op only (IfElse), `branches(node)` {input index: branch} for the inputs needed
       only when that branch is taken, and `choose(node, first_input_value)` the branch taken: the
       NumPy backend then runs the nodes that only untaken branches need not at all.

@@ -18,11 +18,9 @@ from graphlab_kernel.rewrite.patterns import (
 )
 from graphlab_kernel.tensor import math as M
 from graphlab_kernel.tensor import scalar_ops as S
-from graphlab_kernel.tensor.elemwise import DimShuffle, Elemwise
-from graphlab_kernel.tensor.nnet import LogSoftmax, Softmax
+from graphlab_kernel.tensor.elemwise import DimShuffle
 from graphlab_kernel.tensor.shape import Alloc, Shape, Shape_i
 from graphlab_kernel.tensor.subtensor import Subtensor
-from graphlab_kernel.tensor.var import constant
 
 
 def _other_when_constant(node, value):
@@ -177,36 +175,6 @@ def shape_index(fgraph, node):
 def gradient_override(fgraph, node):
     """zero_grad(x) -> x (and disconnected_grad, grad_clip, grad_scale: only grad reads them)"""
     return node.inputs[0]
-
-
-def _shape_source(var):
-    """The input whose shape `var` surely has, for an op that keeps the shape of its only input
-    (a one-input elementwise op, softmax, log-softmax), so that reading it drops no check."""
-    node = var.owner
-    if node is None or len(node.inputs) != 1:
-        return None
-    if isinstance(node.op, (Elemwise, Softmax, LogSoftmax)):
-        return node.inputs[0]
-    return None
-
-
-@rule(Shape, Shape_i)
-def shape_of_shape_keeper(fgraph, node):
-    """shape(f(x)) -> shape(x) for an f that keeps x's shape (exp, softmax, ...)"""
-    source = _shape_source(node.inputs[0])
-    return None if source is None else fit(node.op(source), node.outputs[0])
-
-
-@rule(Shape_i)
-def shape_i_of_dimshuffle(fgraph, node):
-    """dimshuffle(x, order).shape[i] -> x.shape[order[i]] (or 1 for an 'x')"""
-    inner = node.inputs[0].owner
-    if inner is None or not isinstance(inner.op, DimShuffle):
-        return None
-    axis = inner.op.new_order[node.op.i]
-    if axis == "x":
-        return constant(1, dtype="int64")
-    return Shape_i(axis)(inner.inputs[0])
 
 
 @rule(Alloc)
@@ -375,8 +343,7 @@ def sqr_of_neg(fgraph, node):
 CANONICALIZE_RULES = (
     constant_folding, mul_by_one, add_zero, sub_zero, sub_self, sub_zero_from, div_by_one,
     neg_neg, mul_by_minus_one, pow_one, pow_two, fill_known_shape, fill_of_fill, fill_sink,
-    gradient_override, shape_index, shape_of_shape_keeper, shape_i_of_dimshuffle,
-    alloc_of_own_shape, alloc_of_scalar_shape, ifelse_known_condition, ifelse_same_branches,
+    gradient_override, shape_index, alloc_of_own_shape, alloc_of_scalar_shape, ifelse_known_condition, ifelse_same_branches,
     combine_constants, cast_to_same, dimshuffle_identity, dimshuffle_of_dimshuffle,
     reduce_over_length_one, add_neg, sub_neg, mul_neg_neg, sqr_of_neg,
 )

@@ -147,16 +147,34 @@ def apply_rules(fgraph: FunctionGraph, rule_set: RuleSet) -> int:
     """Apply `rule_set` to `fgraph` until no rule applies; return the number of rewrites.
 
     A worklist starts with every node in topological order; a node is visited again whenever it is
-    created or one of its inputs changes, so the work is proportional to the graph plus the edits.
+    created, one of its inputs changes, the node computing one of its inputs has an input changed
+    (rules read the nodes below their root: `neg(neg(x))`), or one of its inputs loses another
+    user (a rule may look at who else uses them: combine_constants, shape inference), so the work
+    is proportional to the graph plus the edits.
     """
     index = RuleIndex(rule_set.rules)
     queue: deque[Apply] = deque(fgraph.toposort())
     queued: set[Apply] = set(queue)
 
-    def listen(event: str, node: Apply) -> None:
-        if event in ("import", "change_input") and node not in queued:
+    def visit(node: Apply) -> None:
+        if node not in queued:
             queued.add(node)
             queue.append(node)
+
+    def visit_users(variables, but: Apply | None = None) -> None:
+        for var in variables:
+            for client, _ in fgraph.clients_of(var):
+                if client is not but and not isinstance(client, str):
+                    visit(client)
+
+    def listen(event: str, node: Apply) -> None:
+        if event == "import":
+            visit(node)
+        elif event == "change_input":
+            visit(node)
+            visit_users(node.outputs)
+        elif event == "prune":
+            visit_users(node.inputs, but=node)
 
     budget = 50 * (len(fgraph.apply_nodes) + 100)
     applied = 0

@@ -12,24 +12,28 @@ from graphlab_kernel.rewrite.fusion import fusion
 from graphlab_kernel.rewrite.inplace import inplace
 from graphlab_kernel.rewrite.merge import constant_folding, merge
 from graphlab_kernel.rewrite.row_fusion import row_fusion
+from graphlab_kernel.rewrite.shape_inference import SHAPE_INFERENCE_RULES
 from graphlab_kernel.rewrite.specialize import SPECIALIZE_RULES
 from graphlab_kernel.rewrite.stabilize import STABILIZE_RULES
 
 canonicalize = RuleSet("canonicalize", CANONICALIZE_RULES,
                        "remove what computes nothing; fold and combine constants")
+shape_inference = RuleSet("shape_inference", SHAPE_INFERENCE_RULES,
+                          "shapes from the inputs' shapes, without computing the values; checks "
+                          "kept")
 stabilize = RuleSet("stabilize", STABILIZE_RULES + CANONICALIZE_RULES,
                     "numerically stable forms: sigmoid, softplus, log1p, expm1, log_softmax")
 specialize = RuleSet("specialize", SPECIALIZE_RULES + (constant_folding,),
                      "faster forms for the backends: gemv, gemm")
 
 # Every step in its place; a pipeline is the subset of these it runs, in this order.
-ALL_STEPS: list[Step] = [merge, canonicalize, stabilize, merge, specialize, fusion, row_fusion,
-                         inplace]
+ALL_STEPS: list[Step] = [merge, canonicalize, shape_inference, stabilize, merge, specialize, fusion,
+                         row_fusion, inplace]
 
 PIPELINES: dict[str, set[str]] = {
-    "fast_run": {"merge", "canonicalize", "stabilize", "specialize", "fusion", "row_fusion",
-                 "inplace"},
-    "fast_compile": {"merge", "canonicalize", "stabilize"},
+    "fast_run": {"merge", "canonicalize", "shape_inference", "stabilize", "specialize", "fusion",
+                 "row_fusion", "inplace"},
+    "fast_compile": {"merge", "canonicalize", "shape_inference", "stabilize"},
 }
 
 
@@ -63,5 +67,5 @@ def steps_for(optimizer: str | None, include=(), exclude=()) -> list[Step]:
     return steps
 
 
-__all__ = ["ALL_STEPS", "GraphPass", "PIPELINES", "canonicalize", "specialize", "stabilize",
-           "steps_for"]
+__all__ = ["ALL_STEPS", "GraphPass", "PIPELINES", "canonicalize", "shape_inference", "specialize",
+           "stabilize", "steps_for"]

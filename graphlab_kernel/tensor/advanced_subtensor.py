@@ -128,6 +128,43 @@ def _checked_key(op, x: np.ndarray, indices, length: int) -> tuple:
     return tuple(key)
 
 
+def _index_checks(checks, op, x, indices, shapes) -> tuple:
+    """For shape inference: the length the index arrays broadcast to, and a function adding
+    the check that every index is within its axis, as _broadcast_length and _checked_key make
+    them (the second reads the index arrays' values: a reduction over them)."""
+    from graphlab_kernel.tensor import lengths as L
+    from graphlab_kernel.tensor.shape_checks import listed
+    sx, index_shapes = shapes[0], shapes[1:]
+    common, agree = L.length(1), []
+    for s in index_shapes:
+        if s:  # a vector: of length 1, or of the length the others have
+            agree.append(L.any_of(L.eq(s[0], 1), L.eq(common, 1), L.eq(common, s[0])))
+            common = s[0] if L.static(common) == 1 else L.switch(L.eq(s[0], 1), common, s[0])
+    checks.require(agree, "index arrays of shapes ", *listed(index_shapes),
+                   " do not broadcast together (input shape ", sx, ")", index_error=True)
+
+    def require_in_range() -> None:
+        for axis, index in enumerate(indices):
+            n = sx[axis]
+            inside = _all_within(index, n)
+            if index.ndim:  # a vector's values only count when the arrays select something
+                inside = L.any_of(L.eq(common, 0), inside)
+            checks.require([inside], "an index is out of range for axis ", axis, " of length ",
+                           n, " (input shape ", sx, ")", index_error=True)
+
+    return common, require_in_range
+
+
+def _all_within(index, n):
+    """Whether every value of an integer index (a scalar or a vector) is in [-n, n)."""
+    from graphlab_kernel.tensor import math as M
+    if index.dtype.startswith("uint"):
+        inside = M.lt(index, M.cast(n, "uint64"))  # n >= 0
+    else:
+        inside = M.and_(M.ge(index, -n), M.lt(index, n))
+    return M.all(inside) if index.ndim else inside
+
+
 def _index_texts(indices, args: Sequence[str]) -> str:
     """How to print the indices: a constant's value, else its expression."""
     return ", ".join(str(v.data.tolist()) if isinstance(v, Constant) else a
@@ -161,6 +198,16 @@ class _AdvancedRead(Op):
 
     def writer(self, set_instead_of_inc: bool) -> Op:
         raise NotImplementedError
+
+    def infer_shape(self, node, input_shapes):
+        """(the indices' broadcast length,) + x's other lengths, once the indices are checked
+        (their values too: they must be within their axes)."""
+        from graphlab_kernel.tensor.shape_checks import Checks
+        x, *indices = node.inputs
+        checks = Checks(self)
+        common, require_in_range = _index_checks(checks, self, x, indices, input_shapes)
+        require_in_range()
+        return [checks.apply([common, *input_shapes[0][len(indices):]])]
 
     def pp(self, node, args: Sequence[str]) -> str:
         return f"{args[0]}[{_index_texts(node.inputs[1:], args[1:])}]"
@@ -245,6 +292,19 @@ class _AdvancedWrite(Op):
 
     def reader(self) -> Op:
         raise NotImplementedError
+
+    def infer_shape(self, node, input_shapes):
+        """x's shape, once the indices are checked and the value fits the region it is written
+        to, as perform checks them."""
+        from graphlab_kernel.tensor.shape_checks import Checks
+        from graphlab_kernel.tensor.subtensor import _require_value_fits
+        x, y, *indices = node.inputs
+        sx, sy, *index_shapes = input_shapes
+        checks = Checks(self)
+        common, require_in_range = _index_checks(checks, self, x, indices, [sx, *index_shapes])
+        _require_value_fits(checks, y, sy, [common, *sx[len(indices):]], sx)
+        require_in_range()
+        return [checks.apply(sx)]
 
     def pp(self, node, args: Sequence[str]) -> str:
         kind = "set_subtensor" if self.set_instead_of_inc else "inc_subtensor"

@@ -49,6 +49,20 @@ class _ScaledProduct(Op):
     def grad(self, inputs, outputs, output_grads):
         raise NotImplementedError(f"{self} is made by the optimizer, after differentiation")
 
+    def infer_shape(self, node, input_shapes):
+        """dot(a, b)'s shape; a and b must be aligned, and z of that shape where its type does
+        not broadcast."""
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
+        sz, _, sa, sb, _ = input_shapes
+        checks = Checks(self)
+        checks.require([L.eq(sa[-1], sb[0])], "shapes ", sa, " and ", sb, " are not aligned")
+        product = sa[:-1] + sb[1:]
+        z_fits = [L.eq(n, p) for n, p, b in zip(sz, product, node.inputs[0].broadcastable)
+                  if not b]
+        checks.require(z_fits, "z has shape ", sz, " but dot(a, b) has ", product)
+        return [checks.apply(product)]
+
     def pp(self, node, args: Sequence[str]) -> str:
         z, alpha, a, b, beta = args
         return f"({beta} * {z} + {alpha} * ({a} \\dot {b}))"

@@ -55,6 +55,19 @@ class Rebroadcast(Op):
         (x,), (gz,) = inputs, output_grads
         return [Rebroadcast(*[(a, x.broadcastable[a]) for a, _ in self.axes])(gz)]
 
+    def infer_shape(self, node, input_shapes):
+        """x's shape; an axis made broadcastable must have length 1."""
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
+        shape = list(input_shapes[0])
+        checks = Checks(self)
+        for axis, flag in self.axes:
+            if flag:
+                checks.require([L.eq(shape[axis], 1)], f"axis {axis} of {node.inputs[0]} must "
+                               "have length 1 to be broadcastable; got shape ", shape)
+        made = {axis for axis, flag in self.axes if flag}
+        return [checks.apply([1 if d in made else n for d, n in enumerate(shape)])]
+
     def pp(self, node, args: Sequence[str]) -> str:
         flags = {b for _, b in self.axes}
         axes = [a for a, _ in self.axes]

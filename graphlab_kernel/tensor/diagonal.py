@@ -35,6 +35,17 @@ class _DiagonalOp(Op):
     def _other_axes(self, ndim: int) -> list[int]:
         return [d for d in range(ndim) if d not in (self.axis1, self.axis2)]
 
+    def _region(self, shape) -> list:
+        """The lengths of the diagonal of an x of `shape`: its other axes, then the diagonal's
+        (numpy.diagonal's: min(n1, n2 - offset) or min(n1 + offset, n2), at least 0)."""
+        from graphlab_kernel.tensor import lengths as L
+        n1, n2 = shape[self.axis1], shape[self.axis2]
+        if self.offset >= 0:
+            along = L.minimum(n1, L.sub(n2, self.offset))
+        else:
+            along = L.minimum(L.add(n1, self.offset), n2)
+        return [shape[d] for d in self._other_axes(len(shape))] + [L.maximum(along, 0)]
+
     def _args(self) -> str:
         parts = [f"offset={self.offset}"] if self.offset else []
         if (self.axis1, self.axis2) != (0, 1):
@@ -68,6 +79,10 @@ class ExtractDiag(_DiagonalOp):
         if x.dtype in DISCRETE_DTYPES:
             return [None]
         return [IncDiagonal(self.offset, self.axis1, self.axis2)(zeros_like(x), gz)]
+
+    def infer_shape(self, node, input_shapes):
+        (shape,) = input_shapes
+        return [self._region(shape)]
 
     def pp(self, node, args: Sequence[str]) -> str:
         return f"diagonal({args[0]}{self._args()})"
@@ -119,6 +134,15 @@ class IncDiagonal(_DiagonalOp):
                 gz, np.zeros((), dtype=gz.dtype))
         return [None if x.dtype in DISCRETE_DTYPES else gx,
                 None if y.dtype in DISCRETE_DTYPES else _sum_to_shape_of(diagonal_of(gz), y)]
+
+    def infer_shape(self, node, input_shapes):
+        """x's shape, once the value fits the diagonal it is written to."""
+        from graphlab_kernel.tensor.shape_checks import Checks
+        from graphlab_kernel.tensor.subtensor import _require_value_fits
+        sx, sy = input_shapes
+        checks = Checks(self)
+        _require_value_fits(checks, node.inputs[1], sy, self._region(sx), sx)
+        return [checks.apply(sx)]
 
     def pp(self, node, args: Sequence[str]) -> str:
         kind = "set_diagonal" if self.set_instead_of_inc else "inc_diagonal"

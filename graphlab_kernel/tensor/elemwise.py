@@ -77,6 +77,10 @@ class DimShuffle(Op):
         gx = dimshuffle(gz, order)
         return [gx]
 
+    def infer_shape(self, node, input_shapes):
+        (shape,) = input_shapes
+        return [[1 if d == "x" else shape[d] for d in self.new_order]]
+
     def pp(self, node, args: Sequence[str]) -> str:
         order = [d for d in self.new_order if d != "x"]
         if order == list(range(len(order))):
@@ -177,8 +181,45 @@ class Elemwise(Op):
         grads = self.scalar_op.grad(inputs, outputs[0], gz)
         return [_fit_gradient(g, x) for g, x in zip(grads, inputs)]
 
+    def infer_shape(self, node, input_shapes):
+        """Each axis the common length of the inputs not broadcastable along it (1 where all
+        are), checked as perform checks it; None when the scalar op may refuse some values."""
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks, listed
+        if may_refuse_values(self.scalar_op, [v.dtype for v in node.inputs],
+                             node.outputs[0].dtype, node.inputs):
+            return None
+        lengths, agree = [], []
+        for d in range(node.outputs[0].ndim):
+            fixed = [s[d] for s, v in zip(input_shapes, node.inputs) if not v.broadcastable[d]]
+            lengths.append(fixed[0] if fixed else 1)
+            agree += [L.eq(fixed[0], n) for n in fixed[1:]]
+        checks = Checks(self)
+        checks.require(agree, "input shapes ", *listed(input_shapes), " do not broadcast")
+        return [checks.apply(lengths)]
+
     def pp(self, node, args: Sequence[str]) -> str:
         return self.scalar_op.pp(args)
+
+
+def may_refuse_values(scalar_op: ScalarOp, in_dtypes, out_dtype: str, inputs=()) -> bool:
+    """Whether computing `scalar_op` on these dtypes may raise for some values (an integer to
+    a negative integer power), whatever the shapes; `inputs`, when given, are the variables it
+    reads (a constant exponent of no negative value cannot fail)."""
+    from graphlab_kernel.tensor.scalar_ops import Composite, Pow
+    if isinstance(scalar_op, Composite):
+        dtypes = scalar_op.value_dtypes(*in_dtypes)
+        return any(op.c_error([dtypes[a] for a in args], dtypes[scalar_op.nin + k]) is not None
+                   for k, (op, args) in enumerate(scalar_op.program))
+    if scalar_op.c_error(list(in_dtypes), out_dtype) is None:
+        return False
+    if isinstance(scalar_op, Pow) and inputs:
+        exponent = inputs[1]
+        while exponent.owner is not None and isinstance(exponent.owner.op, DimShuffle):
+            exponent = exponent.owner.inputs[0]
+        data = getattr(exponent, "data", None)
+        return data is None or bool(np.any(np.asarray(data) < 0))
+    return True
 
 
 def _check_runtime_broadcast(op, variables, values) -> None:

@@ -82,6 +82,9 @@ class CumOp(Op):
             return [reversed_along(CumOp(self.axis)(reversed_along(gz, self.axis)), self.axis)]
         return [_cumprod_grad(x, out, gz, self.axis)]
 
+    def infer_shape(self, node, input_shapes):
+        return [input_shapes[0]]
+
     def pp(self, node, args: Sequence[str]) -> str:
         return f"{'cumsum' if self.mode == 'add' else 'cumprod'}({args[0]}, axis={self.axis})"
 
@@ -205,6 +208,30 @@ class Repeat(Op):
                                          runs)
         return [dimshuffle(summed, back), None]
 
+    def infer_shape(self, node, input_shapes):
+        """x's shape, with n * repeats along the axis (a vector of counts: their sum, or n
+        times its one count); checked as perform checks (the counts' values too)."""
+        from graphlab_kernel.tensor import math as M
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
+        (sx, srep), repeats = input_shapes, node.inputs[1]
+        n = sx[self.axis]
+        checks = Checks(self)
+        if repeats.ndim == 0:
+            counts = L.length(repeats)
+            checks.require([L.ge(counts, 0)], "negative count in repeats ", counts)
+            along = L.mul(n, counts)
+        else:
+            (given,) = srep
+            checks.require([L.any_of(L.eq(given, 1), L.eq(given, n))], "repeats has length ",
+                           given, f" but axis {self.axis} of x has length ", n,
+                           " (input shape ", sx, "); give one count per element, or a single one")
+            if not repeats.dtype.startswith("uint"):
+                checks.require([M.all(M.ge(repeats, 0))], "negative count in repeats")
+            summed = L.length(M.sum(repeats))
+            along = L.switch(L.eq(given, 1), L.mul(n, summed), summed)
+        return [checks.apply([along if d == self.axis else m for d, m in enumerate(sx)])]
+
     def pp(self, node, args: Sequence[str]) -> str:
         return f"repeat({args[0]}, {args[1]}, axis={self.axis})"
 
@@ -282,6 +309,18 @@ class Tile(Op):
         tiles = reshape(gz, split_shape)
         summed = sum_(tiles, axis=tuple(range(0, 2 * self.ndim, 2)))
         return [reshape(summed, [shape_i(x, d) for d in range(x.ndim)]) if pad else summed, None]
+
+    def infer_shape(self, node, input_shapes):
+        """x's shape padded with ones in front, times reps (ndim counts, none negative)."""
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks, vector_entries
+        sx, (given,) = input_shapes
+        checks = Checks(self)
+        reps = vector_entries(checks, node.inputs[1], given, self.ndim, "reps has ", given,
+                              f" lengths; expected {self.ndim}, one per axis of the result")
+        checks.require([L.ge(r, 0) for r in reps], "negative count in reps ", reps)
+        padded = [1] * (self.ndim - len(sx)) + list(sx)
+        return [checks.apply([L.mul(n, r) for n, r in zip(padded, reps)])]
 
     def pp(self, node, args: Sequence[str]) -> str:
         return f"tile({args[0]}, {args[1]})"
@@ -382,6 +421,22 @@ class Split(Op):
         if x.dtype in DISCRETE_DTYPES:
             return [None, None]
         return [Join(self.axis)(*output_grads), None]
+
+    def infer_shape(self, node, input_shapes):
+        """x's shape, with each piece's length along the axis; the lengths must be at least 0
+        and add up to x's."""
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks, vector_entries
+        sx, (given,) = input_shapes
+        checks = Checks(self)
+        sizes = vector_entries(checks, node.inputs[1], given, self.n_splits,
+                               "splits_size has ", given, f" lengths; expected {self.n_splits}")
+        n = sx[self.axis]
+        checks.require([*(L.ge(s, 0) for s in sizes), L.eq(L.total(sizes), n)], "the lengths ",
+                       sizes, " must be at least 0 and add up to ", n,
+                       f", the length of axis {self.axis} of x (shape ", sx, ")")
+        return [checks.apply([s if d == self.axis else m for d, m in enumerate(sx)])
+                for s in sizes]
 
     def pp(self, node, args: Sequence[str]) -> str:
         return f"split({args[0]}, {args[1]}, {self.n_splits}, axis={self.axis})"

@@ -86,6 +86,27 @@ class DotMapGemv(Op):
     def grad(self, inputs, outputs, output_grads):
         raise NotImplementedError(f"{self} is made by the optimizer, after differentiation")
 
+    def infer_shape(self, node, input_shapes):
+        """d, g and the extras have X's rows, r has X's columns; checked as perform checks."""
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
+        from graphlab_kernel.tensor.elemwise import may_refuse_values
+        sX, sw, sz, _, _, *srows = input_shapes
+        dtypes = tuple(v.dtype for v in (node.inputs[0], *node.inputs[5:]))
+        for program in (self.program, *self.extras):
+            if may_refuse_values(program, dtypes, program.output_dtype(*dtypes)):
+                return None
+        n, k = sX
+        checks = Checks(self)
+        checks.require([L.eq(k, sw[0])], "X has shape ", sX, " but w has ", sw)
+        for i, s in enumerate(srows):
+            checks.require([L.any_of(L.eq(s[0], 1), L.eq(s[0], n))],
+                           f"row input {i} has shape ", s, "; X has ", n, " rows")
+        checks.require([L.any_of(L.eq(sz[0], 1), L.eq(sz[0], k))], "z has shape ", sz,
+                       " but dot(X.T, g) has ", [k])
+        rows_out, cols = checks.apply([n]), checks.apply([k])
+        return [rows_out, rows_out, cols, *[rows_out for _ in self.extras]]
+
     def pp(self, node, args: Sequence[str]) -> list[str]:
         """One expression per output: d, g, r and the extras."""
         X, w, z, alpha, beta, *rows = args

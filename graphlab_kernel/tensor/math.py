@@ -151,10 +151,30 @@ class Reduce(Op):
         # max / min: the gradient goes to every element equal to the extremum
         return [gz_full * cast(eq(x, dimshuffle(out, keep)), x.dtype)]
 
+    def infer_shape(self, node, input_shapes):
+        """The input's shape without the reduced axes; max and min check they are not empty."""
+        (shape,) = input_shapes
+        checks = _checks(self)
+        if self.kind in ("max", "min"):
+            _require_nonempty(checks, self, shape)
+        return [checks.apply([n for d, n in enumerate(shape) if d not in self.axis])]
+
     def pp(self, node, args: Sequence[str]) -> str:
         if len(self.axis) == len(node.inputs[0].broadcastable):
             return f"{self.kind}({args[0]})"
         return f"{self.kind}({args[0]}, axis={list(self.axis)})"
+
+
+def _checks(op):
+    from graphlab_kernel.tensor.shape_checks import Checks
+    return Checks(op)
+
+
+def _require_nonempty(checks, op, shape) -> None:
+    """The reduced axes of a max, min, argmax or argmin must not be empty."""
+    from graphlab_kernel.tensor import lengths as L
+    checks.require([L.gt(shape[a], 0) for a in op.axis if a < len(shape)],
+                   f"cannot take the {op.kind} of an empty array of shape ", shape)
 
 
 def _prod_of_others(x, axes: Sequence[int], keep: list):
@@ -258,6 +278,13 @@ class ArgReduce(Op):
     def grad(self, inputs, outputs, output_grads):
         return [None]
 
+    def infer_shape(self, node, input_shapes):
+        """The input's shape without the reduced axes, which must not be empty."""
+        (shape,) = input_shapes
+        checks = _checks(self)
+        _require_nonempty(checks, self, shape)
+        return [checks.apply([n for d, n in enumerate(shape) if d not in self.axis])]
+
     def pp(self, node, args: Sequence[str]) -> str:
         return f"{self.kind}({args[0]}, axis={list(self.axis)})"
 
@@ -351,6 +378,15 @@ class Dot(Op):
         else:
             gx, gy = dot(gz, y.T), dot(x.T, gz)
         return [gx, gy]
+
+    def infer_shape(self, node, input_shapes):
+        """x's shape but its last axis, then y's but its first; their lengths must agree."""
+        from graphlab_kernel.tensor import lengths as L
+        sx, sy = input_shapes
+        checks = _checks(self)
+        checks.require([L.eq(sx[-1], sy[0])], "shapes ", sx, " and ", sy, " are not aligned (",
+                       sx[-1], " != ", sy[0], ")")
+        return [checks.apply(sx[:-1] + sy[1:])]
 
     def pp(self, node, args: Sequence[str]) -> str:
         return f"({args[0]} \\dot {args[1]})"

@@ -33,6 +33,9 @@ class _LastAxisOp(Op):
             raise TypeError(f"{self} needs an input of at least 1 dimension; got {x} ({x.type})")
         return Apply(self, [x], [TensorType(float_of(x.dtype), x.broadcastable)()])
 
+    def infer_shape(self, node, input_shapes):
+        return [input_shapes[0]]
+
     def pp(self, node, args: Sequence[str]) -> str:
         return f"{type(self).__name__.lower()}({args[0]})"
 
@@ -90,6 +93,16 @@ class SoftmaxGrad(Op):
         s = sum_(dy * sm, axis=-1, keepdims=True)
         g_sm = gz * (dy - s) - dy * sum_(gz * sm, axis=-1, keepdims=True)
         return [softmax_grad(gz, sm), g_sm]
+
+    def infer_shape(self, node, input_shapes):
+        """sm's shape, which dy must have."""
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
+        sdy, ssm = input_shapes
+        checks = Checks(self)
+        checks.require([L.eq(a, b) for a, b in zip(sdy, ssm)], "dy has shape ", sdy,
+                       " but sm has shape ", ssm, "; they must be equal")
+        return [checks.apply(ssm)]
 
     def pp(self, node, args: Sequence[str]) -> str:
         return f"softmax_grad({args[0]}, {args[1]})"

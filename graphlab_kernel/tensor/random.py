@@ -142,10 +142,50 @@ class RandomDraw(Op):
     def grad(self, inputs, outputs, output_grads):
         return [None] * len(inputs)
 
+    def infer_shape(self, node, input_shapes):
+        """The lengths given, checked as perform checks them (and a bernoulli draw's p, unless
+        the draw is empty); None for integers, whose check pairs low and high value by value."""
+        from graphlab_kernel.tensor import math as M
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
+        if self.kind == "integers":
+            return None
+        names = PARAMETERS[self.kind]
+        lengths = [L.length(v) for v in node.inputs[1 + len(names):]]
+        checks = Checks(self)
+        (state,) = input_shapes[0]
+        checks.require([L.eq(state, 2)], "the random state must hold 2 values (key, draws); "
+                       "got shape ", [state])
+        checks.require([L.ge(n, 0) for n in lengths], "negative length in the size ", lengths)
+        checks.require([_at_most(lengths, philox.MAX_ELEMENTS)], "a draw of shape ", lengths,
+                       " is too big (at most 2**57 values)")
+        for name, param, shape in zip(names, node.inputs[1:], input_shapes[1:]):
+            fits = [L.any_of(L.eq(a, 1), L.eq(a, b))
+                    for a, b, flag in zip(shape, lengths, param.broadcastable) if not flag]
+            checks.require(fits, f"{name} of shape ", shape, " does not broadcast to the size ",
+                           lengths)
+        if self.kind == "bernoulli":
+            p = node.inputs[1]
+            valid = M.all(M.and_(M.ge(p, 0), M.le(p, 1)))
+            checks.require([L.any_of(L.eq(L.product(lengths), 0), valid)],
+                           "p must be in [0, 1]")
+        return [checks.apply(lengths)]
+
     def pp(self, node, args: Sequence[str]) -> str:
         n = len(PARAMETERS[self.kind])
         params = "".join(f", {a}" for a in args[1:1 + n])
         return f"random_{self.kind}({args[0]}{params}, size=({', '.join(args[1 + n:])}))"
+
+
+def _at_most(lengths, limit: int):
+    """Whether the product of the lengths (each at least 0) is at most `limit`, without
+    overflowing: each partial product is compared with `limit` divided by the one before."""
+    from graphlab_kernel.tensor import lengths as L
+    partial, fits = L.length(1), []
+    for n in lengths:
+        fits.append(L.le(n, L.floor_div(limit, L.maximum(partial, 1))))
+        partial = L.mul(partial, n)
+    return L.any_of(*(L.eq(n, 0) for n in lengths), L.all_of(*fits))
 
 
 # --- building draws -----------------------------------------------------------------------------

@@ -33,6 +33,9 @@ class Shape(Op):
     def grad(self, inputs, outputs, output_grads):
         return [None]
 
+    def infer_shape(self, node, input_shapes):
+        return [[node.inputs[0].ndim]]
+
 
 class Shape_i(Op):
     """The length of one axis of a tensor, as an int64 scalar."""
@@ -56,6 +59,9 @@ class Shape_i(Op):
 
     def grad(self, inputs, outputs, output_grads):
         return [None]
+
+    def infer_shape(self, node, input_shapes):
+        return [[]]
 
     def pp(self, node, args: Sequence[str]) -> str:
         return f"{args[0]}.shape[{self.i}]"
@@ -140,6 +146,31 @@ class Reshape(Op):
     def grad(self, inputs, outputs, output_grads):
         x, _ = inputs
         return [reshape(output_grads[0], shape(x), ndim=x.ndim), None]
+
+    def infer_shape(self, node, input_shapes):
+        """The target's lengths, a -1 among them the size over the others; checked as NumPy
+        checks a reshape (one -1 at most, no other negative length, the same size)."""
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks, vector_entries
+        sx, (count,) = input_shapes
+        checks = Checks(self)
+        wanted = vector_entries(checks, node.inputs[1], count, self.ndim, "got a shape of ",
+                                count, f" lengths; expected {self.ndim}")
+        size = L.product(sx)
+        unknown = [L.eq(n, -1) for n in wanted]
+        known = L.product([L.switch(u, 1, n) for u, n in zip(unknown, wanted)])
+        fits = L.choose(L.any_of(*unknown),
+                        L.all_of(L.ne(known, 0), L.eq(L.mod(size, known), 0)),
+                        L.eq(known, size))
+        checks.require([*(L.ge(n, -1) for n in wanted), L.at_most_one(unknown), fits],
+                       "cannot reshape an array of shape ", sx, " (size ", size, ") into shape ",
+                       wanted)
+        lengths = [L.switch(u, L.floor_div(size, known), n) for u, n in zip(unknown, wanted)]
+        bcast = node.outputs[0].broadcastable
+        for d in (d for d, b in enumerate(bcast) if b):
+            checks.require([L.eq(lengths[d], 1)], f"axis {d} of the result must have length 1; "
+                           "got shape ", lengths)
+        return [checks.apply([1 if b else n for n, b in zip(lengths, bcast)])]
 
     def pp(self, node, args: Sequence[str]) -> str:
         return f"reshape({args[0]}, {args[1]})"
@@ -251,6 +282,20 @@ class Join(Op):
             grads.append(None if x.dtype in DISCRETE_DTYPES else _cast_to(piece, x.dtype))
             start = stop
         return grads
+
+    def infer_shape(self, node, input_shapes):
+        """Input 0's shape, with the sum of the inputs' lengths along the axis; the others must
+        match input 0 outside it."""
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks, listed
+        first = input_shapes[0]
+        checks = Checks(self)
+        for i, s in enumerate(input_shapes[1:], start=1):
+            checks.require([L.eq(n, m) for d, (n, m) in enumerate(zip(s, first)) if d != self.axis],
+                           f"input {i} has shape ", s, f", which does not match input 0 outside "
+                           f"axis {self.axis} (shapes ", *listed(input_shapes), ")")
+        along = L.total([s[self.axis] for s in input_shapes])
+        return [checks.apply([along if d == self.axis else n for d, n in enumerate(first)])]
 
     def pp(self, node, args: Sequence[str]) -> str:
         return f"concatenate([{', '.join(args)}], axis={self.axis})"
@@ -368,6 +413,21 @@ class Alloc(Op):
             return [None] * len(inputs)
         return [_cast_to(g, value.dtype)] + [None] * len(lengths)
 
+    def infer_shape(self, node, input_shapes):
+        """The lengths given, none negative, to which the value must broadcast."""
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
+        value, *given = node.inputs
+        target = [L.length(n) for n in given]
+        sv = input_shapes[0]
+        checks = Checks(self)
+        checks.require([L.ge(n, 0) for n in target], "negative length in shape ", target)
+        aligned = target[len(target) - len(sv):]
+        fits = [L.any_of(L.eq(n, 1), L.eq(n, t))
+                for n, t, b in zip(sv, aligned, value.broadcastable) if not b]
+        checks.require(fits, "a value of shape ", sv, " does not broadcast to shape ", target)
+        return [checks.apply(target)]
+
     def pp(self, node, args: Sequence[str]) -> str:
         return f"alloc({', '.join(args)})"
 
@@ -426,6 +486,15 @@ class Eye(Op):
 
     def grad(self, inputs, outputs, output_grads):
         return [None, None, None]  # integer inputs: lengths and an offset
+
+    def infer_shape(self, node, input_shapes):
+        """(n, m), neither negative."""
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
+        n, m = (L.length(v) for v in node.inputs[:2])
+        checks = Checks(self)
+        checks.require([L.ge(n, 0), L.ge(m, 0)], "negative length in shape ", [n, m])
+        return [checks.apply([n, m])]
 
     def pp(self, node, args: Sequence[str]) -> str:
         return f"eye({', '.join(args)})"
@@ -496,8 +565,38 @@ class ARange(Op):
         return [_cast_to(sum_(gz), inputs[0].dtype), None,
                 _cast_to(sum_(gz * positions), inputs[2].dtype)]
 
+    def infer_shape(self, node, input_shapes):
+        """ceil((stop - start) / step), or 0 when negative, as perform computes it: exactly for
+        integer bounds, in float64 otherwise; checked as perform checks (a step of 0, a length
+        that is not a number or is beyond the int64 range)."""
+        from graphlab_kernel.tensor import lengths as L
+        from graphlab_kernel.tensor.shape_checks import Checks
+        checks = Checks(self)
+        if all(v.dtype in INT_DTYPES for v in node.inputs):
+            start, stop, step = (L.length(v) for v in node.inputs)
+            checks.require([L.ne(step, 0)], "the step must not be zero")
+            count = L.ceil_div(L.sub(stop, start), step)
+            checks.require([L.lt(L.maximum(count, L.neg(count)), _TOO_LONG)], "the range from ",
+                           start, " to ", stop, " by ", step, " is too long")
+            return [checks.apply([L.maximum(count, 0)])]
+        from graphlab_kernel.tensor import math as M
+        start, stop, step = (_cast_to(v, "float64") for v in node.inputs)
+        checks.require([M.neq(step, 0)], "the step must not be zero")
+        count = M.ceil((stop - start) / step)
+        finite = M.invert(M.or_(M.isnan(count), M.isinf(count)))
+        checks.require([finite], "cannot compute the length of a range from ", start, " to ",
+                       stop, " by ", step)
+        short = M.lt(M.abs(count), float(_TOO_LONG))
+        checks.require([short], "the range from ", start, " to ", stop, " by ", step,
+                       " is too long")
+        usable = M.switch(M.and_(finite, short), M.maximum(count, 0.0), 0.0)
+        return [checks.apply([_cast_to(usable, "int64")])]
+
     def pp(self, node, args: Sequence[str]) -> str:
         return f"arange({', '.join(args)})"
+
+
+_TOO_LONG = 9_200_000_000_000_000_000  # perform's bound (9.2e18), as the C backend's
 
 
 def arange(start, stop=None, step=1, dtype: str | None = None):

@@ -45,6 +45,9 @@ class _AlongAxis(Op):
 class Sort(_AlongAxis):
     """x sorted along `axis`, NaN last (numpy.sort, stable)."""
 
+    def infer_shape(self, node, input_shapes):
+        return [input_shapes[0]]
+
     def make_node(self, x) -> Apply:
         x = self._checked_input(x)
         return Apply(self, [x], [x.type()])
@@ -70,6 +73,9 @@ class ArgSort(_AlongAxis):
     def make_node(self, x) -> Apply:
         x = self._checked_input(x)
         return Apply(self, [x], [TensorType("int64", x.broadcastable)()])
+
+    def infer_shape(self, node, input_shapes):
+        return [input_shapes[0]]
 
     def perform(self, node, inputs):
         return [np.argsort(inputs[0], axis=self.axis, kind="stable").astype("int64", copy=False)]

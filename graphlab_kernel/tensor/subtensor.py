@@ -128,8 +128,41 @@ class Subtensor(Op):
         gx = IncSubtensor(self.idx_list, False)(zeros_like(x), output_grads[0], *scalars)
         return [gx] + [None] * len(scalars)
 
+    def infer_shape(self, node, input_shapes):
+        """The sliced axes' lengths, as NumPy computes them; each integer index must be within
+        its axis and each step not 0."""
+        from graphlab_kernel.tensor.shape_checks import Checks
+        checks = Checks(self)
+        region = _region(checks, self.idx_list, input_shapes[0], node.inputs[1:])
+        return [checks.apply(region)]
+
     def pp(self, node, args: Sequence[str]) -> str:
         return f"{args[0]}[{_key_text(self.idx_list, _scalar_texts(node, args))}]"
+
+
+def _region(checks, idx_list, shape, scalars) -> list:
+    """The lengths of x[idx] for x of `shape`, with the checks _numpy_key makes, in its order."""
+    from graphlab_kernel.tensor import lengths as L
+    values = iter(scalars)
+
+    def value(v):
+        return next(values) if v == SYMBOLIC else v
+
+    lengths = []
+    for axis, n in enumerate(shape):
+        entry = idx_list[axis] if axis < len(idx_list) else FULL_SLICE
+        if entry[0] == "index":
+            i = L.length(value(entry[1]))
+            checks.require([L.index_in_range(i, n)], "index ", i, " is out of range for axis ",
+                           axis, " of length ", n, " (input shape ", shape, ")",
+                           index_error=True)
+            continue
+        start, stop, step = (None if v is None else L.length(value(v)) for v in entry[1:])
+        if step is not None:
+            checks.require([L.ne(step, 0)], "slice step cannot be zero (input shape ", shape,
+                           ")")
+        lengths.append(L.slice_length(n, start, stop, step))
+    return lengths
 
 
 def _scalar_texts(node, args: Sequence[str]) -> list[str]:
@@ -184,6 +217,15 @@ class IncSubtensor(Op):
         return [None if x.dtype in DISCRETE_DTYPES else gx,
                 None if y.dtype in DISCRETE_DTYPES else gy] + [None] * len(scalars)
 
+    def infer_shape(self, node, input_shapes):
+        """x's shape, once the index is checked and the value fits the region it is written to."""
+        from graphlab_kernel.tensor.shape_checks import Checks
+        sx, sy = input_shapes[:2]
+        checks = Checks(self)
+        region = _region(checks, self.idx_list, sx, node.inputs[2:])
+        _require_value_fits(checks, node.inputs[1], sy, region, sx)
+        return [checks.apply(sx)]
+
     def pp(self, node, args: Sequence[str]) -> str:
         kind = "set_subtensor" if self.set_instead_of_inc else "inc_subtensor"
         key = _key_text(self.idx_list, _scalar_texts(node, args))
@@ -202,6 +244,16 @@ def _check_value_shape(op, y, y_type, region_shape: tuple, x) -> None:
     if not fits:  # the message the C backend gives, word for word
         raise ValueError(f"{op}: a value of shape {shape} does not broadcast to the region of "
                          f"shape {region_shape} (input shape {np.shape(x)})")
+
+
+def _require_value_fits(checks, y, y_shape, region, x_shape) -> None:
+    """The check _check_value_shape makes, for shape inference: the value y (of shape y_shape)
+    broadcasts to the region (lengths) of x (of shape x_shape) it is written into."""
+    from graphlab_kernel.tensor import lengths as L
+    aligned = region[len(region) - len(y_shape):]
+    checks.require([L.eq(n, r) for n, r, b in zip(y_shape, aligned, y.broadcastable) if not b],
+                   "a value of shape ", y_shape, " does not broadcast to the region of shape ",
+                   region, " (input shape ", x_shape, ")")
 
 
 def _check_written_value(op, x, y, region_ndim: int, region: str) -> None:

@@ -12,6 +12,7 @@ from graphlab_kernel.ifelse import ifelse
 from graphlab_kernel.printing import pp
 from graphlab_kernel.rewrite import canonicalize as C
 from graphlab_kernel.rewrite import products as P
+from graphlab_kernel.rewrite import shape_inference as SI
 from graphlab_kernel.rewrite import specialize as SP
 from graphlab_kernel.rewrite import stabilize as ST
 from graphlab_kernel.rewrite.merge import constant_folding
@@ -25,6 +26,12 @@ def _vec():
 
 def _mat():
     return [T.dmatrix("A"), T.dvector("v"), T.dvector("u")]
+
+
+def _checked(n, *conditions):
+    """n behind a shape check of `conditions` (as shape inference makes them)."""
+    from graphlab_kernel.tensor.shape_checks import CheckShapes
+    return CheckShapes("test", ("lengths differ",), len(conditions))(n, *conditions)
 
 
 def _through_softmax(x, g):
@@ -65,13 +72,36 @@ CASES = [
     (C.sqr_of_neg, _vec, lambda x, y: T.sqr(-x), "sqr(x)"),
     (C.shape_index, _vec, lambda x, y: x.shape[0] + 0, "(x.shape[0] + TensorConstant{0})"),
     (C.gradient_override, _vec, lambda x, y: zero_grad(x) * grad_clip(y, -1, 1), "(x * y)"),
-    (C.shape_of_shape_keeper, lambda: [T.dmatrix("x"), T.dvector("y")],
+    # shape inference: the cases of the narrower rules it replaced (shape_of_shape_keeper,
+    # shape_i_of_dimshuffle) first, with the results those gave
+    (SI.shape_i_inferred, lambda: [T.dmatrix("x"), T.dvector("y")],
      lambda x, y: T.shape_i(T.exp(x), 1) + T.shape_i(T.nnet.softmax(x), 0),
      "(x.shape[1] + x.shape[0])"),
-    (C.shape_of_shape_keeper, _vec, lambda x, y: T.exp(x).shape, "Shape(x)"),
-    (C.shape_i_of_dimshuffle, lambda: [T.dmatrix("x"), T.dvector("y")],
+    (SI.shape_inferred, _vec, lambda x, y: T.exp(x).shape, "Shape(x)"),
+    (SI.shape_i_inferred, lambda: [T.dmatrix("x"), T.dvector("y")],
      lambda x, y: T.shape_i(x.T, 0) * T.shape_i(y.dimshuffle("x", 0), 0),
      "(x.shape[1] * TensorConstant{1})"),
+    (SI.shape_i_inferred, lambda: [T.dmatrix("A"), T.dvector("v")],
+     lambda A, v: T.shape_i(T.dot(A, v), 0), "check(A.shape[0], (A.shape[1] == v.shape[0]))"),
+    (SI.shape_inferred, _vec, lambda x, y: (x * y).shape,
+     "check(x.shape[0], (x.shape[0] == y.shape[0]))"),  # as a vector of one length
+    (SI.shape_of_its_lengths, lambda: [T.dmatrix("x"), T.dvector("y")],
+     lambda x, y: T.stack([T.shape_i(x, 0), T.shape_i(x, 1)]) + 0,
+     "(Shape(x) + TensorConstant{0})"),
+    (SI.length_against_itself, _vec,
+     lambda x, y: T.eq(T.shape_i(x, 0), _checked(T.shape_i(x, 0), T.lt(T.shape_i(y, 0), 9))),
+     "check(TensorConstant{True}, (y.shape[0] < TensorConstant{9}))"),
+    (SI.length_of_checked_shape, _vec,
+     lambda x, y: T.ge(_checked(T.shape_i(x, 0), T.lt(T.shape_i(y, 0), 9)), 0),
+     "check(TensorConstant{True}, (y.shape[0] < TensorConstant{9}))"),
+    (SI.check_of_a_check, _vec,
+     lambda x, y: _checked(T.shape_i(x, 0),
+                           _checked(T.constant(True), T.lt(T.shape_i(y, 0), 9))),
+     "check(x.shape[0], (y.shape[0] < TensorConstant{9}))"),
+    (SI.check_known_to_pass, _vec,
+     lambda x, y: _checked(T.shape_i(x, 0), T.eq(T.shape_i(x, 0), T.shape_i(x, 0)),
+                           T.lt(T.shape_i(y, 0), 9)),
+     "check(x.shape[0], (y.shape[0] < TensorConstant{9}))"),
     (C.alloc_of_own_shape, lambda: [T.dmatrix("x"), T.dvector("y")],
      lambda x, y: T.alloc(x, T.shape_i(x, 0), T.shape_i(x, 1)), "x"),
     (C.alloc_of_scalar_shape, lambda: [T.dscalar("x"), T.dscalar("y")],

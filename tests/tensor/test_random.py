@@ -151,16 +151,24 @@ def test_symbolic_sizes(backend):
     np.testing.assert_array_equal(got[0], philox.uniform(outs[0].rng.get_value(), (2, 5)))
     again = f(np.zeros((3, 1)), 0)
     assert [g.shape for g in again] == [(3, 1), (3, 3), (0,), (0,), (0, 2)]
-    # a size vector whose lengths are array values: on NumPy, as alloc with such lengths
+    # a size vector given as an input: its lengths are read with the shapes, as an integer
+    # input's value is (C reads v[0] and v[1] before it allocates anything)
     k = srng.random_integers(v, 0, 9, ndim=2)
     g = function([v], k, backend=backend, no_default_updates=True)
+    assert g.backend == backend
+    np.testing.assert_array_equal(g(np.array([3, 2])),
+                                  philox.integers(k.rng.get_value(), 0, 9, (3, 2)))
+    assert g(np.array([0, 7])).shape == (0, 7)
+    # lengths computed from array values: on NumPy, as alloc with such lengths
+    m = T.lmatrix("m")
+    k = srng.random_integers(T.max(m, axis=1), 0, 9, ndim=2)
+    g = function([m], k, backend=backend, no_default_updates=True)
     assert g.backend == "numpy"
     if backend == "c":
         assert "RandomDraw{integers, int64} with a length computed from array values" in \
             g.fallback_reason
-    np.testing.assert_array_equal(g(np.array([3, 2])),
+    np.testing.assert_array_equal(g(np.array([[3, 1], [0, 2]])),
                                   philox.integers(k.rng.get_value(), 0, 9, (3, 2)))
-    assert g(np.array([0, 7])).shape == (0, 7)
 
 
 def test_broadcast_parameters_and_size_none():

@@ -23,6 +23,13 @@ CLAIMS = {
         ("for record in f.history", "mul_by_one"),
         ("for record in f.history", "pow_one"),
         ("print(replay.text(step))", "convert_to_float64"),
+        ("before = gl.function(", "Composite{(exp(i0) + i1)}"),
+        ("gl.debugprint(after)", "CheckShapes{Elemwise{add,no_inplace}}"),
+        ("gl.debugprint(after)", "[2 3]"),
+        ("after(np.ones((2, 3)), np.ones((3, 3)))",
+         "ValueError: Elemwise{add,no_inplace}: input shapes (2, 3), (3, 3) do not broadcast"),
+        ("for record in after.history", "shape_inference  shape_i_inferred"),
+        ("(T.exp(a) + a).shape", "Shape [id A]\n |a"),
     ],
     "06_logistic_regression": [
         ("by_step.items()", "stabilize       1 × sigmoid_from_division"),

@@ -28,7 +28,7 @@ buffers (`gl_error()`, `gl_shapes()`).
 Ops rendered: Elemwise (any scalar op with a c_expr, and fused Composites: one loop), DimShuffle,
 Reduce, ArgReduce, Dot, Gemv/Gemm, DotMapGemv, Softmax/LogSoftmax/SoftmaxGrad, Subtensor,
 IncSubtensor, AdvancedSubtensor1/AdvancedSubtensor, AdvancedIncSubtensor1/AdvancedIncSubtensor,
-Reshape, Join, Alloc, ARange, Eye, RandomDraw, Shape, Shape_i, Theano's extra ops
+Reshape, Join, Alloc, ARange, Eye, RandomDraw, Shape, Shape_i, CheckShapes, Theano's extra ops
 (extra_kernels.py), and IfElse, lazily: the nodes its condition needs run with the shape code,
 and each node only one branch needs runs inside an `if` on it (_lazy_order). A Scan's body gets
 a second entry, gl_loop, running all of a loop's steps in one call (_loop_entry).
@@ -69,10 +69,12 @@ from graphlab_kernel.tensor.subtensor import IncSubtensor, Subtensor
 from graphlab_kernel.tensor.extra_ops import Repeat, Split, Tile
 from graphlab_kernel.tensor.nonzero import NonZero
 from graphlab_kernel.tensor.random import RandomDraw
+from graphlab_kernel.tensor.shape_checks import CheckShapes
 from graphlab_kernel.tensor.type import INT_DTYPES
 from graphlab_kernel.backend.c.kernels import (emit_advanced_inc_subtensor,
                                                emit_advanced_subtensor, emit_alloc, emit_arange,
-                                               emit_arg_reduce, emit_dot, emit_dot_map_gemv,
+                                               emit_arg_reduce, emit_check_shapes, emit_dot,
+                                               emit_dot_map_gemv,
                                                emit_eye, emit_inc_subtensor, emit_join, emit_reduce,
                                                emit_reshape, emit_scaled_product, emit_shape,
                                                emit_softmax, emit_softmax_grad, emit_subtensor,
@@ -504,25 +506,37 @@ def _last_uses(order, fgraph) -> dict:
 
 
 def _small_int(var) -> bool:
-    return var.type.ndim <= 1 and var.type.dtype in INT_DTYPES
+    return var.type.ndim <= 1 and (var.type.dtype in INT_DTYPES or var.type.dtype == "bool")
+
+
+def _small_value(var) -> bool:
+    """A value the shape code may compute: a small integer (or boolean) one, or a float scalar
+    (the length of a float arange is computed in float64)."""
+    return _small_int(var) or (var.type.ndim == 0 and var.type.dtype in ("float32", "float64"))
 
 
 def _early_nodes(order, fgraph) -> set:
-    """Nodes computing small integer values from shapes, constants and small integer inputs only
-    (shape and index arithmetic, as x[i + 1] or x.reshape((n, -1)) with n an input)."""
+    """Nodes computing small values from shapes, constants and small inputs only (shape and
+    index arithmetic, as x[i + 1] or x.reshape((n, -1)) with n an input, and shape
+    inference's lengths and checks: a float arange's length, the sum of repeat's counts,
+    whether an input index vector is within its axis)."""
     early = set()
-    values = {v for v in fgraph.inputs if _small_int(v)}
+    values = {v for v in fgraph.inputs if _small_value(v)}
     outputs = set(fgraph.outputs)
     for node in order:
         if any(o in outputs for o in node.outputs):
             continue
-        small = all(_small_int(o) for o in node.outputs)
+        small = all(_small_value(o) for o in node.outputs)
         from_values = all(isinstance(i, Constant) or i in values for i in node.inputs)
         if isinstance(node.op, (Shape, Shape_i)) or (
-                small and from_values and isinstance(node.op, (Elemwise, DimShuffle, Join))):
+                small and from_values and isinstance(node.op, _SHAPE_ARITHMETIC)):
             early.add(node)
             values.update(node.outputs)
     return early
+
+
+# The ops that compute with the shapes when they read only shapes and small values.
+_SHAPE_ARITHMETIC = (Elemwise, DimShuffle, Join, Subtensor, Reduce, CheckShapes)
 
 
 def _arrays_read(var) -> set:
@@ -630,7 +644,7 @@ _EMITTERS = {
     Reduce: emit_reduce, Dot: emit_dot, ArgReduce: emit_arg_reduce, Subtensor: emit_subtensor,
     Reshape: emit_reshape, Join: emit_join, Alloc: emit_alloc, IncSubtensor: emit_inc_subtensor,
     ARange: emit_arange, Eye: emit_eye,
-    Shape: emit_shape,
+    Shape: emit_shape, CheckShapes: emit_check_shapes,
     Shape_i: lambda w, node: emit_shape(w, node, node.op.i),
     Softmax: lambda w, node: emit_softmax(w, node, log=False),
     LogSoftmax: lambda w, node: emit_softmax(w, node, log=True),

@@ -601,6 +601,43 @@ def emit_shape(w: Writer, node, axis: int | None = None) -> None:
         w.run_code.append(f"((int64_t *)p_{name})[0] = n_{a}[{axis}];")
 
 
+def emit_check_shapes(w: Writer, node) -> None:
+    """CheckShapes: its value passed through (a view of it), once every condition holds; else
+    the call fails with the op's message, its values written in (status 1, a ValueError, or 3,
+    an IndexError). The check runs with the shape code when every condition and value is known
+    then (shape arithmetic), else when the node runs."""
+    op, (value, *rest), (out,) = node.op, node.inputs, node.outputs
+    conditions, shown = rest[:op.n_conditions], rest[op.n_conditions:]
+    fails = " || ".join(f"!*(const {ctype(c.type.dtype)} *)p_{w.names[c]}" for c in conditions)
+    specs, args = [], []
+    for v in shown:
+        if v.type.dtype in INT_LIMITS or v.type.dtype == "bool":
+            specs.append("%lld")
+            args.append(f"(long long){int64_value(f'p_{w.names[v]}', v.type.dtype)}")
+        else:
+            specs.append("%g")
+            args.append(f"(double)*(const {ctype(v.type.dtype)} *)p_{w.names[v]}")
+    texts = [_c_text(t) for t in (f"{op.source}: {op.parts[0]}", *op.parts[1:])]
+    message = texts[0] + "".join(spec + text for spec, text in zip(specs, texts[1:]))
+    status = 3 if op.index_error else 1
+    check = (f"if ({fails or '0'}) {{ snprintf(gl_err, 512, \"{message}\""
+             f"{''.join(', ' + a for a in args)}); status = {status}; goto done; }}")
+    a, name, r = w.names[value], w.declare(out), out.type.ndim
+    view = [f"p_{name} = p_{a};", *(f"n_{name}[{d}] = n_{a}[{d}]; s_{name}[{d}] = s_{a}[{d}];"
+                                    for d in range(r)), f"size_{name} = size_{a};"]
+    known = all(v in w.known for v in rest)
+    (w.shape_code if known else w.run_code).append(check)
+    w.shape_code += view
+    w.run_code += view  # a computed value's pointer is only known when it runs
+    w.root[out] = w.root[value]
+
+
+def _c_text(text: str) -> str:
+    """Text as it may appear in a C format string literal."""
+    return (text.replace("\\", "\\\\").replace('"', "'").replace("%", "%%")
+            .replace("\n", " "))
+
+
 def emit_reshape(w: Writer, node) -> None:
     """x.reshape(shape): a view of a C-contiguous x, else a contiguous copy. The shape's values
     are needed in phase 0 (codegen computes them with the shape code)."""
