@@ -258,30 +258,28 @@ def ge(a, b):
     return _compare("ge", lambda p, q: p >= q, a, b)
 
 
-def all_of(*conditions):
-    """Every condition holds."""
-    pending = [c for c in conditions if c is not True]
-    if any(c is False for c in pending):
-        return False
+def _combined(conditions, absorbing: bool, how: str):
+    """The conditions joined by `how` ('and_' or 'or_'), with what is known folded first: one
+    equal to `absorbing` decides it, the others are left out."""
+    pending = [c for c in conditions if c is not (not absorbing)]
+    if any(c is absorbing for c in pending):
+        return absorbing
     if not pending:
-        return True
+        return not absorbing
     result = pending[0]
     for c in pending[1:]:
-        result = _M().and_(result, c)
+        result = getattr(_M(), how)(result, c)
     return result
+
+
+def all_of(*conditions):
+    """Every condition holds."""
+    return _combined(conditions, False, "and_")
 
 
 def any_of(*conditions):
     """Some condition holds."""
-    pending = [c for c in conditions if c is not False]
-    if any(c is True for c in pending):
-        return True
-    if not pending:
-        return False
-    result = pending[0]
-    for c in pending[1:]:
-        result = _M().or_(result, c)
-    return result
+    return _combined(conditions, True, "or_")
 
 
 def not_(condition):
